@@ -1,0 +1,89 @@
+"""Overview: the programme's headline figures for reviewers and leaders."""
+from datetime import date, timedelta
+
+import streamlit as st
+
+from secondment import analytics, charts, validation
+from secondment import ui
+
+actor = ui.page_gate("overview")
+store = ui.store()
+lang = ui.lang()
+
+st.title(ui.t("overview.title"))
+st.caption(ui.t("app.subtitle"))
+
+h = analytics.headline(store, actor)
+if h["participants"] == 0:
+    ui.empty("overview.empty")
+    st.stop()
+
+c = st.columns(4)
+c[0].metric(ui.t("overview.participants"), h["participants"],
+            help=ui.t("overview.participants_help", cadres=h["cadres"], talents=h["talents"]), border=True)
+c[1].metric(ui.t("overview.batches"), ui.t("overview.batches_value", cadre=h["cadre_batches"],
+                                             talent=h["talent_batches"]), border=True)
+c[2].metric(ui.t("overview.active"), h["active"], border=True)
+c[3].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
+c = st.columns(4)
+c[0].metric(ui.t("overview.activities"), f"{h['activities']:,}",
+            help=ui.t("overview.hours_help", hours=f"{h['hours']:,.0f}"), border=True)
+c[1].metric(ui.t("overview.feedback"), f"{h['feedback']:,}", border=True)
+c[2].metric(ui.t("overview.feedback_open"), h["feedback_open"],
+            delta=ui.t("overview.overdue_delta", n=h["feedback_overdue"]) if h["feedback_overdue"] else None,
+            delta_color="inverse", delta_arrow="off", border=True)
+c[3].metric(ui.t("overview.practices_promoted"), h["practices_promoted"], border=True)
+
+left, right = st.columns(2)
+with left:
+    batches = analytics.participants_by_batch(store, actor)
+    batches["direction_label"] = batches["direction"].map(lambda d: ui.label("direction_short", d))
+    ui.chart(charts.bar(batches, "batch", "participants", colour="direction_label",
+                        colours=charts.label_colours(charts.DIRECTION_COLOURS,
+                                                     lambda d: ui.label("direction_short", d)),
+                        title=ui.t("overview.by_batch"),
+                        labels={"batch": ui.t("field.batch"), "participants": ui.t("overview.participants"),
+                                "direction_label": ui.t("field.direction")}), key="by_batch")
+with right:
+    roles = analytics.activities_by_role(store, actor)
+    if roles.empty:
+        ui.empty("overview.no_activities")
+    else:
+        roles["role_label"] = roles["role"].map(lambda r: ui.label("role", r))
+        ui.chart(charts.bar(roles.sort_values("entries"), "role_label", "entries", colour="role_label",
+                            colours=charts.label_colours(charts.ROLE_COLOURS, lambda r: ui.label("role", r)),
+                            title=ui.t("overview.by_role"), horizontal=True,
+                            labels={"role_label": ui.t("field.role"), "entries": ui.t("overview.entries")}),
+                 key="by_role")
+
+left, right = st.columns(2)
+with left:
+    status = analytics.feedback_by_status(store, actor)
+    if status.empty:
+        ui.empty("overview.no_feedback")
+    else:
+        status["status_label"] = status["status"].map(lambda s: ui.label("feedback_status", s))
+        ui.chart(charts.donut(status, "status_label", "items", title=ui.t("overview.by_status"),
+                              colours=charts.label_colours(charts.STATUS_COLOURS,
+                                                           lambda s: ui.label("feedback_status", s))),
+                 key="by_status")
+with right:
+    since = validation.iso_week(date.today() - timedelta(weeks=25))
+    trend = analytics.recent_activity_trend(store, actor, since)
+    if trend.empty:
+        ui.empty("overview.no_activities")
+    else:
+        trend["role_label"] = trend["role"].map(lambda r: ui.label("role", r))
+        ui.chart(charts.bar(trend, "week", "entries", colour="role_label", text=False,
+                            colours=charts.label_colours(charts.ROLE_COLOURS, lambda r: ui.label("role", r)),
+                            title=ui.t("overview.trend"),
+                            labels={"week": ui.t("common.week"), "entries": ui.t("overview.entries"),
+                                    "role_label": ui.t("field.role")}), key="trend")
+
+st.subheader(ui.t("overview.batch_table"))
+table = batches.assign(direction=batches["direction"].map(lambda d: ui.label("direction", d)))
+table = table[["batch", "direction", "intake_year", "start_date", "end_date", "participants", "active"]]
+table.columns = [ui.t("field.batch"), ui.t("field.direction"), ui.t("field.intake_year"),
+                 ui.t("field.start_date"), ui.t("field.end_date"), ui.t("overview.participants"),
+                 ui.t("overview.active")]
+st.dataframe(table, hide_index=True)

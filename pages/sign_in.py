@@ -1,0 +1,39 @@
+"""Sign-in: username and password; on a demo database, one-click entry as each demo role."""
+import streamlit as st
+
+from secondment import auth
+from secondment import ui
+
+ui.demo_banner()
+st.title(ui.t("app.title"))
+st.caption(ui.t("app.subtitle"))
+
+store = ui.store()
+left, right = st.columns([3, 2], gap="large")
+
+with left:
+    st.subheader(ui.t("signin.heading"))
+    with st.form("sign_in", enter_to_submit=True):
+        username = st.text_input(ui.t("field.username"), key="signin_username", autocomplete="username")
+        password = st.text_input(ui.t("field.password"), type="password", key="signin_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(ui.t("signin.submit"), type="primary", icon=":material/login:")
+    if submitted:
+        actor = ui.attempt(auth.authenticate, store, username, password)
+        if actor is not None:
+            ui.sign_in(actor)
+            st.rerun()
+
+demo_accounts = auth.demo_accounts(store)
+if demo_accounts:
+    with right:
+        st.subheader(ui.t("signin.demo_heading"))
+        st.caption(ui.t("signin.demo_hint"))
+        for account in demo_accounts:
+            label = f"{ui.label('app_role', account['role'])} · {account['display_name']}"
+            if st.button(label, key=f"demo_{account['username']}", width="stretch",
+                         icon=":material/play_circle:"):
+                actor = ui.attempt(auth.demo_sign_in, store, account["username"])
+                if actor is not None:
+                    ui.sign_in(actor)
+                    st.rerun()

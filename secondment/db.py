@@ -1,0 +1,303 @@
+"""The one way to the database: open, migrate, read, write.
+
+Streamlit runs each session's script in its own thread, so there is no shared connection: every
+operation opens its own (WAL, busy timeout, foreign keys on) and closes it. Writes are short
+``BEGIN IMMEDIATE`` transactions, so two writers queue instead of failing half-way.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "secondment.db"
+BUSY_TIMEOUT_MS = 10_000
+
+migrations = Migrations("secondment")
+
+
+def default_path() -> Path:
+    """``SECONDMENT_DB`` when set, else ``data/secondment.db``."""
+    env = os.environ.get("SECONDMENT_DB", "").strip()
+    return Path(env) if env else DEFAULT_DB
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601 to the second: sorts as text, reads as a date."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           check_same_thread=True)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.row_factory = sqlite3.Row
+    return sqlite_utils.Database(conn)
+
+
+class Store:
+    """A database file. ``read()`` and ``write()`` each open one connection for one operation."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_path()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists() and self.path.stat().st_size > 0
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        db = connect(self.path)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One short transaction: everything inside commits together or not at all."""
+        db = connect(self.path)
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                raise
+            else:
+                db.conn.execute("COMMIT")
+        finally:
+            db.close()
+
+    def rows(self, sql: str, params=()) -> list[dict]:
+        with self.read() as db:
+            return [dict(r) for r in db.conn.execute(sql, params).fetchall()]
+
+    def one(self, sql: str, params=()) -> dict | None:
+        with self.read() as db:
+            row = db.conn.execute(sql, params).fetchone()
+            return dict(row) if row is not None else None
+
+    def scalar(self, sql: str, params=()):
+        with self.read() as db:
+            row = db.conn.execute(sql, params).fetchone()
+            return row[0] if row is not None else None
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("select value from meta where key = ?", (key,))
+        return default if value is None else value
+
+    def is_demo(self) -> bool:
+        try:
+            return self.meta("is_demo") == "1"
+        except sqlite3.OperationalError:
+            return False
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value) -> None:
+    db.conn.execute("insert into meta(key, value) values (?, ?) "
+                    "on conflict(key) do update set value = excluded.value", (key, str(value)))
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+LATEST_VERSION = 0  # set below, after the migrations are registered
+
+
+def migrate(path: str | Path) -> int:
+    """Create or upgrade the file in place; returns the schema version. Safe to call on every start."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = connect(path)
+    try:
+        db.conn.execute("PRAGMA journal_mode = WAL")
+        if schema_version(db) > LATEST_VERSION:
+            raise RuntimeError(f"{path} has schema version {schema_version(db)}, newer than this program "
+                               f"({LATEST_VERSION}); upgrade the program before opening it")
+        if migrations.pending(db):
+            migrations.apply(db)
+            db.conn.execute(f"PRAGMA user_version = {len(migrations.applied(db))}")
+        return schema_version(db)
+    finally:
+        db.close()
+
+
+def open_store(path: str | Path | None = None) -> Store:
+    store = Store(path)
+    migrate(store.path)
+    return store
+
+
+# --------------------------------------------------------------------------------------------
+# Migrations: small named steps, each in its own transaction, never edited once released.
+# --------------------------------------------------------------------------------------------
+
+
+# Full-text search over activity titles and descriptions. The trigram tokenizer matches any
+# three-character run, so Chinese text (no spaces between words) is searchable. Statements are run
+# one by one: executescript() would commit the migration's transaction half-way.
+_FTS_STATEMENTS = (
+    """create virtual table activities_fts using fts5(
+           title, description, content='activities', content_rowid='id', tokenize='trigram')""",
+    """create trigger activities_ai after insert on activities begin
+           insert into activities_fts(rowid, title, description)
+           values (new.id, new.title, coalesce(new.description, ''));
+       end""",
+    """create trigger activities_ad after delete on activities begin
+           insert into activities_fts(activities_fts, rowid, title, description)
+           values ('delete', old.id, old.title, coalesce(old.description, ''));
+       end""",
+    """create trigger activities_au after update of title, description on activities begin
+           insert into activities_fts(activities_fts, rowid, title, description)
+           values ('delete', old.id, old.title, coalesce(old.description, ''));
+           insert into activities_fts(rowid, title, description)
+           values (new.id, new.title, coalesce(new.description, ''));
+       end""",
+)
+
+
+@migrations(name="0001_initial")
+def _m0001(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["batches"].create({
+        "id": int, "code": str, "direction": str, "intake_year": int,
+        "start_date": str, "end_date": str, "notes": str,
+    }, pk="id", not_null={"code", "direction", "intake_year", "start_date", "end_date"})
+    db["batches"].create_index(["code"], unique=True)
+
+    db["units"].create({
+        "id": int, "name": str, "kind": str, "street": str, "industry": str,
+        "active": int, "notes": str,
+    }, pk="id", not_null={"name", "kind"}, defaults={"active": 1})
+    db["units"].create_index(["name"], unique=True)
+    db["units"].create_index(["kind", "name"])
+
+    db["participants"].create({
+        "id": int, "name": str, "gender": str, "political_status": str, "batch_id": int,
+        "home_unit_id": int, "host_unit_id": int, "post": str,
+        "start_date": str, "end_date": str, "status": str, "contact": str, "notes": str,
+        "created_at": str, "updated_at": str,
+    }, pk="id", not_null={"name", "batch_id", "home_unit_id", "host_unit_id", "start_date", "end_date", "status"},
+        foreign_keys=[("batch_id", "batches", "id"), ("home_unit_id", "units", "id"),
+                      ("host_unit_id", "units", "id")])
+    db["participants"].create_index(["batch_id", "status"])
+    db["participants"].create_index(["host_unit_id"])
+    db["participants"].create_index(["status", "end_date"])
+
+    db["activities"].create({
+        "id": int, "participant_id": int, "date": str, "week": str, "role": str,
+        "title": str, "description": str, "hours": float, "outcome": str,
+        "created_by": int, "created_at": str, "updated_by": int, "updated_at": str,
+    }, pk="id", not_null={"participant_id", "date", "week", "role", "title", "hours"},
+        foreign_keys=[("participant_id", "participants", "id")])
+    # The dashboards' real queries: per participant and week (coverage, my week), per role and week
+    # (trends), covering (role, hours) and (participant, role, hours) for role balance over all time.
+    db["activities"].create_index(["participant_id", "week"])
+    db["activities"].create_index(["role", "week", "hours"])
+    db["activities"].create_index(["week", "participant_id", "role", "hours"])
+    db["activities"].create_index(["role", "hours"])
+    db["activities"].create_index(["participant_id", "role", "hours"])
+
+    db["week_reviews"].create({
+        "participant_id": int, "week": str, "state": str, "submitted_at": str, "submitted_by": int,
+        "reviewed_at": str, "reviewed_by": int, "comment": str,
+    }, pk=("participant_id", "week"), not_null={"state"},
+        foreign_keys=[("participant_id", "participants", "id")])
+    db["week_reviews"].create_index(["week", "state"])
+    db["week_reviews"].create_index(["state"])
+
+    db["routing"].create({"category": str, "department_id": int}, pk="category",
+                         foreign_keys=[("department_id", "units", "id")])
+
+    db["feedback"].create({
+        "id": int, "participant_id": int, "activity_id": int, "enterprise_id": int, "role": str,
+        "category": str, "summary": str, "details": str, "urgency": str,
+        "department_id": int, "status": str, "created_at": str, "accepted_at": str,
+        "answered_at": str, "closed_at": str, "due_date": str, "extended_days": int,
+        "transfers": int, "send_backs": int, "escalated": int, "answer": str, "evaluation": str,
+        "closed_by": int, "close_reason": str, "updated_at": str,
+    }, pk="id", not_null={"participant_id", "category", "summary", "urgency", "department_id", "status",
+                          "created_at"},
+        defaults={"transfers": 0, "send_backs": 0, "escalated": 0, "extended_days": 0},
+        foreign_keys=[("participant_id", "participants", "id"), ("activity_id", "activities", "id"),
+                      ("enterprise_id", "units", "id"), ("department_id", "units", "id")])
+    db["feedback"].create_index(["department_id", "status"])
+    db["feedback"].create_index(["participant_id", "status"])
+    db["feedback"].create_index(["status", "due_date"])
+    db["feedback"].create_index(["created_at"])
+
+    db["feedback_events"].create({
+        "id": int, "feedback_id": int, "at": str, "user_id": int, "step": str,
+        "from_status": str, "to_status": str, "from_department_id": int, "to_department_id": int,
+        "note": str,
+    }, pk="id", not_null={"feedback_id", "at", "step"},
+        foreign_keys=[("feedback_id", "feedback", "id")])
+    db["feedback_events"].create_index(["feedback_id", "at"])
+
+    db["practices"].create({
+        "id": int, "title": str, "summary": str, "participant_id": int, "enterprise_id": int,
+        "activity_id": int, "status": str, "created_by": int, "created_at": str,
+        "reviewed_by": int, "reviewed_at": str, "promoted_by": int, "promoted_at": str, "updated_at": str,
+    }, pk="id", not_null={"title", "status", "created_at"},
+        foreign_keys=[("participant_id", "participants", "id"), ("enterprise_id", "units", "id"),
+                      ("activity_id", "activities", "id")])
+    db["practices"].create_index(["status"])
+
+    db["users"].create({
+        "id": int, "username": str, "display_name": str, "role": str, "participant_id": int,
+        "department_id": int, "password_hash": str, "active": int, "language": str,
+        "failed_attempts": int, "locked_until": str, "created_at": str, "updated_at": str,
+    }, pk="id", not_null={"username", "role", "password_hash"},
+        defaults={"active": 1, "failed_attempts": 0},
+        foreign_keys=[("participant_id", "participants", "id"), ("department_id", "units", "id")])
+    db["users"].create_index(["username"], unique=True)
+
+    db["sessions"].create({
+        "id": str, "user_id": int, "created_at": str, "last_seen": str, "revoked": int,
+    }, pk="id", defaults={"revoked": 0}, foreign_keys=[("user_id", "users", "id")])
+
+    db["audit_log"].create({
+        "id": int, "at": str, "user_id": int, "username": str, "table_name": str, "row_id": str,
+        "action": str, "before": str, "after": str,
+    }, pk="id", not_null={"at", "table_name", "action"})
+    db["audit_log"].create_index(["at"])
+    db["audit_log"].create_index(["table_name", "row_id"])
+    db["audit_log"].create_index(["user_id", "at"])
+
+    for statement in _FTS_STATEMENTS:
+        db.conn.execute(statement)
+    set_meta(db, "created_at", now())
+    set_meta(db, "secret", secrets.token_hex(32))
+    set_meta(db, "is_demo", "0")
+
+
+@migrations(name="0002_department_time_limits")
+def _m0002(db: sqlite_utils.Database) -> None:
+    # A department may have its own answer time limit (working days); empty means the urgency default.
+    db["units"].add_column("time_limit_days", int)
+    db["users"].add_column("last_login_at", str)
+
+
+LATEST_VERSION = len(migrations._migrations)
+
+
+def to_json(value) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

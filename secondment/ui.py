@@ -1,0 +1,204 @@
+"""The few Streamlit helpers pages share: the store, the language, the signed-in actor, the page gate,
+error display, downloads and charts. The only module of the core that imports Streamlit.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from secondment import auth, db, exports, i18n, navigation, permissions, vocab
+from secondment.errors import SecondmentError
+from secondment.permissions import Actor
+
+COOKIE = "sm_session"
+_TOKEN = "_session_token"
+_LANG = "lang"
+
+
+# --- store ---------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _prepared(path: str) -> bool:
+    """Once per process and file: create the demo programme when there is no database, then migrate."""
+    store = db.Store(path)
+    if not store.exists():
+        from secondment import demo
+
+        demo.build(path)
+    db.migrate(path)
+    return True
+
+
+def store() -> db.Store:
+    path = str(db.default_path())
+    _prepared(path)
+    return db.Store(path)
+
+
+# --- language ------------------------------------------------------------------------------------
+
+def lang() -> str:
+    return st.session_state.get(_LANG, i18n.DEFAULT_LANGUAGE)
+
+
+def set_lang(value: str) -> None:
+    st.session_state[_LANG] = value if value in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+def t(key: str, **params) -> str:
+    return i18n.translate(lang(), key, **params)
+
+
+def label(group: str, code) -> str:
+    return vocab.label(group, code, lang())
+
+
+def fmt(group: str) -> Callable[[Any], str]:
+    """A format_func for select boxes over coded values; None shows as "All"."""
+    return lambda code: t("common.all") if code is None else label(group, code)
+
+
+def language_picker(container=None) -> None:
+    where = container or st.sidebar
+    choice = where.segmented_control(
+        t("app.language"), list(i18n.LANGUAGES), default=lang(), format_func=i18n.LANGUAGE_NAMES.get,
+        key="_lang_picker", label_visibility="collapsed")
+    if choice and choice != lang():
+        set_lang(choice)
+        actor = current_actor()
+        if actor is not None:
+            auth.set_language(store(), actor, choice)
+        st.rerun()
+
+
+# --- who is signed in ------------------------------------------------------------------------------
+
+def current_actor() -> Actor | None:
+    """The signed-in actor, re-checked against the server-side session on every run, so sign-out,
+    the idle timeout and a deactivated account take effect at once. A fresh browser tab or a
+    refresh finds the session through its signed cookie."""
+    token = st.session_state.get(_TOKEN)
+    if not token:
+        try:
+            cookie = st.context.cookies.get(COOKIE)
+        except Exception:  # no browser context (AppTest, bare mode)
+            cookie = None
+        if cookie and cookie != st.session_state.get("_dead_token"):
+            token = cookie
+    if not token:
+        return None
+    actor = auth.resume_session(store(), token)
+    if actor is None:
+        st.session_state.pop(_TOKEN, None)
+        st.session_state["_dead_token"] = token
+        return None
+    if st.session_state.get(_TOKEN) != token:
+        st.session_state[_TOKEN] = token
+        _adopt_language(actor)
+    return actor
+
+
+def _adopt_language(actor: Actor) -> None:
+    if _LANG in st.session_state:
+        return
+    row = store().one("select language from users where id = ?", (actor.user_id,))
+    if row and row.get("language"):
+        set_lang(row["language"])
+
+
+def sign_in(actor: Actor) -> None:
+    token = auth.start_session(store(), actor)
+    st.session_state[_TOKEN] = token
+    st.session_state.pop("_dead_token", None)
+    st.session_state["_cookie_pending"] = True
+    _adopt_language(actor)
+
+
+def sign_out() -> None:
+    token = st.session_state.pop(_TOKEN, None)
+    auth.end_session(store(), token)
+    st.session_state["_dead_token"] = token
+    st.session_state["_clear_cookie"] = True
+
+
+def sync_cookie() -> None:
+    """Write or clear the session cookie in the browser (Streamlit cannot set cookies itself)."""
+    if st.session_state.pop("_clear_cookie", False):
+        _script(f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';")
+    token = st.session_state.get(_TOKEN)
+    if token and st.session_state.pop("_cookie_pending", False):
+        max_age = 7 * 24 * 3600
+        _script(f"document.cookie = '{COOKIE}=' + {json.dumps(token)} + "
+                f"'; path=/; max-age={max_age}; SameSite=Strict';")
+
+
+def _script(js: str) -> None:
+    with st.sidebar:
+        st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
+
+
+# --- page gate --------------------------------------------------------------------------------------
+
+def page_gate(page_key: str) -> Actor:
+    """Call first in every page file. Returns the actor, or stops the page with a sign-in prompt or a
+    refusal, so a page opened straight from its URL never shows data to the wrong person."""
+    spec = navigation.BY_KEY[page_key]
+    actor = current_actor()
+    if actor is None:
+        demo_banner()
+        st.warning(t("common.please_sign_in"))
+        st.stop()
+    if not permissions.can(actor, spec.action):
+        demo_banner()
+        st.error(t("common.page_refused", role=label("app_role", actor.role)))
+        st.stop()
+    demo_banner()
+    return actor
+
+
+def demo_banner() -> None:
+    if store().is_demo():
+        st.info(t("app.demo_banner"), icon=":material/science:")
+
+
+# --- calling the core --------------------------------------------------------------------------------
+
+def show_error(error: SecondmentError) -> None:
+    st.error(error.message(lang()), icon=":material/error:")
+    for sub in getattr(error, "errors", [])[:200]:
+        st.markdown(f"- {sub.message(lang())}")
+
+
+def attempt(fn: Callable, *args, **kwargs):
+    """Run a core call; a refusal or bad value is shown as a message (not a traceback) and gives None."""
+    try:
+        return fn(*args, **kwargs)
+    except SecondmentError as error:
+        show_error(error)
+        return None
+
+
+# --- tables, downloads, charts ------------------------------------------------------------------------
+
+def downloads(frame: pd.DataFrame, stem: str, *, key: str, sheet: str | None = None) -> None:
+    """CSV and Excel downloads of a labelled frame (formulas neutralised by ``exports``)."""
+    if frame is None or frame.empty:
+        return
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("common.download_csv"), exports.to_csv_bytes(frame), file_name=f"{stem}.csv",
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+    c2.download_button(t("common.download_xlsx"), exports.to_xlsx_bytes(frame, sheet or stem),
+                       file_name=f"{stem}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def chart(fig, *, key: str | None = None) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def empty(message_key: str, **params) -> None:
+    st.info(t(message_key, **params), icon=":material/info:")

@@ -1,0 +1,214 @@
+"""Shared fixtures: stores (empty and demo), actors, AppTest runs as a given user, and the browser harness.
+
+The demo programme is built once per test session and copied per test (a file copy is milliseconds),
+so each test may write freely.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from secondment import auth, db  # noqa: E402
+from secondment.permissions import Actor  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--disable-dev-shm-usage"]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Fast tests first, browser tests last, so a broken core fails in seconds.
+    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
+
+
+# --- stores ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def empty_store(tmp_path) -> db.Store:
+    return db.open_store(tmp_path / "empty.db")
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory) -> Path:
+    from secondment import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    demo.build(path, today=date.today())
+    # Fold the WAL into the main file so a plain copy carries everything.
+    conn = db.connect(path)
+    conn.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def copy_demo(demo_file: Path, target: Path) -> db.Store:
+    shutil.copyfile(demo_file, target)
+    return db.open_store(target)
+
+
+@pytest.fixture
+def demo_store(demo_file, tmp_path) -> db.Store:
+    return copy_demo(demo_file, tmp_path / "demo.db")
+
+
+def actor_for(store: db.Store, username: str) -> Actor:
+    row = store.one("select * from users where username = ?", (username,))
+    assert row is not None, f"no user {username}"
+    return auth.actor_from_row(row)
+
+
+@pytest.fixture
+def as_user(demo_store):
+    """``as_user("demo_reviewer")`` → that demo account's Actor."""
+    return lambda username: actor_for(demo_store, username)
+
+
+# --- page tests ----------------------------------------------------------------------------------
+
+def app_test(page: str, store: db.Store, username: str | None, *, lang: str = "zh", timeout: float = 30,
+             query: dict | None = None):
+    """An AppTest of ``pages/<page>.py`` run as ``username`` (None = signed out), on ``store``.
+
+    Signs in the real way: a server-side session and its signed token in session state.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["SECONDMENT_DB"] = str(store.path)
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=timeout)
+    if username is not None:
+        at.session_state["_session_token"] = auth.start_session(store, actor_for(store, username))
+    at.session_state["lang"] = lang
+    if query:
+        for key, value in query.items():
+            at.query_params[key] = value
+    return at
+
+
+@pytest.fixture(autouse=True)
+def _restore_db_env():
+    before = os.environ.get("SECONDMENT_DB")
+    yield
+    if before is None:
+        os.environ.pop("SECONDMENT_DB", None)
+    else:
+        os.environ["SECONDMENT_DB"] = before
+
+
+def visible_text(at) -> str:
+    """Everything a person would read on an AppTest page, as one string."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
+                 "metric", "text", "exception"):
+        for el in getattr(at, kind, []):
+            value = getattr(el, "value", None)
+            label = getattr(el, "label", None)
+            parts.extend(str(v) for v in (label, value) if v is not None)
+    return "\n".join(parts)
+
+
+# --- browser harness --------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """``streamlit run app.py`` on a free port against its own database file."""
+
+    def __init__(self, db_path: Path, log_path: Path):
+        self.db_path = db_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        env = {**os.environ, "SECONDMENT_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
+        self.log = open(log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self, timeout: float = 60) -> None:
+        import urllib.request
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"streamlit did not start in {timeout}s:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    pytest.importorskip("playwright")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: the test command installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_file, tmp_path_factory):
+    """One app server per test module, on a private copy of the demo database."""
+    folder = tmp_path_factory.mktemp("live")
+    store = copy_demo(demo_file, folder / "live.db")
+    server = LiveServer(store.path, folder / "streamlit.log")
+    server.store = store
+    yield server
+    server.stop()
+
+
+def new_context(browser, lang: str = "zh-CN"):
+    return browser.new_context(viewport={"width": 1400, "height": 1000}, locale=lang)
+
+
+def wait_ready(page, timeout: float = 30_000) -> None:
+    """Wait until Streamlit has finished running the script (no 'running' indicator)."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') || "
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|运行/)",
+        timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def sign_in(page, base_url: str, username: str, password: str = auth.DEMO_PASSWORD) -> None:
+    page.goto(base_url)
+    page.get_by_label("用户名").or_(page.get_by_label("Username")).first.fill(username)
+    page.get_by_label("密码").or_(page.get_by_label("Password")).first.fill(password)
+    page.get_by_role("button", name="登录").or_(page.get_by_role("button", name="Sign in")).first.click()
+    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+    wait_ready(page)
