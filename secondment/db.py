@@ -206,11 +206,12 @@ def _m0001(db: sqlite_utils.Database) -> None:
         "created_by": int, "created_at": str, "updated_by": int, "updated_at": str,
     }, pk="id", not_null={"participant_id", "date", "week", "role", "title", "hours"},
         foreign_keys=[("participant_id", "participants", "id")])
-    # The dashboards' real queries: per participant and week (coverage, my week), per role and week
-    # (trends), covering (role, hours) and (participant, role, hours) for role balance over all time.
-    db["activities"].create_index(["participant_id", "week"])
-    db["activities"].create_index(["role", "week", "hours"])
+    # The dashboards' real queries, each served by a covering index: one participant's weeks (my week,
+    # profile timeline); recent weeks across everyone (coverage, quiet list); recent weeks by role
+    # (trends); and (role, hours), (participant, role, hours) for role balance over all time.
+    db["activities"].create_index(["participant_id", "week", "role", "hours"])
     db["activities"].create_index(["week", "participant_id", "role", "hours"])
+    db["activities"].create_index(["week", "role", "hours"])
     db["activities"].create_index(["role", "hours"])
     db["activities"].create_index(["participant_id", "role", "hours"])
 

@@ -1,0 +1,272 @@
+"""Command line: ``python -m secondment COMMAND``. Every command has --help; bad input exits non-zero with a
+one-line reason; no command overwrites an existing database unless told to (--replace).
+
+The command line acts as an administrator; its writes are recorded in the audit trail as ``cli:<user>``.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from secondment import db
+from secondment.errors import SecondmentError, ValidationErrors
+from secondment.permissions import Actor
+
+EXPORTS = ("roster", "batches", "activities", "feedback", "practices", "audit")
+
+
+class CliError(Exception):
+    """A one-line reason to stop with exit code 2."""
+
+
+def _actor() -> Actor:
+    try:
+        who = getpass.getuser()
+    except Exception:
+        who = "unknown"
+    return Actor.system(f"cli:{who}")
+
+
+def _db_path(args) -> Path:
+    return Path(args.db) if args.db else db.default_path()
+
+
+def _existing_store(args) -> db.Store:
+    path = _db_path(args)
+    if not db.Store(path).exists():
+        raise CliError(f"no database at {path} (create one with 'init' or 'demo')")
+    return db.open_store(path)
+
+
+def _read_password(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        # Scripts may pipe the password in (never on the command line, where ps would show it).
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise CliError("no password given on standard input")
+        return password
+    first = getpass.getpass(prompt)
+    second = getpass.getpass("Repeat: ")
+    if first != second:
+        raise CliError("the two passwords differ")
+    return first
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+def cmd_init(args) -> str:
+    from secondment import auth
+
+    path = _db_path(args)
+    if db.Store(path).exists():
+        if not args.replace:
+            raise CliError(f"{path} already exists (use --replace to start it again, losing its data)")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = db.open_store(path)
+    message = f"created {path} (schema version {db.LATEST_VERSION})"
+    if args.admin:
+        password = _read_password(f"Password for {args.admin}: ")
+        auth.create_user(store, _actor(), args.admin, password, "admin", display_name=args.admin)
+        message += f"; administrator '{args.admin}' added"
+    return message
+
+
+def cmd_demo(args) -> str:
+    from secondment import demo
+
+    path = _db_path(args)
+    if db.Store(path).exists() and not args.replace:
+        raise CliError(f"{path} already exists (use --replace to overwrite it with the demo)")
+    counts = demo.build(path, seed=args.seed, replace=args.replace)
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int))
+    return f"demo programme written to {path}: {summary}"
+
+
+def cmd_import_roster(args) -> str:
+    from secondment import roster_import
+
+    store = _existing_store(args)
+    file = Path(args.file)
+    if not file.exists():
+        raise CliError(f"no such file: {file}")
+    plan = roster_import.preview(store, _actor(), file.read_bytes(), file.name, args.lang)
+    lines = [roster_import.summary(plan, args.lang)]
+    if plan.errors:
+        lines += [e.message(args.lang) for e in plan.errors]
+        raise CliError("\n".join(lines))
+    if args.dry_run:
+        return "\n".join(lines + ["dry run: nothing written"])
+    roster_import.apply(store, _actor(), plan)
+    return "\n".join(lines + ["written"])
+
+
+def cmd_export(args) -> str:
+    from secondment import exports
+
+    store = _existing_store(args)
+    frame = _export_frame(args.what, store, args.lang)
+    out = Path(args.out)
+    if out.exists() and not args.replace:
+        raise CliError(f"{out} already exists (use --replace to overwrite it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    exports.write_file(frame, out, args.format, sheet=args.what)
+    return f"{len(frame)} rows of {args.what} written to {out}"
+
+
+def _export_frame(what: str, store: db.Store, lang: str):
+    actor = _actor()
+    if what == "roster":
+        from secondment import roster
+
+        return roster.export_frame(store, actor, lang)
+    if what == "batches":
+        from secondment import roster
+
+        return roster.batches_frame(store, actor, lang)
+    if what == "activities":
+        from secondment import activities
+
+        return activities.export_frame(store, actor, lang)
+    if what == "feedback":
+        from secondment import feedback
+
+        return feedback.export_frame(store, actor, lang)
+    if what == "practices":
+        from secondment import practices
+
+        return practices.export_frame(store, actor, lang)
+    from secondment import audit
+
+    return audit.export_frame(store, actor, lang)
+
+
+def cmd_backup(args) -> str:
+    from secondment import backup
+
+    store = _existing_store(args)
+    out = Path(args.out)
+    if out.exists() and not args.replace:
+        raise CliError(f"{out} already exists (use --replace to overwrite it)")
+    backup.backup_to(store, _actor(), out)
+    return f"backup written to {out}"
+
+
+def cmd_user_add(args) -> str:
+    from secondment import auth
+
+    store = _existing_store(args)
+    password = _read_password(f"Password for {args.username}: ")
+    user_id = auth.create_user(store, _actor(), args.username, password, args.role,
+                               display_name=args.display_name, participant_id=args.participant,
+                               department_id=args.department)
+    return f"user '{args.username}' ({args.role}) added with id {user_id}"
+
+
+def cmd_check(args) -> str:
+    path = _db_path(args)
+    if not db.Store(path).exists():
+        raise CliError(f"no database at {path}")
+    conn = db.connect(path)
+    try:
+        version = db.schema_version(conn)
+        integrity = conn.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        fk = conn.conn.execute("PRAGMA foreign_key_check").fetchall()
+        counts = {t: conn.conn.execute(f"select count(*) from [{t}]").fetchone()[0]
+                  for t in ("batches", "units", "participants", "activities", "feedback", "practices", "users")
+                  if conn[t].exists()}
+        demo = conn.conn.execute("select value from meta where key = 'is_demo'").fetchone()
+    finally:
+        conn.close()
+    if version < db.LATEST_VERSION:
+        raise CliError(f"{path}: schema version {version}, this program expects {db.LATEST_VERSION} "
+                       f"(it is upgraded when the app or any other command opens it)")
+    if integrity != "ok" or fk:
+        raise CliError(f"{path}: integrity check failed: {integrity}; {len(fk)} foreign-key problems")
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+    kind = "demo" if demo and demo[0] == "1" else "live"
+    return f"{path}: ok, schema version {version}, {kind} database; {summary}"
+
+
+# --- parser -------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m secondment",
+                                     description="双岗 · Two-Way Secondment Manager: command line.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, func, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="PATH",
+                       help="database file (default: $SECONDMENT_DB or data/secondment.db)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("init", cmd_init, "create an empty database, optionally with a first administrator")
+    p.add_argument("--admin", metavar="USERNAME", help="first administrator (password asked, never echoed)")
+    p.add_argument("--replace", action="store_true", help="replace an existing file, losing its data")
+
+    p = add("demo", cmd_demo, "write the demo programme (68 participants, 9 batches)")
+    p.add_argument("--replace", action="store_true", help="replace an existing file")
+    p.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
+
+    p = add("import-roster", cmd_import_roster, "import a roster from CSV or XLSX (Chinese or English headers)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
+
+    p = add("export", cmd_export, "export data to CSV or XLSX")
+    p.add_argument("what", choices=EXPORTS, metavar="WHAT", help=" | ".join(EXPORTS))
+    p.add_argument("--format", choices=("csv", "xlsx"), required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and labels")
+    p.add_argument("--replace", action="store_true", help="overwrite an existing output file")
+
+    p = add("backup", cmd_backup, "write a consistent copy of the database (safe while the app runs)")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--replace", action="store_true", help="overwrite an existing output file")
+
+    user = sub.add_parser("user", help="manage accounts", description="manage accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    p = user_sub.add_parser("add", help="add an account (password asked, never echoed)",
+                            description="add an account (password asked, never echoed; or read from stdin)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=("admin", "reviewer", "secondee", "liaison", "viewer"))
+    p.add_argument("--participant", type=int, metavar="ID", help="participant id (secondee)")
+    p.add_argument("--department", type=int, metavar="ID", help="department unit id (liaison)")
+    p.add_argument("--display-name", help="name shown in the app")
+    p.add_argument("--db", metavar="PATH", help="database file (default: $SECONDMENT_DB or data/secondment.db)")
+    p.set_defaults(func=cmd_user_add)
+
+    add("check", cmd_check, "integrity check and schema version")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        print(args.func(args))
+        return 0
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ValidationErrors as error:
+        lang = getattr(args, "lang", "en")
+        print("error: " + "; ".join(e.message(lang) for e in error.errors[:20]), file=sys.stderr)
+        return 2
+    except SecondmentError as error:
+        print(f"error: {error.message(getattr(args, 'lang', 'en'))}", file=sys.stderr)
+        return 2
+    except (FileExistsError, FileNotFoundError, PermissionError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
