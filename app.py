@@ -1,4 +1,9 @@
-"""Entry point: page config, sign-in gate, language, and navigation built from the user's role."""
+"""Entry point: page config, sign-in gate, language, and navigation built from the user's role.
+
+Every page's URL always resolves, so nobody meets Streamlit's own (English-only) "page not found":
+signed out, every URL shows the sign-in page (and after signing in the same URL opens the page asked
+for); signed in, the pages the role may not use stay reachable but hidden, and their own gate refuses.
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -15,16 +20,24 @@ with st.sidebar:
     ui.language_picker(st.sidebar)
 
 if actor is None:
-    page = st.navigation([st.Page("pages/sign_in.py", title=ui.t("nav.sign_in"), icon=":material/login:",
-                                  url_path="sign_in", default=True)], position="hidden")
+    sign_in = ui.t("nav.sign_in")
+    pages = [st.Page("pages/sign_in.py", title=sign_in, icon=":material/login:", url_path="sign_in", default=True)]
+    pages += [st.Page("pages/sign_in.py", title=sign_in, url_path=spec.key, visibility="hidden")
+              for spec in navigation.PAGES]
+    page = st.navigation(pages, position="hidden")
 else:
-    home = navigation.home_for(actor)
+    allowed = navigation.pages_for(actor)
     sections: dict[str, list] = {}
-    for spec in navigation.pages_for(actor):
+    for spec in allowed:
         sections.setdefault(ui.t(f"nav.section_{spec.section}"), []).append(
-            st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), icon=spec.icon,
-                    url_path=spec.key, default=spec.key == home))
-    page = st.navigation(sections)
+            st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.key))
+    hidden = [st.Page("pages/home.py", title=ui.t("nav.home"), url_path="home", default=True, visibility="hidden"),
+              st.Page("pages/home.py", title=ui.t("nav.home"), url_path="sign_in", visibility="hidden")]
+    hidden += [st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), url_path=spec.key, visibility="hidden")
+               for spec in navigation.PAGES if spec not in allowed]
+    last = list(sections)[-1]
+    sections[last] = sections[last] + hidden
+    page = st.navigation(sections, expanded=True)
     with st.sidebar:
         st.caption(ui.t("app.signed_in_as", name=actor.display_name, role=ui.label("app_role", actor.role)))
         if st.button(ui.t("app.sign_out"), icon=":material/logout:", key="_sign_out"):

@@ -4,6 +4,7 @@ import streamlit as st
 from secondment import auth
 from secondment import ui
 
+ui.ensure_router()
 ui.demo_banner()
 st.title(ui.t("app.title"))
 st.caption(ui.t("app.subtitle"))

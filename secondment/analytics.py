@@ -70,3 +70,34 @@ def recent_activity_trend(store: Store, actor: Actor, since_week: str) -> pd.Dat
     permissions.require(actor, "overview.read")
     return _frame(store, "select week, role, count(*) as entries, sum(hours) as hours from activities "
                          "where week >= ? group by week, role order by week", (since_week,))
+
+
+def feedback_loop(store: Store, actor: Actor, today: date | None = None) -> dict:
+    """Closed-loop figures for leadership: how much is closed, answered on time, and satisfied."""
+    permissions.require(actor, "overview.read")
+    today = (today or date.today()).isoformat()
+    row = store.one("""
+        select count(*) as total,
+               sum(case when status in ('closed', 'closed_unresolved') then 1 else 0 end) as closed,
+               sum(case when answered_at is not null then 1 else 0 end) as answered,
+               sum(case when answered_at is not null and substr(answered_at, 1, 10) <= due_date
+                        then 1 else 0 end) as on_time,
+               sum(case when evaluation is not null then 1 else 0 end) as evaluated,
+               sum(case when evaluation in ('satisfied', 'basically_satisfied') then 1 else 0 end) as satisfied,
+               sum(case when status in ('submitted', 'accepted', 'in_progress') and due_date < ?
+                        then 1 else 0 end) as overdue
+        from feedback""", (today,))
+    row = {k: (v or 0) for k, v in row.items()}
+    pct = lambda a, b: round(100 * a / b) if b else None  # noqa: E731
+    return {**row, "closed_pct": pct(row["closed"], row["total"]),
+            "on_time_pct": pct(row["on_time"], row["answered"]),
+            "satisfied_pct": pct(row["satisfied"], row["evaluated"])}
+
+
+def promoted_practices(store: Store, actor: Actor, limit: int = 8) -> pd.DataFrame:
+    permissions.require(actor, "overview.read")
+    return _frame(store, """
+        select pr.title, pr.summary, u.name as enterprise, b.code as batch
+        from practices pr left join units u on u.id = pr.enterprise_id
+        left join participants p on p.id = pr.participant_id left join batches b on b.id = p.batch_id
+        where pr.status = 'promoted' order by coalesce(pr.promoted_at, pr.created_at) desc limit ?""", (limit,))

@@ -63,16 +63,23 @@ def fmt(group: str) -> Callable[[Any], str]:
 
 
 def language_picker(container=None) -> None:
+    # The widget mirrors lang() (which sign-in may change from the account's saved preference), and a
+    # click is applied in its callback, so the widget's own remembered state never flips it back.
     where = container or st.sidebar
-    choice = where.segmented_control(
-        t("app.language"), list(i18n.LANGUAGES), default=lang(), format_func=i18n.LANGUAGE_NAMES.get,
-        key="_lang_picker", label_visibility="collapsed")
+    if st.session_state.get("_lang_picker") != lang():
+        st.session_state["_lang_picker"] = lang()
+    where.segmented_control(
+        t("app.language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGE_NAMES.get,
+        key="_lang_picker", label_visibility="collapsed", on_change=_language_picked)
+
+
+def _language_picked() -> None:
+    choice = st.session_state.get("_lang_picker")
     if choice and choice != lang():
         set_lang(choice)
         actor = current_actor()
         if actor is not None:
             auth.set_language(store(), actor, choice)
-        st.rerun()
 
 
 # --- who is signed in ------------------------------------------------------------------------------
@@ -110,6 +117,11 @@ def _adopt_language(actor: Actor) -> None:
         set_lang(row["language"])
 
 
+def session_token() -> str | None:
+    """The signed token of this browser session (for "sign out my other sessions")."""
+    return st.session_state.get(_TOKEN)
+
+
 def sign_in(actor: Actor) -> None:
     token = auth.start_session(store(), actor)
     st.session_state[_TOKEN] = token
@@ -143,9 +155,24 @@ def _script(js: str) -> None:
 
 # --- page gate --------------------------------------------------------------------------------------
 
+def ensure_router() -> None:
+    """Make sure app.py's navigation, not Streamlit's old pages-folder mode, decides what runs.
+
+    While no session of this server process has yet run ``st.navigation``, Streamlit treats ``pages/`` as an
+    old-style page folder and runs a page file straight from its URL, without app.py. The first such
+    request switches that mode off and reruns, so app.py routes it (the page gate below still protects
+    the page even during that one run)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_gate(page_key: str) -> Actor:
     """Call first in every page file. Returns the actor, or stops the page with a sign-in prompt or a
     refusal, so a page opened straight from its URL never shows data to the wrong person."""
+    ensure_router()
     spec = navigation.BY_KEY[page_key]
     actor = current_actor()
     if actor is None:

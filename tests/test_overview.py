@@ -1,0 +1,52 @@
+"""The overview page: the programme's headline figures, for the roles that may see it."""
+import pytest
+
+from conftest import app_test, visible_text
+
+
+def metric(at, label):
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r}: {[m.label for m in at.metric]}")
+
+
+def test_overview_shows_the_programme_in_chinese(demo_store):
+    at = app_test("overview", demo_store, "demo_reviewer").run()
+    assert not at.exception
+    assert at.title[0].value == "项目总览"
+    assert metric(at, "挂职人员") == "68"
+    assert metric(at, "批次") == "干部 5 批 · 人才 4 批"
+    active = demo_store.scalar("select count(*) from participants where status = 'active' "
+                               "and start_date <= date('now') and end_date >= date('now')")
+    assert metric(at, "在岗人数") == str(active) and active > 0
+    assert "演示数据" in visible_text(at)
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_overview_in_english(demo_store):
+    at = app_test("overview", demo_store, "demo_viewer", lang="en").run()
+    assert not at.exception
+    assert at.title[0].value == "Programme overview"
+    assert metric(at, "Participants") == "68"
+    assert metric(at, "Batches") == "5 cadre · 4 talent"
+
+
+@pytest.mark.parametrize("username", [None, "demo_secondee", "demo_liaison"])
+def test_overview_refused_without_data(demo_store, username):
+    at = app_test("overview", demo_store, username).run()
+    assert not at.exception
+    assert not at.metric and not at.get("plotly_chart")
+    text = visible_text(at)
+    assert "68" not in text
+    assert ("请先登录" in text) if username is None else ("无权" in text)
+
+
+def test_overview_empty_database_explains_what_to_do(empty_store):
+    from secondment import auth
+    from secondment.permissions import Actor
+
+    auth.create_user(empty_store, Actor.system(), "boss", "a-long-password", "reviewer")
+    at = app_test("overview", empty_store, "boss").run()
+    assert not at.exception
+    assert "python -m secondment demo" in visible_text(at)
