@@ -31,14 +31,19 @@ else:
     for spec in allowed:
         sections.setdefault(ui.t(f"nav.section_{spec.section}"), []).append(
             st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.key))
-    hidden = [st.Page("pages/home.py", title=ui.t("nav.home"), url_path="home", default=True, visibility="hidden"),
-              st.Page("pages/home.py", title=ui.t("nav.home"), url_path="sign_in", visibility="hidden")]
-    hidden += [st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), url_path=spec.key, visibility="hidden")
+    hidden = [st.Page("pages/home.py", title=ui.t("nav.home"), url_path="home", default=True),
+              st.Page("pages/home.py", title=ui.t("nav.home"), url_path="sign_in")]
+    hidden += [st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), url_path=spec.key)
                for spec in navigation.PAGES if spec not in allowed]
-    last = list(sections)[-1]
-    sections[last] = sections[last] + hidden
-    page = st.navigation(sections, expanded=True)
+    # Streamlit's own sidebar menu is switched off (.streamlit/config.toml) so that it never lists the
+    # pages/ folder by file name; the menu is drawn here from the role's pages, in the session's language.
+    page = st.navigation([p for group in sections.values() for p in group] + hidden, position="hidden")
     with st.sidebar:
+        for title, group in sections.items():
+            st.caption(title)
+            for item in group:
+                st.page_link(item, label=item.title, icon=item.icon, width="stretch")
+        st.divider()
         st.caption(ui.t("app.signed_in_as", name=actor.display_name, role=ui.label("app_role", actor.role)))
         if st.button(ui.t("app.sign_out"), icon=":material/logout:", key="_sign_out"):
             ui.sign_out()

@@ -21,15 +21,15 @@ if h["participants"] == 0:
 c = st.columns(4)
 c[0].metric(ui.t("overview.participants"), h["participants"],
             help=ui.t("overview.participants_help", cadres=h["cadres"], talents=h["talents"]), border=True)
-c[1].metric(ui.t("overview.batches"), ui.t("overview.batches_value", cadre=h["cadre_batches"],
-                                             talent=h["talent_batches"]), border=True)
-c[2].metric(ui.t("overview.active"), h["active"], border=True)
-c[3].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
+c[1].metric(ui.t("overview.cadre_batches"), h["cadre_batches"], border=True)
+c[2].metric(ui.t("overview.talent_batches"), h["talent_batches"], border=True)
+c[3].metric(ui.t("overview.active"), h["active"], border=True)
 c = st.columns(4)
-c[0].metric(ui.t("overview.activities"), f"{h['activities']:,}",
+c[0].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
+c[1].metric(ui.t("overview.activities"), f"{h['activities']:,}",
             help=ui.t("overview.hours_help", hours=f"{h['hours']:,.0f}"), border=True)
-c[1].metric(ui.t("overview.feedback"), f"{h['feedback']:,}", border=True)
 c[2].metric(ui.t("overview.feedback_open"), h["feedback_open"],
+            help=ui.t("overview.feedback_help", total=f"{h['feedback']:,}"),
             delta=ui.t("overview.overdue_delta", n=h["feedback_overdue"]) if h["feedback_overdue"] else None,
             delta_color="inverse", delta_arrow="off", border=True)
 c[3].metric(ui.t("overview.practices_promoted"), h["practices_promoted"], border=True)

@@ -30,14 +30,14 @@ def slide_programme():
     st.subheader(ui.t("present.programme_line", since=2010))
     c = st.columns(4)
     c[0].metric(ui.t("overview.participants"), h["participants"], border=True)
-    c[1].metric(ui.t("overview.batches"), ui.t("overview.batches_value", cadre=h["cadre_batches"],
-                                                 talent=h["talent_batches"]), border=True)
-    c[2].metric(ui.t("overview.active"), h["active"], border=True)
-    c[3].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
-    c = st.columns(3)
-    c[0].metric(ui.t("overview.activities"), f"{h['activities']:,}", border=True)
-    c[1].metric(ui.t("overview.feedback"), f"{h['feedback']:,}", border=True)
-    c[2].metric(ui.t("overview.practices_promoted"), h["practices_promoted"], border=True)
+    c[1].metric(ui.t("overview.cadre_batches"), h["cadre_batches"], border=True)
+    c[2].metric(ui.t("overview.talent_batches"), h["talent_batches"], border=True)
+    c[3].metric(ui.t("overview.active"), h["active"], border=True)
+    c = st.columns(4)
+    c[0].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
+    c[1].metric(ui.t("overview.activities"), f"{h['activities']:,}", border=True)
+    c[2].metric(ui.t("overview.feedback"), f"{h['feedback']:,}", border=True)
+    c[3].metric(ui.t("overview.practices_promoted"), h["practices_promoted"], border=True)
 
 
 def slide_batches():

@@ -41,7 +41,7 @@ def donut(frame: pd.DataFrame, names: str, values: str, *, title: str | None = N
           colours: dict | None = None, height: int = 360) -> go.Figure:
     fig = px.pie(frame, names=names, values=values, hole=0.55, color=names,
                  color_discrete_map=colours or {})
-    fig.update_traces(textinfo="label+value", textposition="outside")
+    fig.update_traces(textinfo="value+percent", textposition="inside", sort=False)
     return _layout(fig, title, height)
 
 
@@ -62,3 +62,118 @@ def translated(frame: pd.DataFrame, column: str, labeller) -> pd.DataFrame:
 def label_colours(colours: dict[str, str], labeller) -> dict[str, str]:
     """The same palette keyed by display label (what the figure's legend shows)."""
     return {labeller(code): colour for code, colour in colours.items()}
+
+
+# --- weekly coverage (activities issue) ---------------------------------------------------------------
+WEEK_CELL_COLOURS = {
+    "approved": "#2CA02C", "submitted": "#1F77B4", "returned": "#F2A900", "logged": "#9ECAE1",
+    "missing": "#C8102E", "outside": "#F0F0F0",
+}
+
+
+def state_heatmap(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[str], colours: dict[str, str],
+                  state_labels: dict[str, str], hover: str | None = None, y_order: list | None = None,
+                  title: str | None = None, height: int | None = None) -> go.Figure:
+    """A grid of discrete states (e.g. participant × week → approved / missing …) with a legend.
+
+    ``states`` orders the categories; ``state_labels`` holds their translated names for the legend.
+    ``hover`` names a column with each cell's hover text."""
+    codes = {s: i for i, s in enumerate(states)}
+    xs = list(dict.fromkeys(frame[x])) if not frame.empty else []
+    ys = y_order or (list(dict.fromkeys(frame[y])) if not frame.empty else [])
+    z = [[None] * len(xs) for _ in ys]
+    text = [[""] * len(xs) for _ in ys]
+    xi, yi = {v: i for i, v in enumerate(xs)}, {v: i for i, v in enumerate(ys)}
+    for row in frame.itertuples(index=False):
+        r, c = yi.get(getattr(row, y)), xi.get(getattr(row, x))
+        if r is None or c is None:
+            continue
+        z[r][c] = codes.get(getattr(row, state))
+        text[r][c] = getattr(row, hover) if hover else state_labels.get(getattr(row, state), "")
+    n = max(1, len(states))
+    scale = []
+    for i, s in enumerate(states):
+        scale += [[i / n, colours[s]], [(i + 1) / n, colours[s]]]
+    fig = go.Figure(go.Heatmap(z=z, x=xs, y=ys, text=text, hoverinfo="text", zmin=-0.5, zmax=n - 0.5,
+                               colorscale=scale, showscale=False, xgap=2, ygap=2))
+    for s in states:  # legend entries: one invisible marker per state
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=state_labels.get(s, s),
+                                 marker=dict(size=12, color=colours[s], symbol="square")))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="top")
+    fig = _layout(fig, title, height or max(240, 26 * len(ys) + 120))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0))
+    return fig
+
+
+# --- feedback flows (feedback issue) ------------------------------------------------------------------
+OUTCOME_COLOURS = {
+    "satisfied": "#2CA02C", "basically_satisfied": "#98DF8A", "closed": "#7F7F7F", "closed_unresolved": "#8C564B",
+    "answered": "#17BECF", "open": "#9AA5B1", "overdue": "#C8102E",
+}
+TREND_COLOURS = {"raised": "#1F77B4", "answered": "#17BECF", "closed": "#2CA02C", "overdue": "#C8102E"}
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, height: int = 560,
+           node_colours: list[str] | None = None, value_label: str = "") -> go.Figure:
+    """A Sankey from ``nodes`` (each with ``label``; order = index) and ``links`` (``source``, ``target``,
+    ``value`` as node indices). Links take their source node's colour, lighter."""
+    colours = node_colours or ["#9AA5B1"] * len(nodes)
+    fig = go.Figure(go.Sankey(
+        arrangement="snap", valueformat="d", valuesuffix=f" {value_label}" if value_label else "",
+        node=dict(label=[n["label"] for n in nodes], color=colours, pad=14, thickness=16,
+                  line=dict(color="white", width=0.5),
+                  hovertemplate="%{label}: %{value}<extra></extra>"),
+        link=dict(source=[lk["source"] for lk in links], target=[lk["target"] for lk in links],
+                  value=[lk["value"] for lk in links],
+                  color=[_rgba(colours[lk["source"]], 0.35) for lk in links],
+                  hovertemplate="%{source.label} → %{target.label}: %{value}<extra></extra>"),
+    ))
+    return _layout(fig, title, height)
+
+
+# --- roster, profile and batches (roster issue) -------------------------------------------------------
+def weekly_log(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[str], colours: dict[str, str],
+               state_labels: dict[str, str], labels: dict | None = None, title: str | None = None,
+               height: int = 300) -> go.Figure:
+    """Entries per week as bars coloured by the week's review state; weeks with nothing logged are shown
+    as markers on the axis so a gap is visible, not just absent."""
+    fig = go.Figure()
+    for s in states:
+        part = frame[frame[state] == s]
+        if part.empty:
+            continue
+        if s == "missing":
+            fig.add_trace(go.Scatter(x=part[x], y=[0] * len(part), mode="markers", name=state_labels.get(s, s),
+                                     marker=dict(color=colours[s], symbol="line-ns-open", size=10)))
+        else:
+            fig.add_trace(go.Bar(x=part[x], y=part[y], name=state_labels.get(s, s), marker_color=colours[s]))
+    fig.update_layout(barmode="stack", bargap=0.15, xaxis_title=(labels or {}).get(x, ""),
+                      yaxis_title=(labels or {}).get(y, ""))
+    fig = _layout(fig, title, height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+    return fig
+
+
+def polar(frame: pd.DataFrame, theta: str, r: str, *, colour: str = "#C8102E", title: str | None = None,
+          height: int = 360) -> go.Figure:
+    """A filled radar of one participant's role balance (theta = role label, r = value)."""
+    fig = px.line_polar(frame, r=r, theta=theta, line_close=True)
+    fig.update_traces(fill="toself", line_color=colour)
+    return _layout(fig, title, height)
+
+
+def stint_timeline(frame: pd.DataFrame, start: str, end: str, y: str, colour: str, *,
+                   colours: dict | None = None, hover: list[str] | None = None, labels: dict | None = None,
+                   title: str | None = None, height: int | None = None) -> go.Figure:
+    """Gantt bars (px.timeline) of batches or stints, one row each, in the frame's order."""
+    fig = px.timeline(frame, x_start=start, x_end=end, y=y, color=colour, color_discrete_map=colours or {},
+                      hover_data=hover or [], labels=labels or {})
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(frame[y]), title="")
+    return _layout(fig, title, height or max(260, 22 * len(frame) + 120))
