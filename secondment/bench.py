@@ -121,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="+", default=None, help="page keys (default: all)")
     parser.add_argument("--dir", default=None, help="folder for the synthetic databases (kept for reuse)")
     args = parser.parse_args(argv)
+    import logging
+
+    from streamlit.logger import get_logger
+
+    # AppTest outside a server warns about a missing run context on every call; the figures matter here.
+    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+        get_logger(name).setLevel(logging.ERROR)
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
