@@ -1,8 +1,113 @@
-"""Placeholder until its issue lands."""
+"""Batches: each batch's intake, dates, size and status; a timeline of batches or of every stint since 2010;
+creating and editing batches for reviewers."""
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-from secondment import ui
+from secondment import charts, i18n, permissions, roster, ui, vocab
 
 actor = ui.page_gate("batches")
-st.title(ui.t("nav.batches"))
-ui.empty("common.coming_soon")
+store = ui.store()
+lang = ui.lang()
+EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
+
+
+def t(key: str, **params) -> str:
+    return i18n.translate(lang, key, **params)
+
+
+def L(group: str, code) -> str:
+    return vocab.label(group, code, lang)
+
+
+editor = permissions.can(actor, "batch.edit")
+st.title(t("nav.batches"))
+st.caption(t("batches.subtitle"))
+flash = st.session_state.pop("ba_flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+batches = roster.list_batches(store, actor)
+if not batches:
+    ui.empty("batches.empty")
+else:
+    m = st.columns(4)
+    m[0].metric(t("batches.count"), len(batches), border=True)
+    m[1].metric(L("direction_short", vocab.CADRE), sum(b["direction"] == vocab.CADRE for b in batches), border=True)
+    m[2].metric(L("direction_short", vocab.TALENT), sum(b["direction"] == vocab.TALENT for b in batches), border=True)
+    m[3].metric(t("batches.people"), sum(b["size"] for b in batches), border=True)
+
+    frame = roster.batches_frame(store, actor, lang)
+    st.dataframe(frame, hide_index=True, width="stretch", key="ba_table")
+    if permissions.can(actor, "participant.export"):
+        ui.downloads(frame, t("batches.file_stem"), key="ba_dl", sheet="batches")
+
+    st.subheader(t("batches.timeline"))
+    show = st.segmented_control(t("batches.show"), ["batches", "people"], default="batches", key="ba_show",
+                                format_func=lambda s: t(f"batches.show_{s}")) or "batches"
+    direction_label = {d: L("direction_short", d) for d in vocab.DIRECTIONS}
+    colours = {direction_label[d]: c for d, c in charts.DIRECTION_COLOURS.items()}
+    if show == "batches":
+        bars = pd.DataFrame({
+            "y": [f"{b['code']}（{b['intake_year']}）" if lang == "zh" else f"{b['code']} ({b['intake_year']})"
+                  for b in batches],
+            "start": pd.to_datetime([b["start_date"] for b in batches]),
+            # px.timeline draws to the end instant; the last day is inclusive.
+            "end": pd.to_datetime([b["end_date"] for b in batches]) + pd.Timedelta(days=1),
+            "direction": [direction_label[b["direction"]] for b in batches],
+            t("batches.size"): [b["size"] for b in batches],
+            t("field.status"): [t(f"batches.status_{b['status']}") for b in batches],
+        })
+        hover = [t("batches.size"), t("field.status")]
+    else:
+        people = roster.stints(store, actor, since="2010-01-01")
+        people.sort(key=lambda p: (p["start_date"], roster.batch_key(p["batch"])))
+        bars = pd.DataFrame({
+            "y": [f"{p['name']} · {p['batch']}" for p in people],
+            "start": pd.to_datetime([p["start_date"] for p in people]),
+            "end": pd.to_datetime([p["end_date"] for p in people]) + pd.Timedelta(days=1),
+            "direction": [direction_label[p["direction"]] for p in people],
+            t("field.host_unit"): [p["host_unit"] for p in people],
+            t("field.status"): [L("participant_status", p["status"]) for p in people],
+        })
+        hover = [t("field.host_unit"), t("field.status")]
+    if bars.empty:
+        ui.empty("common.no_data")
+    else:
+        fig = charts.stint_timeline(bars, "start", "end", "y", "direction", colours=colours, hover=hover,
+                                    labels={"direction": t("field.direction"), "y": ""},
+                                    height=None if show == "people" else 140 + 34 * len(bars))
+        today = pd.Timestamp(date.today())
+        fig.add_vline(x=today, line_dash="dot", line_color="#555")
+        ui.chart(fig, key=f"ba_timeline_{show}")
+
+if editor:
+    st.subheader(t("batches.edit_title"))
+    by_id = {b["id"]: b for b in batches}
+    pick = st.selectbox(t("batches.pick"), [None, *by_id], key="ba_pick",
+                        format_func=lambda i: t("batches.new_batch") if i is None else
+                        f"{by_id[i]['code']} · {L('direction_short', by_id[i]['direction'])}")
+    current = by_id.get(pick, {})
+    with st.form(f"ba_form_{pick}"):
+        c = st.columns(3)
+        code = c[0].text_input(t("field.batch_code"), value=current.get("code", ""), placeholder="C6 / T5")
+        directions = list(vocab.DIRECTIONS)
+        direction = c[1].selectbox(t("field.direction"), directions,
+                                   index=directions.index(current["direction"]) if current else 0,
+                                   format_func=lambda d: L("direction", d))
+        year = c[2].number_input(t("field.intake_year"), min_value=2000, max_value=2100, step=1,
+                                 value=int(current.get("intake_year") or date.today().year))
+        c = st.columns(3)
+        start = c[0].date_input(t("field.start_date"), min_value=EARLIEST, max_value=LATEST,
+                                value=date.fromisoformat(current["start_date"]) if current else None)
+        end = c[1].date_input(t("field.end_date"), min_value=EARLIEST, max_value=LATEST,
+                              value=date.fromisoformat(current["end_date"]) if current else None)
+        notes = c[2].text_input(t("field.notes"), value=current.get("notes") or "")
+        submitted = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
+    if submitted:
+        saved = ui.attempt(roster.save_batch, store, actor, pick, code=code, direction=direction, intake_year=year,
+                           start_date=start, end_date=end, notes=notes)
+        if saved is not None:
+            st.session_state["ba_flash"] = t("batches.saved", code=code.strip().upper())
+            st.rerun()

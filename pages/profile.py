@@ -1,8 +1,187 @@
-"""Placeholder until its issue lands."""
-import streamlit as st
+"""Participant profile: stint, units and post; weekly logging timeline; role balance; feedback; practices.
 
-from secondment import ui
+The participant comes from ``?id=``; reviewers, viewers and admins may pick anyone, a secondee always gets
+their own, and any other id is refused by the service before anything about that person is read."""
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from secondment import charts, i18n, permissions, roster, ui, vocab
+from secondment.errors import NotFound, SecondmentError
 
 actor = ui.page_gate("profile")
-st.title(ui.t("nav.profile"))
-ui.empty("common.coming_soon")
+store = ui.store()
+lang = ui.lang()
+
+
+def t(key: str, **params) -> str:
+    return i18n.translate(lang, key, **params)
+
+
+def L(group: str, code) -> str:
+    return vocab.label(group, code, lang)
+
+
+def page_link(container, key: str, label: str, icon: str, query: dict | None = None) -> None:
+    """A link to another page; when this page runs on its own (no navigation, as in page tests) a plain link."""
+    try:
+        container.page_link(f"pages/{key}.py", label=label, icon=icon, query_params=query)
+    except StreamlitAPIException:
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+        container.markdown(f"[{label}](/{key}{suffix})")
+
+
+own_only = permissions.scope(actor, "participant.read") is not None
+raw_id = st.query_params.get("id")
+try:
+    wanted = int(raw_id) if raw_id not in (None, "") else None
+except ValueError:
+    wanted = None
+    st.warning(t("profile.bad_id"), icon=":material/link_off:")
+
+if own_only:
+    if actor.participant_id is None:
+        st.title(t("nav.profile"))
+        ui.empty("roster.no_record")
+        st.stop()
+    participant_id = wanted if wanted is not None else actor.participant_id
+else:
+    people = roster.list_participants(store, actor)
+    if not people:
+        st.title(t("nav.profile"))
+        ui.empty("profile.none_visible")
+        st.stop()
+    ids = [p["id"] for p in people]
+    by_id = {p["id"]: p for p in people}
+    if wanted in by_id and st.session_state.get("_pf_query") != wanted:
+        st.session_state["pf_pick"] = wanted      # a link with ?id= chooses the person
+        st.session_state["_pf_query"] = wanted
+    if wanted is not None and wanted not in by_id:
+        ui.show_error(NotFound("participant", wanted))
+    if st.session_state.get("pf_pick") not in by_id:
+        st.session_state["pf_pick"] = ids[0]
+    participant_id = st.selectbox(
+        t("profile.choose"), ids, key="pf_pick",
+        format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}")
+    if str(participant_id) != raw_id:
+        st.query_params["id"] = str(participant_id)
+
+try:
+    data = roster.profile(store, actor, participant_id)
+except SecondmentError as error:   # e.g. a secondee's link to someone else: refused, nothing shown
+    st.title(t("nav.profile"))
+    ui.show_error(error)
+    if own_only and participant_id != actor.participant_id:
+        page_link(st, "profile", t("profile.own"), ":material/badge:", {"id": str(actor.participant_id)})
+    st.stop()
+
+person, metrics = data["participant"], data["metrics"]
+cadre = person["direction"] == vocab.CADRE
+
+st.title(person["name"])
+head = st.container(horizontal=True, vertical_alignment="center")
+head.badge(L("participant_status", person["status"]),
+           color={"active": "green", "planned": "blue", "completed": "gray", "withdrawn": "red"}[person["status"]])
+head.badge(person["batch"], color="violet")
+head.badge(L("direction_short", person["direction"]), color="red" if cadre else "blue")
+if permissions.can(actor, "participant.edit"):
+    page_link(head, "roster", t("profile.edit_in_roster"), ":material/edit:")
+st.markdown(t("profile.stint_line", batch=person["batch"], direction=L("direction", person["direction"]),
+              home=person["home_unit"], host=person["host_unit"]))
+st.caption(t("profile.post_line", post=person["post"] or "—", start=person["start_date"], end=person["end_date"],
+             status=L("participant_status", person["status"])))
+bits = [x for x in (L("gender", person["gender"]) if person["gender"] else None,
+                    L("political_status", person["political_status"]) if person["political_status"] else None,
+                    person["contact"]) if x]
+if bits:
+    st.caption(" · ".join(bits))
+if person["notes"]:
+    with st.expander(t("field.notes")):
+        st.text(person["notes"])
+
+m = st.columns(6)
+m[0].metric(t("profile.entries"), metrics["entries"], border=True)
+m[1].metric(t("profile.hours"), f"{metrics['hours']:g}", border=True)
+m[2].metric(t("profile.weeks_logged"), f"{metrics['weeks_logged']} / {metrics['weeks_due']}", border=True,
+            help=t("profile.weeks_logged_help", due=metrics["weeks_due"]))
+m[3].metric(t("profile.weeks_approved"), metrics["weeks_approved"], border=True)
+m[4].metric(t("profile.feedback"), metrics["feedback"], border=True,
+            delta=t("profile.feedback_open", open=metrics["feedback_open"]) if metrics["feedback_open"] else None,
+            delta_color="off")
+m[5].metric(t("profile.practices"), metrics["practices"], border=True,
+            delta=t("profile.practices_promoted", promoted=metrics["practices_promoted"])
+            if metrics["practices_promoted"] else None, delta_color="off")
+
+# --- weekly logging timeline ----------------------------------------------------------------------------------
+st.subheader(t("profile.timeline"))
+weeks = pd.DataFrame(data["weeks"])
+if weeks.empty:
+    ui.empty("profile.timeline_empty")
+else:
+    state_of = {"not_submitted": "logged"}
+    weeks["cell"] = weeks["state"].map(lambda s: state_of.get(s, s))
+    states = ["approved", "submitted", "returned", "logged", "missing"]
+    names = {"approved": L("week_state", "approved"), "submitted": L("week_state", "submitted"),
+             "returned": L("week_state", "returned"), "logged": t("profile.week_logged"),
+             "missing": t("profile.week_missing")}
+    fig = charts.weekly_log(weeks, "monday", "entries", "cell", states=states, colours=charts.WEEK_CELL_COLOURS,
+                            state_labels=names, labels={"monday": t("common.week"), "entries": t("profile.entries")})
+    ui.chart(fig, key="pf_timeline")
+
+# --- role balance --------------------------------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("profile.balance" if cadre else "profile.balance_talent"))
+    roles = pd.DataFrame(data["roles"])
+    if roles.empty or roles["entries"].sum() == 0:
+        ui.empty("profile.balance_empty")
+    else:
+        measure_names = {"entries": t("profile.entries"), "hours": t("common.hours")}
+        c = st.columns(2)
+        shape = c[0].segmented_control(t("profile.balance"), ["bar", "polar"], default="bar", key="pf_shape",
+                                       label_visibility="collapsed",
+                                       format_func=lambda s: t(f"profile.balance_{s}"))
+        measure = c[1].segmented_control(t("profile.balance_measure"), list(measure_names), default="entries",
+                                         key="pf_measure", label_visibility="collapsed",
+                                         format_func=measure_names.get) or "entries"
+        roles["role_label"] = roles["role"].map(lambda r: L("role", r))
+        if shape == "polar":
+            fig = charts.polar(roles, "role_label", measure, colour=charts.DIRECTION_COLOURS[person["direction"]])
+        else:
+            fig = charts.bar(roles, "role_label", measure, colour="role_label", horizontal=True,
+                             colours=charts.label_colours(charts.ROLE_COLOURS, lambda r: L("role", r)),
+                             labels={"role_label": "", measure: measure_names[measure]}, height=300)
+            fig.update_layout(showlegend=False)
+        ui.chart(fig, key="pf_balance")
+
+# --- practices -----------------------------------------------------------------------------------------------
+with right:
+    st.subheader(t("profile.practices_title"))
+    if not data["practices"]:
+        ui.empty("profile.practices_empty")
+    for item in data["practices"]:
+        with st.container(border=True):
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.markdown(f"**{item['title']}**")
+            row.badge(L("practice_status", item["status"]),
+                      color={"draft": "gray", "reviewed": "blue", "promoted": "green"}.get(item["status"], "gray"))
+            if item["enterprise"]:
+                st.caption(item["enterprise"])
+            if item["summary"]:
+                st.markdown(item["summary"])
+
+# --- feedback ------------------------------------------------------------------------------------------------
+st.subheader(t("profile.feedback_title"))
+if not data["feedback"]:
+    ui.empty("profile.feedback_empty")
+else:
+    frame = pd.DataFrame({
+        t("profile.created_at"): [f["created_at"][:10] for f in data["feedback"]],
+        t("field.category"): [L("feedback_category", f["category"]) for f in data["feedback"]],
+        t("field.summary"): [f["summary"] for f in data["feedback"]],
+        t("field.urgency"): [L("urgency", f["urgency"]) for f in data["feedback"]],
+        t("field.department"): [f["department"] or "" for f in data["feedback"]],
+        t("field.status"): [L("feedback_status", f["status"]) for f in data["feedback"]],
+        t("profile.due_date"): [f["due_date"] or "" for f in data["feedback"]],
+    })
+    st.dataframe(frame, hide_index=True, width="stretch", key="pf_feedback")

@@ -1,8 +1,320 @@
-"""Placeholder until its issue lands."""
-import streamlit as st
+"""Roster: every participant since 2010 with filters, a table that opens a profile, editing for reviewers,
+downloads of what is shown, and an Import tab that previews a spreadsheet before anything is written."""
+from datetime import date, timedelta
 
-from secondment import ui
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from secondment import i18n, permissions, roster, roster_import, units, ui, vocab
 
 actor = ui.page_gate("roster")
-st.title(ui.t("nav.roster"))
-ui.empty("common.coming_soon")
+store = ui.store()
+lang = ui.lang()
+today = date.today()
+EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
+
+
+def t(key: str, **params) -> str:  # bound to this run's language: format functions may run after the run
+    return i18n.translate(lang, key, **params)
+
+
+def L(group: str, code) -> str:
+    return vocab.label(group, code, lang)
+
+
+def page_link(container, key: str, label: str, icon: str, query: dict | None = None) -> None:
+    """A link to another page; when this page runs on its own (no navigation, as in page tests) a plain link."""
+    try:
+        container.page_link(f"pages/{key}.py", label=label, icon=icon, query_params=query)
+    except StreamlitAPIException:
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+        container.markdown(f"[{label}](/{key}{suffix})")
+
+
+def fmt(group: str):
+    return lambda code: t("common.all") if code is None else L(group, code)
+
+
+def everything(value) -> str:
+    return t("common.all") if value is None else str(value)
+
+
+editor = permissions.can(actor, "participant.edit")
+importer = permissions.can(actor, "participant.import")
+exporter = permissions.can(actor, "participant.export")
+own_only = permissions.scope(actor, "participant.read") is not None
+
+st.title(t("nav.roster"))
+st.caption(t("roster.subtitle"))
+flash = st.session_state.pop("ro_flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+if own_only and actor.participant_id is None:
+    ui.empty("roster.no_record")
+    st.stop()
+
+
+# --- dialogs: confirmations before a stint is ended or withdrawn ---------------------------------------------
+
+@st.dialog(t("roster.end_early"))
+def end_early_dialog(person: dict) -> None:
+    end = date.fromisoformat(person["end_date"])
+    start = date.fromisoformat(person["start_date"])
+    st.write(t("roster.end_early_intro", name=person["name"], end=person["end_date"]))
+    latest = max(start, end - timedelta(days=1))
+    new_end = st.date_input(t("field.end_date"), value=min(max(today, start), latest), min_value=start,
+                            max_value=latest, key="ro_end_date")
+    reason = st.text_area(t("field.reason"), placeholder=t("roster.reason_placeholder"), key="ro_end_reason")
+    c1, c2 = st.columns(2)
+    if c1.button(t("roster.confirm_end"), type="primary", key="ro_end_confirm", icon=":material/event_busy:"):
+        if ui.attempt(roster.end_stint_early, store, actor, person["id"], new_end, reason) is not None:
+            st.session_state["ro_flash"] = t("roster.ended", name=person["name"], end=new_end.isoformat())
+            st.rerun()
+    if c2.button(t("common.cancel"), key="ro_end_cancel"):
+        st.rerun()
+
+
+@st.dialog(t("roster.withdraw"))
+def withdraw_dialog(person: dict) -> None:
+    st.warning(t("roster.withdraw_intro", name=person["name"]))
+    reason = st.text_area(t("field.reason"), key="ro_withdraw_reason")
+    c1, c2 = st.columns(2)
+    if c1.button(t("roster.confirm_withdraw"), type="primary", key="ro_withdraw_confirm", icon=":material/block:"):
+        if ui.attempt(roster.withdraw, store, actor, person["id"], reason) is not None:
+            st.session_state["ro_flash"] = t("roster.withdrawn", name=person["name"])
+            st.rerun()
+    if c2.button(t("common.cancel"), key="ro_withdraw_cancel"):
+        st.rerun()
+
+
+# --- unit choosers ------------------------------------------------------------------------------------------
+
+def unit_choices(direction: str, side: str) -> dict[int, str]:
+    kinds = (roster.HOME_KINDS if side == "home" else roster.HOST_KINDS)[direction]
+    return {u["id"]: u["name"] for u in units.list_units(store, actor, kind=kinds)}
+
+
+def unit_select(container, label: str, choices: dict[int, str], current: int | None, key: str):
+    ids = list(choices)
+    if current is not None and current not in choices:   # a deactivated unit still shows what is stored
+        ids.insert(0, current)
+    return container.selectbox(label, ids, index=ids.index(current) if current in ids else None, key=key,
+                               format_func=lambda i: choices.get(i, f"#{i}"), placeholder="—")
+
+
+def person_fields(prefix: str, direction: str, person: dict | None = None) -> dict:
+    """The participant form's widgets (inside a st.form); returns the values."""
+    person = person or {}
+    c = st.columns(3)
+    values = {"name": c[0].text_input(t("field.name"), value=person.get("name", ""), key=f"{prefix}_name")}
+    genders = [None, *vocab.GENDERS]
+    values["gender"] = c[1].selectbox(t("field.gender"), genders, index=genders.index(person.get("gender")),
+                                      format_func=lambda g: "—" if g is None else L("gender", g),
+                                      key=f"{prefix}_gender")
+    politics = [None, *vocab.POLITICAL_STATUSES]
+    values["political_status"] = c[2].selectbox(
+        t("field.political_status"), politics, index=politics.index(person.get("political_status")),
+        format_func=lambda g: "—" if g is None else L("political_status", g), key=f"{prefix}_politics")
+    c = st.columns(3)
+    values["home_unit_id"] = unit_select(c[0], t("field.home_unit"), unit_choices(direction, "home"),
+                                         person.get("home_unit_id"), f"{prefix}_home")
+    values["host_unit_id"] = unit_select(c[1], t("field.host_unit"), unit_choices(direction, "host"),
+                                         person.get("host_unit_id"), f"{prefix}_host")
+    values["post"] = c[2].text_input(t("field.post"), value=person.get("post") or "", key=f"{prefix}_post")
+    c = st.columns(3)
+    values["start_date"] = c[0].date_input(
+        t("field.start_date"), value=date.fromisoformat(person["start_date"]) if person.get("start_date") else None,
+        min_value=EARLIEST, max_value=LATEST, key=f"{prefix}_start")
+    values["end_date"] = c[1].date_input(
+        t("field.end_date"), value=date.fromisoformat(person["end_date"]) if person.get("end_date") else None,
+        min_value=EARLIEST, max_value=LATEST, key=f"{prefix}_end")
+    statuses = [None, *vocab.PARTICIPANT_STATUSES] if not person else list(vocab.PARTICIPANT_STATUSES)
+    values["status"] = c[2].selectbox(
+        t("field.status"), statuses, index=statuses.index(person["status"]) if person else 0,
+        format_func=lambda s: t("roster.status_auto") if s is None else L("participant_status", s),
+        key=f"{prefix}_status")
+    c = st.columns([1, 2])
+    values["contact"] = c[0].text_input(t("field.contact"), value=person.get("contact") or "", key=f"{prefix}_contact")
+    values["notes"] = c[1].text_area(t("field.notes"), value=person.get("notes") or "", key=f"{prefix}_notes",
+                                     height=68)
+    return values
+
+
+# --- the roster tab ---------------------------------------------------------------------------------------
+
+def draw_roster() -> None:
+    total = roster.count_participants(store, actor)
+    filters: dict = {}
+    if own_only:
+        st.info(t("roster.own_only"), icon=":material/lock:")
+    elif total:
+        opts = roster.filter_options(store, actor)
+        with st.container(border=True):
+            c = st.columns([3, 2, 1, 1])
+            filters["text"] = c[0].text_input(t("common.search"), key="ro_text", placeholder=t("roster.search")) or None
+            filters["direction"] = c[1].selectbox(t("field.direction"), [None, *vocab.DIRECTIONS], key="ro_direction",
+                                                  format_func=fmt("direction_short"))
+            filters["batch"] = c[2].selectbox(t("field.batch"), [None, *opts["batches"]], key="ro_batch",
+                                              format_func=everything)
+            filters["year"] = c[3].selectbox(t("roster.intake_year"), [None, *opts["years"]], key="ro_year",
+                                             format_func=everything)
+            c = st.columns([1, 2, 2])
+            filters["status"] = c[0].selectbox(t("field.status"), [None, *vocab.PARTICIPANT_STATUSES],
+                                               key="ro_status", format_func=fmt("participant_status"))
+            host = c[1].selectbox(t("field.host_unit"), [None, *opts["host_units"]], key="ro_host",
+                                  format_func=lambda u: t("common.all") if u is None else u[1])
+            filters["host_unit"] = host[0] if host else None
+            filters["street"] = c[2].selectbox(t("roster.street"), [None, *opts["streets"]], key="ro_street",
+                                               format_func=everything)
+    filters = {k: v for k, v in filters.items() if v is not None}
+    rows = roster.list_participants(store, actor, **filters)
+    if not rows:
+        ui.empty("roster.empty" if filters else "roster.empty_all")
+    else:
+        st.caption(t("common.shown_of", shown=len(rows), total=total))
+        frame = pd.DataFrame({
+            t("field.name"): [r["name"] for r in rows],
+            t("field.batch"): [r["batch"] for r in rows],
+            t("field.direction"): [L("direction_short", r["direction"]) for r in rows],
+            t("field.home_unit"): [r["home_unit"] for r in rows],
+            t("field.host_unit"): [r["host_unit"] for r in rows],
+            t("field.post"): [r["post"] or "" for r in rows],
+            t("field.start_date"): [r["start_date"] for r in rows],
+            t("field.end_date"): [r["end_date"] for r in rows],
+            t("field.status"): [L("participant_status", r["status"]) for r in rows],
+        })
+        small = {t(k): st.column_config.TextColumn(width="small") for k in
+                 ("field.name", "field.batch", "field.status")}
+        event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", column_config=small,
+                             selection_mode="single-row", key="ro_table",
+                             height="auto" if len(rows) <= 15 else 560)
+        picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
+        person = rows[picked[0]] if picked and picked[0] < len(rows) else (rows[0] if own_only else None)
+        if person is None:
+            st.caption(t("roster.select_hint" if editor else "roster.select_hint_read"))
+        else:
+            draw_selected(person)
+        if exporter:
+            st.caption(t("roster.downloads"))
+            ui.downloads(roster.export_frame(store, actor, lang, **filters), t("roster.file_stem"), key="ro_dl",
+                         sheet="roster")
+    if editor:
+        draw_add()
+
+
+def draw_selected(person: dict) -> None:
+    with st.container(border=True):
+        head = st.container(horizontal=True, vertical_alignment="center")
+        head.markdown(f"**{t('roster.selected', name=person['name'], batch=person['batch'])}**")
+        page_link(head, "profile", t("roster.open_profile"), ":material/badge:", {"id": str(person["id"])})
+        if not editor:
+            return
+        busy = person["status"] == "withdrawn"
+        if head.button(t("roster.end_early"), key="ro_end_btn", icon=":material/event_busy:", disabled=busy):
+            end_early_dialog(person)
+        if head.button(t("roster.withdraw"), key="ro_withdraw_btn", icon=":material/block:", disabled=busy):
+            withdraw_dialog(person)
+        with st.expander(t("roster.edit_title", name=person["name"]), icon=":material/edit:"):
+            with st.form(f"ro_edit_{person['id']}"):
+                values = person_fields(f"ro_e{person['id']}", person["direction"], person)
+                saved = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
+            if saved:
+                changes = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+                before = roster.get_participant(store, actor, person["id"])
+                after = ui.attempt(roster.update_participant, store, actor, person["id"], **changes)
+                if after is not None:
+                    same = all(before.get(k) == after.get(k) for k in roster.EDITABLE)
+                    st.session_state["ro_flash"] = t("roster.unchanged") if same else \
+                        t("roster.updated", name=after["name"])
+                    st.rerun()
+
+
+def draw_add() -> None:
+    with st.expander(t("roster.add"), icon=":material/person_add:"):
+        batches = roster.list_batches(store, actor)
+        if not batches:
+            ui.empty("roster.add_batch_first")
+            return
+        by_id = {b["id"]: b for b in batches}
+        def batch_label(i: int) -> str:
+            b = by_id[i]
+            return f"{b['code']} · {L('direction_short', b['direction'])} · {b['start_date']} – {b['end_date']}"
+
+        batch_id = st.selectbox(t("field.batch"), list(reversed(list(by_id))), key="ro_add_batch",
+                                format_func=batch_label)
+        batch = by_id[batch_id]
+        with st.form("ro_add", clear_on_submit=False):
+            values = person_fields("ro_add", batch["direction"])
+            added = st.form_submit_button(t("common.add"), type="primary", icon=":material/person_add:")
+        if added:
+            clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+            pid = ui.attempt(roster.create_participant, store, actor, batch=batch_id, **clean)
+            if pid is not None:
+                st.session_state["ro_flash"] = t("roster.added", name=values["name"].strip())
+                st.rerun()
+
+
+# --- the import tab -----------------------------------------------------------------------------------------
+
+def draw_import() -> None:
+    st.markdown(t("import.intro"))
+    st.caption(t("import.rules"))
+    c = st.container(horizontal=True)
+    c.download_button(t("import.template"), roster_import.template_bytes("xlsx"),
+                         file_name=f"{t('import.template_stem')}.xlsx", key="ro_tpl_xlsx", icon=":material/download:",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c.download_button(t("import.template_csv"), roster_import.template_bytes("csv"),
+                         file_name=f"{t('import.template_stem')}.csv", key="ro_tpl_csv", icon=":material/download:",
+                         mime="text/csv")
+    upload = st.file_uploader(t("import.upload"), type=["csv", "xlsx", "txt"], key="ro_upload")
+    if upload is None:
+        return
+    plan = ui.attempt(roster_import.preview, store, actor, upload.getvalue(), upload.name, lang)
+    if plan is None:
+        return
+    frames = roster_import.preview_frames(plan, lang)
+    st.info(roster_import.summary(plan, lang), icon=":material/fact_check:")
+    m = st.columns(5)
+    m[0].metric(t("import.adds"), len(plan.adds), border=True)
+    m[1].metric(t("import.updates"), len(plan.updates), border=True)
+    m[2].metric(t("import.unchanged"), len(plan.unchanged), border=True)
+    m[3].metric(t("import.new_units"), len(plan.new_units), border=True)
+    m[4].metric(t("import.errors"), len(plan.errors), border=True)
+    if plan.ignored_columns:
+        st.caption(t("import.ignored", columns="、".join(plan.ignored_columns)))
+    if plan.errors:
+        st.error(t("import.errors_title", count=len(plan.errors)), icon=":material/error:")
+        st.dataframe(frames["errors"], hide_index=True, width="stretch", key="ro_imp_errors")
+        ui.downloads(frames["errors"], t("import.errors_file"), key="ro_imp_err_dl")
+        return
+    for part, title in (("adds", "import.adds"), ("updates", "import.updates"), ("new_units", "import.new_units")):
+        if not frames[part].empty:
+            st.subheader(f"{t(title)}（{len(frames[part])}）" if lang == "zh" else f"{t(title)} ({len(frames[part])})")
+            st.dataframe(frames[part], hide_index=True, width="stretch", key=f"ro_imp_{part}")
+    if not (plan.adds or plan.updates or plan.new_units):
+        st.success(t("import.nothing"), icon=":material/check_circle:")
+        return
+    if st.button(t("import.confirm"), type="primary", key="ro_imp_confirm", icon=":material/upload:"):
+        with st.status(t("import.working"), expanded=True) as status:
+            bar = st.progress(10)
+            result = ui.attempt(roster_import.apply, store, actor, plan)
+            bar.progress(100)
+            if result is None:
+                status.update(state="error")
+                return
+            message = t("import.done", **result)
+            status.update(label=message, state="complete")
+        st.session_state["ro_flash"] = message
+        st.rerun()
+
+
+if importer:
+    tab_roster, tab_import = st.tabs([t("roster.tab_roster"), t("roster.tab_import")])
+    with tab_roster:
+        draw_roster()
+    with tab_import:
+        draw_import()
+else:
+    draw_roster()

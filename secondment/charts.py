@@ -166,7 +166,11 @@ def polar(frame: pd.DataFrame, theta: str, r: str, *, colour: str = "#C8102E", t
     """A filled radar of one participant's role balance (theta = role label, r = value)."""
     fig = px.line_polar(frame, r=r, theta=theta, line_close=True)
     fig.update_traces(fill="toself", line_color=colour)
-    return _layout(fig, title, height)
+    fig = _layout(fig, title, height)
+    fig.update_layout(margin=dict(l=60, r=60, t=60 if title else 40, b=40),
+                      polar=dict(radialaxis=dict(nticks=4, tickfont=dict(size=10)),
+                                 angularaxis=dict(direction="clockwise", rotation=90)))
+    return fig
 
 
 def stint_timeline(frame: pd.DataFrame, start: str, end: str, y: str, colour: str, *,

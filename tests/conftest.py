@@ -210,5 +210,6 @@ def sign_in(page, base_url: str, username: str, password: str = auth.DEMO_PASSWO
     page.get_by_label("用户名").or_(page.get_by_label("Username")).first.fill(username)
     page.get_by_label("密码").or_(page.get_by_label("Password")).first.fill(password)
     page.get_by_role("button", name="登录").or_(page.get_by_role("button", name="Sign in")).first.click()
-    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+    # app.py draws the role's menu itself (st.page_link in the sidebar); Streamlit's own nav is off.
+    page.wait_for_selector("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']", timeout=30_000)
     wait_ready(page)

@@ -1,0 +1,532 @@
+"""The registry of batches and participants: the roster, a participant's profile, and their changes.
+
+Every function takes the acting user first and asks ``permissions`` before it reads or writes; a secondee
+sees only their own record. Writes are validated, audited with before/after, and never delete a person:
+a stint is ended early or withdrawn instead.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from secondment import audit, i18n, permissions, validation, vocab
+from secondment.db import Store, now
+from secondment.errors import Conflict, NotFound, ValidationError
+from secondment.permissions import Actor
+from secondment.textsort import pinyin_key
+
+# Unit kinds that may send or receive a secondee, per direction (DESIGN.md: cadres leave government
+# departments, party organisations and streets for enterprises; talents go the other way).
+GOVERNMENT_KINDS = ("government_department", "party_org", "street_town")
+HOME_KINDS = {vocab.CADRE: GOVERNMENT_KINDS, vocab.TALENT: ("enterprise",)}
+HOST_KINDS = {vocab.CADRE: ("enterprise",), vocab.TALENT: GOVERNMENT_KINDS}
+STREET_SUFFIXES = ("街道", "镇")
+
+EDITABLE = ("name", "gender", "political_status", "batch_id", "home_unit_id", "host_unit_id", "post",
+            "start_date", "end_date", "status", "contact", "notes")
+BATCH_STATUSES = ("planned", "active", "completed")
+
+def _status_sql(today: date) -> str:
+    """The status as of ``today``: a planned or active stint moves on with its dates (the stored value is
+    what was last written); completed and withdrawn are decisions and stay. ``today`` is a date, so
+    its ISO text is safe to inline."""
+    day = today.isoformat()
+    return (f"(case when p.status in ('planned', 'active') then case when p.start_date > '{day}' then 'planned' "
+            f"when p.end_date < '{day}' then 'completed' else 'active' end else p.status end)")
+
+
+_SELECT = """
+    select p.id, p.name, p.gender, p.political_status, p.batch_id, b.code as batch, b.direction,
+           b.intake_year, b.start_date as batch_start, b.end_date as batch_end,
+           p.home_unit_id, hm.name as home_unit, hm.kind as home_unit_kind, hm.street as home_street,
+           p.host_unit_id, h.name as host_unit, h.kind as host_unit_kind, h.street as host_street,
+           p.post, p.start_date, p.end_date, {status} as status, p.status as stored_status, p.contact, p.notes,
+           p.created_at, p.updated_at
+    from participants p
+    join batches b on b.id = p.batch_id
+    left join units hm on hm.id = p.home_unit_id
+    left join units h on h.id = p.host_unit_id
+"""
+
+
+def batch_key(code: str | None) -> tuple:
+    """C1 < C2 < … < C10 < T1 …: cadre batches first, then by number."""
+    code = code or ""
+    digits = "".join(ch for ch in code[1:] if ch.isdigit())
+    return (code[:1], int(digits) if digits else 0, code)
+
+
+def infer_unit_kind(name: str, direction: str, side: str) -> str:
+    """The kind of a unit first met as ``side`` ("home"/"host") of a ``direction`` stint."""
+    kinds = HOME_KINDS[direction] if side == "home" else HOST_KINDS[direction]
+    if kinds == ("enterprise",):
+        return "enterprise"
+    return "street_town" if name.endswith(STREET_SUFFIXES) else "government_department"
+
+
+def direction_value(value) -> str:
+    """A direction by its code, full label or short label (干部→企业)."""
+    try:
+        return validation.choice("direction", value, "direction_short")
+    except ValidationError:
+        return validation.choice("direction", value, "direction")
+
+
+def _today(today: date | None) -> date:
+    return today or date.today()
+
+
+def derived_status(start: date | str, end: date | str, today: date | None = None) -> str:
+    """planned / active / completed from the dates alone (used for batches and as a default)."""
+    today = _today(today)
+    start = validation.parse_date("start_date", start)
+    end = validation.parse_date("end_date", end)
+    if today < start:
+        return "planned"
+    return "completed" if today > end else "active"
+
+
+# --- batches ---------------------------------------------------------------------------------------
+
+def list_batches(store: Store, actor: Actor, *, today: date | None = None) -> list[dict]:
+    """Every batch with its size, active count and status derived from its dates, oldest first."""
+    permissions.require(actor, "batch.read")
+    rows = store.rows("""
+        select b.*, count(p.id) as size,
+               coalesce(sum({status} = 'active'), 0) as active,
+               coalesce(sum(p.status = 'withdrawn'), 0) as withdrawn
+        from batches b left join participants p on p.batch_id = b.id
+        group by b.id""".replace("{status}", _status_sql(_today(today))))
+    for row in rows:
+        row["status"] = derived_status(row["start_date"], row["end_date"], today)
+    return sorted(rows, key=lambda r: (r["start_date"], batch_key(r["code"])))
+
+
+def get_batch(store: Store, actor: Actor, batch_id: int) -> dict:
+    permissions.require(actor, "batch.read")
+    for row in list_batches(store, actor):
+        if row["id"] == batch_id:
+            return row
+    raise NotFound("batch", batch_id)
+
+
+def save_batch(store: Store, actor: Actor, batch_id: int | None = None, *, code, direction, intake_year,
+               start_date, end_date, notes=None) -> int:
+    """Create (``batch_id`` None) or edit a batch; returns its id."""
+    permissions.require(actor, "batch.edit")
+    direction = direction_value(direction)
+    clean = {
+        "code": validation.batch_code(code, direction),
+        "direction": direction,
+        "intake_year": validation.integer("intake_year", intake_year, low=2000, high=2100),
+        "start_date": validation.parse_date("start_date", start_date),
+        "end_date": validation.parse_date("end_date", end_date),
+        "notes": validation.text("notes", notes, required=False),
+    }
+    validation.date_order("start_date", clean["start_date"], "end_date", clean["end_date"])
+    clean["start_date"] = clean["start_date"].isoformat()
+    clean["end_date"] = clean["end_date"].isoformat()
+    with store.write() as db:
+        clash = db.conn.execute("select id from batches where upper(code) = ? and id != ?",
+                                (clean["code"], batch_id or -1)).fetchone()
+        if clash:
+            raise ValidationError("batch_code", clean["code"], "taken")
+        if batch_id is None:
+            return audit.insert(db, actor, "batches", clean)
+        if audit.get(db, "batches", batch_id) is None:
+            raise NotFound("batch", batch_id)
+        people = db.conn.execute("select count(*) from participants where batch_id = ?", (batch_id,)).fetchone()[0]
+        current = audit.get(db, "batches", batch_id)
+        if people and current["direction"] != direction:
+            raise ValidationError("direction", vocab.label("direction_short", direction), "batch_has_people",
+                                  count=people)
+        outside = db.conn.execute(
+            "select count(*) from participants where batch_id = ? and (start_date < ? or end_date > ?)",
+            (batch_id, clean["start_date"], clean["end_date"])).fetchone()[0]
+        if outside:
+            raise ValidationError("start_date", f"{clean['start_date']} – {clean['end_date']}",
+                                  "batch_excludes_stints", count=outside)
+        audit.update(db, actor, "batches", batch_id, clean)
+        return batch_id
+
+
+BATCH_COLUMNS = ("code", "direction", "intake_year", "start_date", "end_date", "size", "active", "status", "notes")
+_BATCH_LABELS = {"code": "field.batch_code", "direction": "field.direction", "intake_year": "field.intake_year",
+                 "start_date": "field.start_date", "end_date": "field.end_date", "size": "batches.size",
+                 "active": "batches.active", "status": "field.status", "notes": "field.notes"}
+
+
+def batches_frame(store: Store, actor: Actor, lang: str = "zh", *, today: date | None = None) -> pd.DataFrame:
+    """The batches as a labelled table (page and ``export batches``)."""
+    frame = pd.DataFrame(list_batches(store, actor, today=today), columns=list(BATCH_COLUMNS))
+    frame["direction"] = frame["direction"].map(lambda d: vocab.label("direction_short", d, lang))
+    frame["status"] = frame["status"].map(lambda s: i18n.translate(lang, f"batches.status_{s}"))
+    return frame.rename(columns={c: i18n.translate(lang, _BATCH_LABELS[c]) for c in BATCH_COLUMNS})
+
+
+# --- the roster --------------------------------------------------------------------------------------
+
+def _select(today: date | None) -> str:
+    return _SELECT.format(status=_status_sql(_today(today)))
+
+
+def _where(actor: Actor, *, direction=None, batch=None, status=None, host_unit=None, street=None, year=None,
+           text=None, participant_id=None, today: date | None = None) -> tuple[str, list]:
+    own = permissions.scope(actor, "participant.read")
+    where, params = ["1 = 1"], []
+    if own:
+        where.append("p.id = ?"); params.append(own["participant_id"])
+    if participant_id is not None:
+        where.append("p.id = ?"); params.append(int(participant_id))
+    if direction:
+        where.append("b.direction = ?"); params.append(direction)
+    if batch:
+        if isinstance(batch, int):
+            where.append("b.id = ?"); params.append(batch)
+        else:
+            where.append("upper(b.code) = ?"); params.append(validation.normalise_text(batch).upper())
+    if status:
+        statuses = [status] if isinstance(status, str) else list(status)
+        where.append(f"{_status_sql(_today(today))} in ({', '.join('?' for _ in statuses)})"); params += statuses
+    if host_unit:
+        if isinstance(host_unit, int):
+            where.append("p.host_unit_id = ?"); params.append(host_unit)
+        else:
+            where.append("h.name like ?"); params.append(f"%{validation.normalise_text(host_unit)}%")
+    if street:
+        # The street or town a stint sits in: the host's or home unit's street, or the unit that is the street.
+        where.append("(h.street = ? or hm.street = ? or h.name = ? or hm.name = ?)"); params += [street] * 4
+    if year:
+        where.append("b.intake_year = ?"); params.append(int(year))
+    needle = validation.normalise_text(text)
+    if needle:
+        where.append("(p.name like ? or coalesce(p.post, '') like ? or coalesce(h.name, '') like ? or "
+                     "coalesce(hm.name, '') like ? or coalesce(p.contact, '') like ? or coalesce(p.notes, '') like ? "
+                     "or b.code like ?)")
+        params += [f"%{needle}%"] * 7
+    return " and ".join(where), params
+
+
+def list_participants(store: Store, actor: Actor, *, direction=None, batch=None, status=None, host_unit=None,
+                      street=None, year=None, text=None, today: date | None = None) -> list[dict]:
+    """Participants matching the filters (all optional), sorted by batch then the pinyin of the name.
+
+    ``batch``: a code ("C3") or id; ``host_unit``: an id or part of the name; ``street``: a street/town name;
+    ``year``: the batch's intake year; ``text``: part of name, post, units, contact or notes.
+    ``status`` is the status as of ``today`` (see ``_status_sql``). A secondee gets only their own row."""
+    clause, params = _where(actor, direction=direction, batch=batch, status=status, host_unit=host_unit,
+                            street=street, year=year, text=text, today=today)
+    rows = store.rows(f"{_select(today)} where {clause}", params)
+    return sorted(rows, key=lambda r: (batch_key(r["batch"]), pinyin_key(r["name"]), r["id"]))
+
+
+def count_participants(store: Store, actor: Actor) -> int:
+    """How many participants this actor may see at all (the "of M" in "showing N of M")."""
+    clause, params = _where(actor)
+    return store.scalar(f"select count(*) from participants p join batches b on b.id = p.batch_id "
+                        f"left join units h on h.id = p.host_unit_id left join units hm on hm.id = p.home_unit_id "
+                        f"where {clause}", params) or 0
+
+
+def filter_options(store: Store, actor: Actor) -> dict[str, list]:
+    """Values the roster's filters can take, from the participants this actor can see."""
+    rows = list_participants(store, actor)
+    hosts = {(r["host_unit_id"], r["host_unit"]) for r in rows if r["host_unit_id"]}
+    streets = {s for r in rows for s in (r["host_street"], r["home_street"]) if s}
+    streets |= {r[k] for r in rows for k in ("host_unit", "home_unit") if r[k] in vocab.STREETS}
+    return {
+        "batches": sorted({r["batch"] for r in rows}, key=batch_key),
+        "host_units": sorted(hosts, key=lambda u: pinyin_key(u[1])),
+        "streets": [s for s in vocab.STREETS if s in streets] + sorted(streets - set(vocab.STREETS)),
+        "years": sorted({r["intake_year"] for r in rows}),
+    }
+
+
+def get_participant(store: Store, actor: Actor, participant_id: int, *, today: date | None = None) -> dict:
+    """One participant with batch, units and dates; a secondee may read only their own."""
+    permissions.require(actor, "participant.read", {"participant_id": participant_id})
+    row = store.one(f"{_select(today)} where p.id = ?", (participant_id,))
+    if row is None:
+        raise NotFound("participant", participant_id)
+    return row
+
+
+# --- validation and writes ----------------------------------------------------------------------------
+
+def unit_fits(kind: str, direction: str, side: str) -> bool:
+    return kind in (HOME_KINDS if side == "home" else HOST_KINDS)[direction]
+
+
+def unit_kind_error(field: str, name: str, kind: str, direction: str, side: str, row: int | None = None):
+    kinds = (HOME_KINDS if side == "home" else HOST_KINDS)[direction]
+    allowed = "vocab.unit_kind.enterprise" if kinds == ("enterprise",) else "roster.kinds_government"
+    return ValidationError(field, name, "unit_kind_direction", row=row, kind=("t", f"vocab.unit_kind.{kind}"),
+                           direction=("t", f"vocab.direction_short.{direction}"), allowed=("t", allowed))
+
+
+def _clean_participant(db, values: dict, participant_id: int | None, today: date) -> dict:
+    """Validate a whole participant record (``values`` holds every field); returns the clean columns."""
+    clean = {"name": validation.text("name", values.get("name")),
+             "gender": validation.choice("gender", values.get("gender"), "gender", required=False),
+             "political_status": validation.choice("political_status", values.get("political_status"),
+                                                   "political_status", required=False),
+             "post": validation.text("post", values.get("post"), required=False),
+             "contact": validation.text("contact", values.get("contact"), required=False),
+             "notes": validation.text("notes", values.get("notes"), required=False)}
+    batch_id = values.get("batch_id")
+    batch = db.conn.execute("select * from batches where id = ?", (batch_id,)).fetchone() if batch_id else None
+    if batch is None:
+        raise ValidationError("batch", batch_id, "required" if not batch_id else "not_found")
+    clean["batch_id"] = batch["id"]
+    direction = batch["direction"]
+    for side in ("home", "host"):
+        unit_id = values.get(f"{side}_unit_id")
+        unit = db.conn.execute("select * from units where id = ?", (unit_id,)).fetchone() if unit_id else None
+        if unit is None:
+            raise ValidationError(f"{side}_unit", unit_id, "required" if not unit_id else "not_found")
+        if not unit_fits(unit["kind"], direction, side):
+            raise unit_kind_error(f"{side}_unit", unit["name"], unit["kind"], direction, side)
+        clean[f"{side}_unit_id"] = unit["id"]
+    if clean["home_unit_id"] == clean["host_unit_id"]:
+        raise ValidationError("host_unit", unit["name"], "same_as_home")
+    start = validation.parse_date("start_date", values.get("start_date"))
+    end = validation.parse_date("end_date", values.get("end_date"))
+    validation.date_order("start_date", start, "end_date", end)
+    validation.within("start_date", start, batch["start_date"], batch["end_date"], "outside_batch")
+    validation.within("end_date", end, batch["start_date"], batch["end_date"], "outside_batch")
+    clean["start_date"], clean["end_date"] = start.isoformat(), end.isoformat()
+    status = values.get("status")
+    clean["status"] = (validation.choice("status", status, "participant_status")
+                       if validation.normalise_text(status) else derived_status(start, end, today))
+    clash = db.conn.execute("select id from participants where name = ? and batch_id = ? and id != ?",
+                            (clean["name"], clean["batch_id"], participant_id or -1)).fetchone()
+    if clash:
+        raise ValidationError("name", f"{clean['name']} ({batch['code']})", "duplicate")
+    if participant_id is not None:
+        _check_entries_inside(db, participant_id, clean["start_date"], clean["end_date"])
+    return clean
+
+
+def _check_entries_inside(db, participant_id: int, start: str, end: str) -> None:
+    """Shortening a stint may not leave logged weeks outside it."""
+    row = db.conn.execute("select count(*), min(date), max(date) from activities where participant_id = ? "
+                          "and (date < ? or date > ?)", (participant_id, start, end)).fetchone()
+    if row[0]:
+        field = "start_date" if row[1] < start else "end_date"
+        raise ValidationError(field, start if field == "start_date" else end, "entries_outside",
+                              count=row[0], first=row[1], last=row[2])
+
+
+def _resolve_batch(db, batch) -> int | None:
+    """A batch given as id or code → its id (None when absent)."""
+    if batch is None or batch == "":
+        return None
+    if isinstance(batch, int):
+        return batch
+    row = db.conn.execute("select id from batches where upper(code) = ?",
+                          (validation.normalise_text(batch).upper(),)).fetchone()
+    if row is None:
+        raise ValidationError("batch", batch, "not_found")
+    return row["id"]
+
+
+def create_participant(store: Store, actor: Actor, *, today: date | None = None, batch=None, **values) -> int:
+    """Add a participant (``batch`` as id or code, units as ``home_unit_id``/``host_unit_id``); returns the id."""
+    permissions.require(actor, "participant.edit")
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"create_participant() got unknown fields {sorted(unknown)}")
+    with store.write() as db:
+        if batch is not None:
+            values["batch_id"] = _resolve_batch(db, batch)
+        clean = _clean_participant(db, values, None, _today(today))
+        stamp = now()
+        return audit.insert(db, actor, "participants", {**clean, "created_at": stamp, "updated_at": stamp})
+
+
+def update_participant(store: Store, actor: Actor, participant_id: int, *, today: date | None = None,
+                       batch=None, **changes) -> dict:
+    """Change any of ``EDITABLE``; the whole record is re-validated. Returns the row after the change."""
+    permissions.require(actor, "participant.edit")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"update_participant() cannot change {sorted(unknown)}")
+    with store.write() as db:
+        current = audit.get(db, "participants", participant_id)
+        if current is None:
+            raise NotFound("participant", participant_id)
+        if batch is not None:
+            changes["batch_id"] = _resolve_batch(db, batch)
+        merged = {**current, **changes}
+        if "status" not in changes:
+            merged["status"] = current["status"]
+        clean = _clean_participant(db, merged, participant_id, _today(today))
+        diff = {k: v for k, v in clean.items() if not same_value(current.get(k), v)}
+        if not diff:
+            return current
+        return audit.update(db, actor, "participants", participant_id, {**diff, "updated_at": now()})
+
+
+def same_value(stored, clean) -> bool:
+    """A stored value equals a cleaned one, also when it differs only by what cleaning normalises
+    (full-width punctuation typed before, or by another tool), so re-saving a form changes nothing."""
+    if stored == clean:
+        return True
+    return isinstance(stored, str) and isinstance(clean, str) and validation.normalise_text(stored) == clean
+
+
+def _with_reason(notes: str | None, label: str, reason: str, day: date) -> str:
+    line = f"[{day.isoformat()} {label}] {reason}"
+    return f"{notes}\n{line}" if notes else line
+
+
+def end_stint_early(store: Store, actor: Actor, participant_id: int, end_date, reason, *,
+                    today: date | None = None) -> dict:
+    """Bring the end of a stint forward; the reason is kept in the notes and the audit trail."""
+    permissions.require(actor, "participant.edit")
+    today = _today(today)
+    end = validation.parse_date("end_date", end_date)
+    reason = validation.text("reason", reason)
+    with store.write() as db:
+        current = audit.get(db, "participants", participant_id)
+        if current is None:
+            raise NotFound("participant", participant_id)
+        if current["status"] == "withdrawn":
+            raise Conflict("roster.already_withdrawn")
+        start = validation.parse_date("start_date", current["start_date"])
+        validation.date_order("start_date", start, "end_date", end)
+        if end >= validation.parse_date("end_date", current["end_date"]):
+            raise ValidationError("end_date", end.isoformat(), "not_earlier", end=current["end_date"])
+        _check_entries_inside(db, participant_id, current["start_date"], end.isoformat())
+        changes = {"end_date": end.isoformat(), "status": derived_status(start, end, today),
+                   "notes": _with_reason(current["notes"], i18n.translate("zh", "roster.ended_early_note"),
+                                         reason, today),
+                   "updated_at": now()}
+        return audit.update(db, actor, "participants", participant_id, changes, action="end_early")
+
+
+def withdraw(store: Store, actor: Actor, participant_id: int, reason, *, today: date | None = None) -> dict:
+    """Mark a participant withdrawn (中止). Their history stays; an ongoing stint ends today."""
+    permissions.require(actor, "participant.edit")
+    today = _today(today)
+    reason = validation.text("reason", reason)
+    with store.write() as db:
+        current = audit.get(db, "participants", participant_id)
+        if current is None:
+            raise NotFound("participant", participant_id)
+        if current["status"] == "withdrawn":
+            raise Conflict("roster.already_withdrawn")
+        changes = {"status": "withdrawn",
+                   "notes": _with_reason(current["notes"], i18n.translate("zh", "roster.withdrawn_note"),
+                                         reason, today),
+                   "updated_at": now()}
+        start = validation.parse_date("start_date", current["start_date"])
+        if start <= today < validation.parse_date("end_date", current["end_date"]):
+            changes["end_date"] = today.isoformat()
+        return audit.update(db, actor, "participants", participant_id, changes, action="withdraw")
+
+
+# --- profile ---------------------------------------------------------------------------------------------
+
+def _weeks_between(start: date, end: date) -> list[tuple[str, date]]:
+    out, day = [], start - timedelta(days=start.weekday())
+    while day <= end:
+        out.append((validation.iso_week(day), day))
+        day += timedelta(weeks=1)
+    return out
+
+
+def profile(store: Store, actor: Actor, participant_id: int, *, today: date | None = None) -> dict:
+    """Everything the profile page shows, each part a small SQL aggregate over one participant."""
+    person = get_participant(store, actor, participant_id, today=today)
+    today = _today(today)
+    start = validation.parse_date("start_date", person["start_date"])
+    end = min(validation.parse_date("end_date", person["end_date"]), today)
+    with store.read() as db:
+        q = lambda sql, p=(participant_id,): [dict(r) for r in db.conn.execute(sql, p).fetchall()]  # noqa: E731
+        logged = {r["week"]: r for r in q(
+            "select week, count(*) as entries, sum(hours) as hours from activities "
+            "where participant_id = ? group by week")}
+        reviews = {r["week"]: r for r in q(
+            "select week, state, comment, reviewed_at from week_reviews where participant_id = ?")}
+        roles = {r["role"]: r for r in q(
+            "select role, count(*) as entries, sum(hours) as hours from activities "
+            "where participant_id = ? group by role")}
+        feedback = q("""
+            select f.id, f.created_at, f.category, f.summary, f.urgency, f.status, f.due_date, f.answered_at,
+                   f.evaluation, e.name as enterprise, d.name as department
+            from feedback f left join units e on e.id = f.enterprise_id left join units d on d.id = f.department_id
+            where f.participant_id = ? order by f.created_at desc, f.id desc""")
+        own = actor.participant_id == participant_id
+        everything = own or permissions.can(actor, "practice.review")
+        practices = q(f"""
+            select x.id, x.title, x.summary, x.status, x.promoted_at, x.created_at, u.name as enterprise
+            from practices x left join units u on u.id = x.enterprise_id
+            where x.participant_id = ? {'' if everything else "and x.status = 'promoted'"}
+            order by coalesce(x.promoted_at, x.reviewed_at, x.created_at) desc""")
+    weeks = []
+    stint_weeks = {w for w, _ in _weeks_between(start, end)} if end >= start else set()
+    for week, monday in _weeks_between(min(start, end), max(end, start)) if end >= start else []:
+        row = logged.get(week)
+        review = reviews.get(week)
+        entries = row["entries"] if row else 0
+        state = review["state"] if review else ("not_submitted" if entries else "missing")
+        weeks.append({"week": week, "monday": monday.isoformat(), "entries": entries,
+                      "hours": round(row["hours"] or 0, 2) if row else 0.0, "state": state,
+                      "comment": review["comment"] if review else None})
+    # Weeks logged outside the stint (should not happen, but must not vanish from the count).
+    for week in sorted(set(logged) - stint_weeks):
+        row = logged[week]
+        monday = validation.parse_week("week", week)[0]
+        review = reviews.get(week)
+        weeks.append({"week": week, "monday": monday.isoformat(), "entries": row["entries"],
+                      "hours": round(row["hours"] or 0, 2), "state": review["state"] if review else "not_submitted",
+                      "comment": review["comment"] if review else None})
+    weeks.sort(key=lambda w: w["week"])
+    direction_roles = vocab.ROLES_BY_DIRECTION[person["direction"]]
+    balance = [{"role": r, "entries": roles.get(r, {}).get("entries", 0),
+                "hours": round(roles.get(r, {}).get("hours") or 0, 2)} for r in direction_roles]
+    balance += [{"role": r, "entries": v["entries"], "hours": round(v["hours"] or 0, 2)}
+                for r, v in roles.items() if r not in direction_roles]
+    in_stint = [w for w in weeks if w["week"] in stint_weeks]
+    metrics = {
+        "entries": sum(w["entries"] for w in weeks),
+        "hours": round(sum(w["hours"] for w in weeks), 1),
+        "weeks_logged": sum(1 for w in in_stint if w["entries"]),
+        "weeks_due": len(in_stint),
+        "weeks_approved": sum(1 for w in weeks if w["state"] == "approved"),
+        "feedback": len(feedback),
+        "feedback_open": sum(1 for f in feedback if f["status"] in vocab.OPEN_FEEDBACK_STATUSES),
+        "practices": len(practices),
+        "practices_promoted": sum(1 for p in practices if p["status"] == "promoted"),
+    }
+    return {"participant": person, "weeks": weeks, "roles": balance, "feedback": feedback,
+            "practices": practices, "metrics": metrics}
+
+
+# --- export ----------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("name", "gender", "political_status", "batch", "direction", "home_unit", "host_unit", "post",
+                  "start_date", "end_date", "status", "contact", "notes")
+
+
+def labelled(rows: list[dict], lang: str) -> pd.DataFrame:
+    """Roster rows with the user's column names and labels instead of codes (the import reads them back)."""
+    frame = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+    for column, group in (("gender", "gender"), ("political_status", "political_status"),
+                          ("direction", "direction_short"), ("status", "participant_status")):
+        frame[column] = frame[column].map(lambda v, g=group: vocab.label(g, v, lang) if v else "")
+    return frame.rename(columns={c: i18n.translate(lang, f"field.{c}") for c in EXPORT_COLUMNS})
+
+
+def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters) -> pd.DataFrame:
+    """The filtered roster as a labelled table for downloads and ``export roster``."""
+    permissions.require(actor, "participant.export")
+    return labelled(list_participants(store, actor, **filters), lang)
+
+
+def stints(store: Store, actor: Actor, *, since: str = "2010-01-01") -> list[dict]:
+    """Every visible participant's stint since ``since`` (the batches page's timeline)."""
+    permissions.require(actor, "batch.read")
+    return [r for r in list_participants(store, actor) if r["end_date"] >= since]

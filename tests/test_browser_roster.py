@@ -1,0 +1,114 @@
+"""The roster in a real browser: a reviewer filters, opens a profile, edits a post and finds the change in the
+audit trail; a secondee's roster shows only themselves. One live server for the module."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import new_context, sign_in, wait_ready
+
+pytestmark = pytest.mark.browser
+
+GRID = "[data-testid='stDataFrame']"
+
+
+def grid_text(page, index: int = 0) -> str:
+    # The grid draws on a canvas; its accessible table carries the visible cells' text.
+    return page.locator(GRID).nth(index).locator("table").text_content() or ""
+
+
+def grid_rows(page, index: int = 0) -> int:
+    return page.locator(GRID).nth(index).locator("[role=row]").count() - 1   # minus the header row
+
+
+def wait_grid_contains(page, text: str, timeout: float = 20_000) -> None:
+    page.wait_for_function(
+        "text => [...document.querySelectorAll(\"[data-testid='stDataFrame'] table\")]"
+        ".some(t => t.textContent.includes(text))", arg=text, timeout=timeout)
+
+
+def select_first_row(page) -> None:
+    box = page.locator(GRID).first.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)   # the row marker of the first data row
+    wait_ready(page)
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("h1", timeout=30_000)
+    wait_ready(page)
+
+
+def test_reviewer_filters_opens_profile_edits_post_and_sees_audit(browser, live_server):
+    store = live_server.store
+    person = store.one("select p.id, p.name, p.post from participants p join batches b on b.id = p.batch_id "
+                       "where b.code = 'C5' order by p.id limit 1")
+    new_post = "党委副书记(挂职)·浏览器测试"
+    context = new_context(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "demo_reviewer")
+        open_page(page, f"{live_server.url}/roster")
+        page.get_by_text("显示 68 / 共 68 条").wait_for()
+
+        search = page.get_by_label("搜索", exact=True)
+        search.fill(person["name"])
+        search.press("Enter")
+        page.get_by_text(re.compile(r"显示 \d+ / 共 68 条")).first.wait_for()
+        wait_ready(page)
+        wait_grid_contains(page, person["name"])
+        assert 1 <= grid_rows(page) < 68
+        assert "显示 68 / 共 68 条" not in page.content()
+
+        select_first_row(page)
+        page.get_by_text(f"已选择：{person['name']}").wait_for()
+        page.get_by_text(f"编辑 {person['name']}").click()
+        form = page.locator("[data-testid='stForm']").first
+        form.get_by_label("挂职职务").fill(new_post)
+        form.get_by_role("button", name="保存").click()
+        page.get_by_text(f"已保存 {person['name']} 的修改").wait_for(timeout=20_000)
+        assert store.scalar("select post from participants where id = ?", (person["id"],)) == new_post
+
+        wait_ready(page)
+        if not page.get_by_role("link", name="打开档案").is_visible():
+            select_first_row(page)
+        page.get_by_role("link", name="打开档案").click()
+        page.wait_for_url(re.compile(rf"/profile\?id={person['id']}$"), timeout=20_000)
+        page.wait_for_selector(f"h1:has-text('{person['name']}')", timeout=20_000)
+        wait_ready(page)
+        assert new_post in page.locator("[data-testid='stMain']").inner_text()
+
+        # The audit trail page: the change is there with the value before and after.
+        entry = store.one("select * from audit_log where table_name = 'participants' and row_id = ? "
+                          "order by id desc limit 1", (str(person["id"]),))
+        assert entry["username"] == "demo_reviewer" and entry["action"] == "update"
+        assert person["post"] in entry["before"] and new_post in entry["after"]
+        open_page(page, f"{live_server.url}/audit")
+        page.get_by_role("textbox", name="内容包含").fill(new_post)
+        page.keyboard.press("Enter")
+        wait_ready(page)
+        wait_grid_contains(page, new_post)
+        assert new_post in grid_text(page) and person["post"] in grid_text(page)
+    finally:
+        context.close()
+
+
+def test_secondee_roster_shows_only_themselves(browser, live_server):
+    own = live_server.store.one("select p.name from users u join participants p on p.id = u.participant_id "
+                                "where u.username = 'demo_secondee'")["name"]
+    others = [r["name"] for r in live_server.store.rows("select name from participants where name != ?", (own,))]
+    context = new_context(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "demo_secondee")
+        open_page(page, f"{live_server.url}/roster")
+        page.get_by_text("显示 1 / 共 1 条").wait_for()
+        wait_grid_contains(page, own)
+        assert grid_rows(page) == 1
+        text = grid_text(page)
+        assert own in text and not any(name in text for name in others)
+        assert page.get_by_role("tab", name="导入").count() == 0
+        assert page.get_by_role("button", name="下载 CSV").count() == 0
+    finally:
+        context.close()

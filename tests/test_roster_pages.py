@@ -1,0 +1,147 @@
+"""Roster, profile and batches pages as people see them (AppTest, signed in for real)."""
+from __future__ import annotations
+
+import pytest
+
+from secondment import auth
+from secondment.permissions import Actor
+
+from conftest import app_test, visible_text
+from test_roster import build_small
+
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture
+def small(empty_store):
+    store = build_small(empty_store)
+    admin = Actor.system("test")
+    for username, role, link in (("rev", "reviewer", {}), ("boss", "viewer", {}),
+                                 ("wf", "secondee", {"participant_id": 1}), ("zl", "secondee", {"participant_id": 4}),
+                                 ("tw", "liaison", {"department_id": 5})):
+        auth.create_user(store, admin, username, PASSWORD, role, **link)
+    return store
+
+
+def table(at, index=0):
+    return at.dataframe[index].value
+
+
+def test_roster_as_reviewer_on_small_store(small):
+    at = app_test("roster", small, "rev").run()
+    assert not at.exception
+    frame = table(at)
+    assert list(frame["姓名"]) == ["王芳", "张伟", "赵磊", "李娜"]
+    assert "显示 4 / 共 4 条" in visible_text(at)
+    at.selectbox(key="ro_batch").set_value("C1").run()
+    assert list(table(at)["姓名"]) == ["王芳", "张伟"]
+    assert "显示 2 / 共 4 条" in visible_text(at)
+    at.text_input(key="ro_text").set_value("总经理").run()
+    assert list(table(at)["姓名"]) == ["张伟"]
+    # Reviewers get the downloads and the import tab.
+    assert len(at.tabs) == 2
+    assert any("CSV" in str(b.label) for b in at.get("download_button"))
+
+
+def test_roster_in_english(small):
+    at = app_test("roster", small, "rev", lang="en").run()
+    frame = table(at)
+    assert {"Name", "Batch", "Host unit", "Status"} <= set(frame.columns)
+    assert "Showing 4 of 4" in visible_text(at)
+
+
+def test_roster_as_secondee_shows_only_their_own_row(small):
+    at = app_test("roster", small, "wf").run()
+    assert not at.exception
+    assert list(table(at)["姓名"]) == ["王芳"]
+    text = visible_text(at)
+    assert "张伟" not in text and "赵磊" not in text and "李娜" not in text
+    assert len(at.tabs) == 0 and not at.get("download_button")
+
+
+def test_roster_refused_for_liaison(small):
+    at = app_test("roster", small, "tw").run()
+    assert not at.dataframe and "无权打开此页面" in visible_text(at)
+
+
+def test_profile_of_own_record(small):
+    at = app_test("profile", small, "zl").run()
+    assert not at.exception
+    text = visible_text(at)
+    assert at.title[0].value == "赵磊" and "乙实业有限公司" in text
+    assert "政策咨询" in table(at).to_string()
+
+
+def test_profile_of_another_refused_for_secondee_without_their_data(small):
+    at = app_test("profile", small, "wf", query={"id": "4"}).run()
+    assert not at.exception
+    text = visible_text(at)
+    assert "无权操作" in text
+    for secret in ("赵磊", "乙实业有限公司", "政策咨询", "支部共建", "C2"):
+        assert secret not in text
+    assert not at.dataframe
+
+
+def test_profile_picker_for_reviewer_follows_the_link(small):
+    at = app_test("profile", small, "rev", lang="en", query={"id": "3"}).run()
+    assert not at.exception
+    assert at.title[0].value == "李娜"
+    assert at.selectbox(key="pf_pick").value == 3
+    assert "Category balance" in visible_text(at)
+    at.selectbox(key="pf_pick").set_value(4).run()
+    assert at.title[0].value == "赵磊" and "Four-role balance" in visible_text(at)
+    charts_before = len(at.get("plotly_chart"))
+    at.segmented_control(key="pf_shape").set_value("polar").run()
+    at.segmented_control(key="pf_measure").set_value("hours").run()
+    assert not at.exception and len(at.get("plotly_chart")) == charts_before == 2
+
+
+def test_batches_page_renders(small):
+    at = app_test("batches", small, "rev").run()
+    assert not at.exception
+    assert list(table(at)["批次代码"]) == ["C1", "T1", "C2"]
+    assert at.get("plotly_chart")
+    at.segmented_control(key="ba_show").set_value("people").run()
+    assert not at.exception and at.get("plotly_chart")
+
+
+def test_batches_page_creates_a_batch(small):
+    at = app_test("batches", small, "rev").run()
+    form = at.get("form")
+    assert form
+    at.text_input[0].set_value("c3")
+    at.date_input[0].set_value("2027-03-01")
+    at.date_input[1].set_value("2028-02-29")
+    at.button[0].click().run()
+    assert not at.exception
+    assert small.scalar("select count(*) from batches where code = 'C3'") == 1
+    assert "批次 C3 已保存" in visible_text(at)
+
+
+# --- on the demo programme ------------------------------------------------------------------------------------
+
+def test_demo_roster_as_reviewer_shows_68(demo_store):
+    at = app_test("roster", demo_store, "demo_reviewer").run()
+    assert not at.exception
+    assert len(table(at)) == 68
+    assert "显示 68 / 共 68 条" in visible_text(at)
+
+
+def test_demo_roster_as_secondee_shows_one(demo_store):
+    at = app_test("roster", demo_store, "demo_secondee").run()
+    own = demo_store.one("select p.name from users u join participants p on p.id = u.participant_id "
+                         "where u.username = 'demo_secondee'")["name"]
+    assert list(table(at)["姓名"]) == [own]
+
+
+def test_demo_profile_of_another_refused(demo_store):
+    row = demo_store.one("select p.id, p.name from participants p where p.id != (select participant_id from users "
+                         "where username = 'demo_secondee') order by p.id limit 1")
+    at = app_test("profile", demo_store, "demo_secondee", query={"id": str(row["id"])}).run()
+    text = visible_text(at)
+    assert "无权操作" in text and row["name"] not in text
+
+
+def test_demo_batches_page(demo_store):
+    at = app_test("batches", demo_store, "demo_viewer").run()
+    assert not at.exception and len(table(at)) == 9
