@@ -373,7 +373,8 @@ def same_value(stored, clean) -> bool:
     (full-width punctuation typed before, or by another tool), so re-saving a form changes nothing."""
     if stored == clean:
         return True
-    return isinstance(stored, str) and isinstance(clean, str) and validation.normalise_text(stored) == clean
+    return (isinstance(stored, str) and isinstance(clean, str)
+            and validation.normalise_text(stored) == validation.normalise_text(clean))
 
 
 def _with_reason(notes: str | None, label: str, reason: str, day: date) -> str:

@@ -35,7 +35,9 @@ def normalise_text(value) -> str:
 
 
 def text(field: str, value, *, required: bool = True, max_len: int | None = None) -> str | None:
-    clean = normalise_text(value)
+    """Free text as typed: surrounding spaces (incl. the ideographic space) off, nothing else changed, so
+    Chinese punctuation (，。（）) stays as written. Codes, dates and numbers go through ``normalise_text``."""
+    clean = "" if value is None else str(value).strip()
     if not clean:
         if required:
             raise ValidationError(field, value, "required")

@@ -100,3 +100,7 @@ def test_batch_codes(code, direction, ok):
     else:
         with pytest.raises(ValidationError):
             v.batch_code(code, direction)
+
+
+def test_free_text_keeps_chinese_punctuation():
+    assert v.text("notes", " 负责党建（兼）工作，表现突出。 ") == "负责党建（兼）工作，表现突出。"
