@@ -1,8 +1,244 @@
-"""Placeholder until its issue lands."""
+"""My week: a secondee logs the week's work under their roles, submits it, and sees how it was reviewed."""
+from datetime import date, timedelta
+
+import pandas as pd
 import streamlit as st
 
-from secondment import ui
+from secondment import activities, i18n, practices, ui, vocab
 
 actor = ui.page_gate("my_week")
-st.title(ui.t("nav.my_week"))
-ui.empty("common.coming_soon")
+store = ui.store()
+lang = ui.lang()
+
+
+# Bound to this run's language: format functions may be called outside the script run.
+def t(key: str, **params) -> str:
+    return i18n.translate(lang, key, **params)
+
+
+def L(group: str, code) -> str:
+    return vocab.label(group, code, lang)
+
+
+today = date.today()
+
+STATE_COLOURS = {"not_submitted": "gray", "submitted": "blue", "approved": "green", "returned": "orange"}
+STATE_ICONS = {"not_submitted": ":material/edit_note:", "submitted": ":material/schedule_send:",
+               "approved": ":material/verified:", "returned": ":material/undo:"}
+
+st.title(t("nav.my_week"))
+
+# --- whose week -----------------------------------------------------------------------------------
+if actor.role == "secondee":
+    participant_id = actor.participant_id
+    if participant_id is None:
+        ui.empty("week.no_participant")
+        st.stop()
+else:  # an administrator may log for anyone
+    people = activities.participants(store, actor)
+    if not people:
+        ui.empty("week.no_people")
+        st.stop()
+    active = [p for p in people if p["status"] == "active"] + [p for p in people if p["status"] != "active"]
+    chosen = st.selectbox(t("week.for_participant"), active, key="mw_participant",
+                          format_func=lambda p: f"{p['name']} · {p['batch']} · {L('participant_status', p['status'])}")
+    participant_id = chosen["id"]
+
+person = ui.attempt(activities.participant, store, actor, participant_id)
+if person is None:
+    st.stop()
+direction = person["direction"]
+roles = list(vocab.ROLES_BY_DIRECTION[direction])
+st.caption(t("week.stint_caption", batch=person["batch"], direction=L("direction_short", direction),
+             host=person["host_unit"] or "—", start=person["start_date"], end=person["end_date"]))
+
+weeks = activities.allowed_weeks(person, today)
+if not weeks:
+    ui.empty("week.no_weeks", start=person["start_date"], end=person["end_date"])
+    st.stop()
+this_week = activities.week_of(today)
+
+
+def week_label(week: str) -> str:
+    mon = activities.monday(week)
+    text = t("week.week_label", week=week, start=mon.strftime("%m-%d"),
+             end=(mon + timedelta(days=6)).strftime("%m-%d"))
+    return f"{text} · {t('week.this_week')}" if week == this_week else text
+
+
+if st.session_state.get("mw_week") not in weeks:
+    st.session_state["mw_week"] = weeks[0]
+week = st.selectbox(t("week.pick"), weeks, key="mw_week", format_func=week_label)
+mon = activities.monday(week)
+sun = mon + timedelta(days=6)
+first_day = max(mon, date.fromisoformat(person["start_date"][:10]))
+last_day = min(sun, today, date.fromisoformat(person["end_date"][:10]))
+
+state = activities.week_state(store, actor, participant_id, week)
+st.badge(L("week_state", state["state"]), icon=STATE_ICONS[state["state"]],
+         color=STATE_COLOURS[state["state"]])
+if state["state"] == "returned":
+    st.error(t("week.returned_banner", comment=state["comment"] or "—"), icon=":material/rate_review:")
+elif state["state"] == "submitted":
+    st.info(t("week.submitted_banner", at=(state["submitted_at"] or "")[:16].replace("T", " ")),
+            icon=":material/schedule_send:")
+elif state["state"] == "approved":
+    st.success(t("week.approved_banner") + (f" {t('week.comment_was', comment=state['comment'])}"
+                                            if state["comment"] else ""), icon=":material/verified:")
+
+flash = st.session_state.pop("mw_flash", None)
+if flash:
+    st.success(t(flash), icon=":material/check_circle:")
+
+
+# --- quick add ------------------------------------------------------------------------------------
+def role_text(code: str) -> str:
+    return L("role", code)
+
+
+# The form keeps what was typed when an entry is refused (so nothing is lost) and is emptied after a
+# saved entry; a role or date left over from another person or week is dropped.
+FORM_DEFAULTS = {"mw_title": "", "mw_description": "", "mw_outcome": "", "mw_hours": 2.0}
+if st.session_state.pop("mw_clear", False):
+    st.session_state.update(FORM_DEFAULTS)
+if st.session_state.get("mw_role") not in roles:
+    st.session_state.pop("mw_role", None)
+if not (first_day <= (st.session_state.get("mw_date") or first_day) <= last_day):
+    st.session_state["mw_date"] = last_day
+st.session_state.setdefault("mw_date", last_day)
+st.session_state.setdefault("mw_hours", 2.0)
+
+if state["editable"]:
+    st.subheader(t("week.add_title"))
+    with st.form("mw_add", clear_on_submit=False):
+        role = st.radio(t("week.role_cadre") if direction == vocab.CADRE else t("week.role_talent"),
+                        roles, format_func=role_text, horizontal=True, key="mw_role")
+        day = st.date_input(t("field.date"), min_value=first_day, max_value=last_day, format="YYYY-MM-DD",
+                            key="mw_date")
+        title = st.text_input(t("field.title"), max_chars=120, placeholder=t("week.title_placeholder"),
+                              key="mw_title")
+        description = st.text_area(t("field.description"), max_chars=4000, height=100, key="mw_description",
+                                   placeholder=t("week.description_placeholder"))
+        hours = st.number_input(t("field.hours"), min_value=0.5, max_value=24.0, step=0.5, format="%.1f",
+                                key="mw_hours")
+        outcome = st.text_input(t("field.outcome"), max_chars=1000, key="mw_outcome",
+                                placeholder=t("week.outcome_placeholder"))
+        added = st.form_submit_button(t("week.add"), type="primary", icon=":material/add:", width="stretch")
+    if added:
+        if ui.attempt(activities.add_entry, store, actor, participant_id, date=day, role=role, title=title,
+                      description=description, hours=hours, outcome=outcome, week=week):
+            st.session_state["mw_flash"] = "week.added"
+            st.session_state["mw_clear"] = True
+            st.rerun()
+
+
+# --- dialogs --------------------------------------------------------------------------------------
+@st.dialog(t("week.edit_title"))
+def edit_dialog(entry: dict) -> None:
+    with st.form(f"mw_edit_{entry['id']}"):
+        role = st.radio(t("field.role"), roles, index=roles.index(entry["role"]) if entry["role"] in roles else 0,
+                        format_func=role_text, horizontal=True)
+        day = st.date_input(t("field.date"), value=min(max(date.fromisoformat(entry["date"]), first_day), last_day),
+                            min_value=first_day, max_value=last_day, format="YYYY-MM-DD")
+        title = st.text_input(t("field.title"), value=entry["title"], max_chars=120)
+        description = st.text_area(t("field.description"), value=entry["description"] or "", max_chars=4000)
+        hours = st.number_input(t("field.hours"), min_value=0.5, max_value=24.0, value=float(entry["hours"]),
+                                step=0.5, format="%.1f")
+        outcome = st.text_input(t("field.outcome"), value=entry["outcome"] or "", max_chars=1000)
+        saved = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
+    if saved:
+        done = ui.attempt(activities.update_entry, store, actor, entry["id"], week=week, date=day, role=role,
+                          title=title, description=description, hours=hours, outcome=outcome)
+        if done:
+            st.session_state["mw_flash"] = "week.updated"
+            st.rerun()
+
+
+@st.dialog(t("week.delete_title"))
+def delete_dialog(entry: dict) -> None:
+    st.write(t("week.delete_confirm", title=entry["title"], date=entry["date"]))
+    c1, c2 = st.columns(2)
+    if c1.button(t("common.delete"), type="primary", icon=":material/delete:", key="mw_delete_yes"):
+        if ui.attempt(activities.delete_entry, store, actor, entry["id"]):
+            st.session_state["mw_flash"] = "week.deleted"
+            st.rerun()
+    if c2.button(t("common.cancel"), key="mw_delete_no"):
+        st.rerun()
+
+
+@st.dialog(t("practice.propose_title"))
+def propose_dialog(entry: dict) -> None:
+    st.caption(t("practice.propose_help"))
+    with st.form(f"mw_propose_{entry['id']}"):
+        title = st.text_input(t("field.title"), value=entry["title"], max_chars=120)
+        summary = st.text_area(t("practice.summary"), value="\n".join(
+            v for v in (entry["description"], entry["outcome"]) if v), max_chars=4000, height=160)
+        sent = st.form_submit_button(t("practice.propose"), type="primary", icon=":material/lightbulb:")
+    if sent:
+        if ui.attempt(practices.propose, store, actor, activity_id=entry["id"], title=title, summary=summary):
+            st.session_state["mw_flash"] = "practice.proposed"
+            st.rerun()
+
+
+# --- the week's entries ---------------------------------------------------------------------------
+st.subheader(t("week.entries_title", n=state["entries"], hours=f"{state['hours']:g}"))
+entries = activities.week_entries(store, actor, participant_id, week)
+proposed = practices.proposed_activity_ids(store, actor, participant_id) if direction == vocab.CADRE else set()
+can_propose = actor.role in ("secondee", "admin")
+if not entries:
+    ui.empty("week.no_entries")
+for entry in entries:
+    with st.container(border=True):
+        st.markdown(f"**{entry['title']}**")
+        hours_text = t("week.hours_short", hours=f"{entry['hours']:g}")
+        st.caption(f"{entry['date']} · {role_text(entry['role'])} · {hours_text}")
+        if entry["description"]:
+            st.markdown(entry["description"])
+        if entry["outcome"]:
+            st.markdown(f"*{t('field.outcome')}*：{entry['outcome']}")
+        buttons = st.container(horizontal=True)
+        if state["editable"]:
+            if buttons.button(t("common.edit"), key=f"mw_e_{entry['id']}", icon=":material/edit:"):
+                edit_dialog(entry)
+            if buttons.button(t("common.delete"), key=f"mw_d_{entry['id']}", icon=":material/delete:"):
+                delete_dialog(entry)
+        if entry["role"] == "counsellor" and can_propose:
+            if entry["id"] in proposed:
+                buttons.caption(t("practice.already_proposed"))
+            elif buttons.button(t("practice.propose"), key=f"mw_p_{entry['id']}", icon=":material/lightbulb:"):
+                propose_dialog(entry)
+
+# --- submit ---------------------------------------------------------------------------------------
+if state["editable"]:
+    if entries:
+        label = t("week.resubmit") if state["state"] == "returned" else t("week.submit")
+        if st.button(label, type="primary", icon=":material/send:", key="mw_submit", width="stretch"):
+            if ui.attempt(activities.submit_week, store, actor, participant_id, week):
+                st.session_state["mw_flash"] = "week.submitted"
+                st.rerun()
+        st.caption(t("week.submit_help"))
+    else:
+        st.caption(t("week.submit_needs_entry"))
+
+# --- recent weeks ---------------------------------------------------------------------------------
+st.subheader(t("week.recent_title"))
+recent = activities.my_weeks(store, actor, participant_id, count=12, today=today)
+frame = pd.DataFrame([{
+    t("field.week"): r["week"],
+    t("week.col_entries"): r["entries"],
+    t("field.hours"): r["hours"],
+    t("field.week_state"): L("week_state", r["state"]),
+    t("field.comment"): r["comment"] or "",
+} for r in recent])
+
+
+def open_week() -> None:
+    """A row picked in the table opens that week (runs before the next run, so the picker can follow)."""
+    picked = st.session_state["mw_recent"].selection.rows
+    if picked and picked[0] < len(recent):
+        st.session_state["mw_week"] = recent[picked[0]]["week"]
+
+
+st.caption(t("week.recent_help"))
+st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, key="mw_recent",
+             on_select=open_week, selection_mode="single-row")

@@ -1,8 +1,141 @@
-"""Placeholder until its issue lands."""
+"""Review: the submitted weeks waiting for a decision, and every entry with filters and full-text search."""
+from datetime import date, timedelta
+
+import pandas as pd
 import streamlit as st
 
-from secondment import ui
+from secondment import activities, i18n, permissions, ui, vocab
 
 actor = ui.page_gate("review")
-st.title(ui.t("nav.review"))
-ui.empty("common.coming_soon")
+store = ui.store()
+lang = ui.lang()
+
+
+# Bound to this run's language: format functions may be called outside the script run.
+def t(key: str, **params) -> str:
+    return i18n.translate(lang, key, **params)
+
+
+def L(group: str, code) -> str:
+    return vocab.label(group, code, lang)
+
+
+def fmt(group: str):
+    return lambda code: t("common.all") if code is None else L(group, code)
+
+
+today = date.today()
+QUEUE_SHOWN = 30
+EAGER_EXPORT = 5000
+
+st.title(t("nav.review"))
+
+flash = st.session_state.pop("rv_flash", None)
+if flash:
+    st.success(t(flash[0], name=flash[1], week=flash[2]), icon=":material/check_circle:")
+
+# --- filters --------------------------------------------------------------------------------------
+batch_rows = activities.batches(store, actor)
+with st.container(border=True):
+    c = st.columns(4)
+    direction = c[0].selectbox(t("field.direction"), [None, *vocab.DIRECTIONS], format_func=fmt("direction_short"),
+                               key="rv_direction")
+    batch_codes = [b["code"] for b in batch_rows if direction is None or b["direction"] == direction]
+    batch = c[1].selectbox(t("field.batch"), [None, *batch_codes],
+                           format_func=lambda b: t("common.all") if b is None else b, key="rv_batch")
+    people = activities.participants(store, actor, batch=batch, direction=direction)
+    person = c[2].selectbox(t("field.participant"), [None, *people], key="rv_person",
+                            format_func=lambda p: t("common.all") if p is None else f"{p['name']} · {p['batch']}")
+    role_options = list(vocab.ROLES_BY_DIRECTION[direction]) if direction else list(vocab.ROLES)
+    roles = c[3].multiselect(t("field.role"), role_options, format_func=fmt("role"), key="rv_roles",
+                             placeholder=t("common.all"))
+    c = st.columns(4)
+    start = c[0].date_input(t("review.week_from"), value=today - timedelta(weeks=11), format="YYYY-MM-DD",
+                            key="rv_from")
+    end = c[1].date_input(t("review.week_to"), value=today, format="YYYY-MM-DD", key="rv_to")
+    states = c[2].multiselect(t("field.week_state"), list(vocab.WEEK_STATES), format_func=fmt("week_state"),
+                              key="rv_states", placeholder=t("common.all"))
+    text = c[3].text_input(t("common.search"), key="rv_text", placeholder=t("review.search_placeholder"))
+participant_id = person["id"] if person else None
+week_from = activities.week_of(start) if start else None
+week_to = activities.week_of(end) if end else None
+
+queue = activities.list_weeks(store, actor, state="submitted", participant_id=participant_id, batch=batch,
+                              direction=direction)
+tab_queue, tab_entries, tab_done = st.tabs([t("review.tab_queue", n=len(queue)), t("review.tab_entries"),
+                                            t("review.tab_reviewed")])
+
+
+def entries_frame(rows: list[dict]) -> pd.DataFrame:
+    return activities.labelled(rows, lang)
+
+
+# --- the queue of submitted weeks -----------------------------------------------------------------
+with tab_queue:
+    st.caption(t("review.queue_help"))
+    if not queue:
+        ui.empty("review.queue_empty")
+    elif len(queue) > QUEUE_SHOWN:
+        st.caption(t("review.queue_more", shown=QUEUE_SHOWN, total=len(queue)))
+    for item in queue[:QUEUE_SHOWN]:
+        key = f"{item['participant_id']}_{item['week']}"
+        header = t("review.queue_item", name=item["name"], batch=item["batch"], week=item["week"],
+                   n=item["entries"], hours=f"{item['hours']:g}")
+        with st.expander(header, expanded=len(queue) <= 3):
+            if item["comment"]:
+                st.caption(t("review.previous_comment", comment=item["comment"]))
+            rows = activities.week_entries(store, actor, item["participant_id"], item["week"])
+            for entry in rows:
+                st.markdown(f"**{entry['title']}** — {L('role', entry['role'])} · {entry['date']} · "
+                            f"{entry['hours']:g} h")
+                if entry["description"]:
+                    st.caption(entry["description"])
+                if entry["outcome"]:
+                    st.caption(f"{t('field.outcome')}：{entry['outcome']}")
+            comment = st.text_area(t("field.comment"), key=f"rv_comment_{key}",
+                                   placeholder=t("review.comment_placeholder"), height=80)
+            b = st.container(horizontal=True)
+            if b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}"):
+                if ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"], "approve",
+                              comment or None):
+                    st.session_state["rv_flash"] = ("review.approved", item["name"], item["week"])
+                    st.rerun()
+            if b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}"):
+                if not (comment or "").strip():
+                    st.error(t("review.return_needs_comment"), icon=":material/error:")
+                elif ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
+                                "return", comment):
+                    st.session_state["rv_flash"] = ("review.returned", item["name"], item["week"])
+                    st.rerun()
+
+# --- every entry ----------------------------------------------------------------------------------
+with tab_entries:
+    filters = dict(participant_id=participant_id, batch=batch, direction=direction, role=roles or None,
+                   week_from=week_from, week_to=week_to, state=states or None, text=text or None)
+    rows, total = activities.list_entries(store, actor, limit=500, **filters)
+    if not rows:
+        ui.empty("review.entries_empty")
+    else:
+        st.caption(t("common.shown_of", shown=len(rows), total=total))
+        st.dataframe(entries_frame(rows), hide_index=True, width="stretch", height=480)
+        # A file is built on every run, so a very large selection waits until it is asked for.
+        if permissions.can(actor, "activity.export") and (
+                total <= EAGER_EXPORT or st.toggle(t("review.prepare_download", n=total), key="rv_prepare")):
+            frame = activities.export_frame(store, actor, lang, **filters)
+            ui.downloads(frame, f"activities_{week_from}_{week_to}", key="rv_download",
+                         sheet=t("review.sheet"))
+
+# --- reviewed weeks -------------------------------------------------------------------------------
+with tab_done:
+    done = activities.list_weeks(store, actor, state=["approved", "returned"], participant_id=participant_id,
+                                 batch=batch, direction=direction, week_from=week_from, week_to=week_to)
+    if not done:
+        ui.empty("review.reviewed_empty")
+    else:
+        st.dataframe(pd.DataFrame([{
+            t("field.participant"): r["name"], t("field.batch"): r["batch"], t("field.week"): r["week"],
+            t("field.week_state"): L("week_state", r["state"]), t("week.col_entries"): r["entries"],
+            t("field.hours"): r["hours"], t("field.comment"): r["comment"] or "",
+            t("review.reviewed_at"): (r["reviewed_at"] or "")[:16].replace("T", " "),
+        } for r in sorted(done, key=lambda r: r["reviewed_at"] or "", reverse=True)]), hide_index=True,
+            width="stretch")

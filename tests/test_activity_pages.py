@@ -1,0 +1,285 @@
+"""Pages of the activities issue, run as real signed-in demo users through AppTest."""
+from datetime import date
+
+import pytest
+
+from conftest import actor_for, app_test, visible_text
+from secondment import activities, i18n, vocab
+
+
+def this_week() -> str:
+    return activities.week_of(date.today())
+
+
+def reset_week(store, username: str) -> int:
+    """Make the user's current week empty and not submitted, so the test starts from a known state."""
+    pid = actor_for(store, username).participant_id
+    with store.write() as db:
+        db.conn.execute("delete from practices where activity_id in (select id from activities "
+                        "where participant_id = ? and week = ?)", (pid, this_week()))
+        db.conn.execute("delete from activities where participant_id = ? and week = ?", (pid, this_week()))
+        db.conn.execute("delete from week_reviews where participant_id = ? and week = ?", (pid, this_week()))
+    return pid
+
+
+def button(at, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r} in {[b.label for b in at.button]}"
+    return found[0]
+
+
+@pytest.mark.parametrize("username, direction", [("demo_secondee", vocab.CADRE), ("demo_talent", vocab.TALENT)])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_my_week_offers_only_the_roles_of_the_direction(demo_store, username, direction, lang):
+    reset_week(demo_store, username)
+    at = app_test("my_week", demo_store, username, lang=lang)
+    at.run()
+    assert not at.exception
+    assert at.radio[0].options == [vocab.label("role", r, lang) for r in vocab.ROLES_BY_DIRECTION[direction]]
+    assert at.selectbox(key="mw_week").value == this_week()
+    assert i18n.translate(lang, "week.no_entries") in visible_text(at)
+
+
+def test_my_week_add_entry_and_submit(demo_store):
+    pid = reset_week(demo_store, "demo_secondee")
+    at = app_test("my_week", demo_store, "demo_secondee")
+    at.run()
+    at.radio(key="mw_role").set_value("info_officer")
+    at.text_input(key="mw_title").input("走访企业车间了解职工思想动态")
+    at.text_area(key="mw_description").input("与车间主任座谈，了解职工对加班安排的意见")
+    at.number_input(key="mw_hours").set_value(1.5)
+    button(at, i18n.translate("zh", "week.add")).click().run()
+    assert not at.exception
+    rows = demo_store.rows("select role, title, hours, date from activities where participant_id = ? and week = ?",
+                           (pid, this_week()))
+    assert rows == [{"role": "info_officer", "title": "走访企业车间了解职工思想动态", "hours": 1.5,
+                     "date": date.today().isoformat()}]
+    text = visible_text(at)
+    assert "走访企业车间了解职工思想动态" in text and i18n.translate("zh", "week.added") in text
+
+    button(at, i18n.translate("zh", "week.submit")).click().run()
+    assert not at.exception
+    assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
+                             (pid, this_week())) == "submitted"
+    assert not [b for b in at.button if b.label == i18n.translate("zh", "common.edit")]   # locked now
+    assert len(at.radio) == 0                                                            # no add form
+
+
+def test_my_week_refuses_an_empty_title_with_a_message(demo_store):
+    pid = reset_week(demo_store, "demo_secondee")
+    at = app_test("my_week", demo_store, "demo_secondee", lang="en")
+    at.run()
+    at.text_area(key="mw_description").input("A long description that must not be lost")
+    button(at, i18n.translate("en", "week.add")).click().run()
+    assert not at.exception
+    assert "Title" in " ".join(e.value for e in at.error)
+    assert at.text_area(key="mw_description").value == "A long description that must not be lost"
+    assert demo_store.scalar("select count(*) from activities where participant_id = ? and week = ?",
+                             (pid, this_week())) == 0
+
+
+def test_changing_week_keeps_the_form_valid(demo_store):
+    reset_week(demo_store, "demo_secondee")
+    at = app_test("my_week", demo_store, "demo_secondee")
+    at.run()
+    weeks = at.selectbox(key="mw_week").options
+    at.selectbox(key="mw_week").set_value(activities.add_weeks(this_week(), -3)).run()
+    assert not at.exception
+    day = at.date_input(key="mw_date").value
+    assert activities.week_of(day) == activities.add_weeks(this_week(), -3) and len(weeks) > 3
+
+
+def test_returned_week_shows_the_comment_and_can_be_resubmitted(demo_store):
+    pid = reset_week(demo_store, "demo_secondee")
+    secondee = actor_for(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, secondee, pid, date=date.today(), role="counsellor", title="指导主题党日", hours=2)
+    activities.submit_week(demo_store, secondee, pid, this_week())
+    activities.review_week(demo_store, actor_for(demo_store, "demo_reviewer"), pid, this_week(), "return",
+                           "请补充活动成效")
+    at = app_test("my_week", demo_store, "demo_secondee")
+    at.run()
+    assert any("请补充活动成效" in e.value for e in at.error)
+    assert at.radio(key="mw_role")                                   # the form is back
+    button(at, i18n.translate("zh", "week.resubmit")).click().run()
+    assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
+                             (pid, this_week())) == "submitted"
+
+
+def test_review_queue_approves_a_week(demo_store):
+    pid = reset_week(demo_store, "demo_secondee")
+    secondee = actor_for(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, secondee, pid, date=date.today(), role="publicist", title="宣讲区委全会精神",
+                         description="向企业党员宣讲区委全会精神和惠企政策", hours=2)
+    activities.submit_week(demo_store, secondee, pid, this_week())
+    name = demo_store.scalar("select name from participants where id = ?", (pid,))
+    at = app_test("review", demo_store, "demo_reviewer")
+    at.run()
+    assert not at.exception
+    assert any(name in e.label and this_week() in e.label for e in at.expander)
+    key = f"{pid}_{this_week()}"
+    at.button(key=f"rv_ok_{key}").click().run()
+    assert not at.exception
+    assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
+                             (pid, this_week())) == "approved"
+
+
+def test_review_return_needs_a_comment(demo_store):
+    pid = reset_week(demo_store, "demo_secondee")
+    secondee = actor_for(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, secondee, pid, date=date.today(), role="publicist", title="宣讲", hours=1)
+    activities.submit_week(demo_store, secondee, pid, this_week())
+    at = app_test("review", demo_store, "demo_reviewer", lang="en")
+    at.run()
+    key = f"{pid}_{this_week()}"
+    at.button(key=f"rv_back_{key}").click().run()
+    assert i18n.translate("en", "review.return_needs_comment") in visible_text(at)
+    assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
+                             (pid, this_week())) == "submitted"
+    at.text_area(key=f"rv_comment_{key}").input("请写明宣讲对象和人数")
+    at.button(key=f"rv_back_{key}").click().run()
+    row = demo_store.one("select state, comment from week_reviews where participant_id = ? and week = ?",
+                         (pid, this_week()))
+    assert row == {"state": "returned", "comment": "请写明宣讲对象和人数"}
+
+
+@pytest.mark.parametrize("query", ["思想动态", "党建"])
+def test_review_search_finds_chinese(demo_store, query):
+    pid = reset_week(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, actor_for(demo_store, "demo_secondee"), pid, date=date.today(),
+                         role="info_officer", title="走访", description=f"收集职工{query}相关情况", hours=1)
+    at = app_test("review", demo_store, "demo_reviewer")
+    at.run()
+    at.text_input(key="rv_text").input(query).run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert len(frame) > 0
+    text_cols = frame[i18n.translate("zh", "field.title")] + frame[i18n.translate("zh", "field.description")].fillna("")
+    assert text_cols.str.contains(query).all()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_coverage_page_draws_the_map(demo_store, lang):
+    at = app_test("coverage", demo_store, "demo_reviewer", lang=lang)
+    at.run()
+    assert not at.exception
+    assert len(at.tabs) == 5
+    assert len(at.get("plotly_chart")) == 1                     # only the open tab runs
+    assert i18n.translate(lang, "coverage.map_help") in visible_text(at)
+    assert i18n.translate(lang, "coverage.state_approved") in visible_text(at)
+
+
+@pytest.mark.parametrize("tab, expect, charts", [
+    ("coverage.tab_quiet", "coverage.quiet_help", 0),
+    ("coverage.tab_balance", "coverage.flagged_people", 1),
+    ("coverage.tab_batches", "coverage.participants", 2),
+    ("coverage.tab_trends", "coverage.trend_table", 1),
+])
+def test_coverage_tabs(demo_store, tab, expect, charts):
+    at = app_test("coverage", demo_store, "demo_reviewer")
+    at.run()
+    at.session_state["cv_tab_zh"] = i18n.translate("zh", tab)
+    at.run()
+    assert not at.exception
+    text = visible_text(at) + " ".join(e.label for e in at.expander)
+    assert i18n.translate("zh", expect) in text or any(
+        i18n.translate("zh", expect) in str(list(d.value.columns)) for d in at.dataframe)
+    assert len(at.get("plotly_chart")) == charts
+
+
+def test_quiet_tab_lists_the_quiet(demo_store):
+    at = app_test("coverage", demo_store, "demo_reviewer", lang="en")
+    at.run()
+    at.session_state["cv_tab_en"] = i18n.translate("en", "coverage.tab_quiet")
+    at.run()
+    from secondment import coverage
+    quiet = coverage.quiet_list(demo_store, actor_for(demo_store, "demo_reviewer"))
+    for n in (1, 2, 4):
+        metric = [m for m in at.metric if m.label == i18n.translate("en", "coverage.quiet_n", n=n)]
+        assert metric and int(metric[0].value) == int(quiet[f"quiet_{n}"].sum())
+    if quiet["quiet_1"].any():
+        names = set(at.dataframe[0].value[i18n.translate("en", "field.participant")])
+        assert names == set(quiet[quiet["quiet_1"]]["name"])
+
+
+def test_coverage_page_for_a_viewer(demo_store):
+    at = app_test("coverage", demo_store, "demo_viewer")
+    at.run()
+    assert not at.exception and len(at.get("plotly_chart")) >= 1
+
+
+@pytest.mark.parametrize("username", ["demo_viewer", "demo_secondee", "demo_liaison"])
+def test_practice_library_shows_only_promoted_to_others(demo_store, username):
+    at = app_test("practices", demo_store, username)
+    at.run()
+    assert not at.exception
+    promoted = {r["title"] for r in demo_store.rows("select title from practices where status = 'promoted'")}
+    drafts = {r["title"] for r in demo_store.rows(
+        "select title from practices where status = 'draft' and participant_id != coalesce(?, -1)",
+        (actor_for(demo_store, username).participant_id,))} - promoted
+    text = visible_text(at)
+    assert promoted and all(t in text for t in list(promoted)[:5])
+    assert not any(t in text for t in drafts)
+    assert not [b for b in at.button if b.label == i18n.translate("zh", "practice.manage")]
+
+
+def test_practice_library_reviewer_moves_a_draft_on(demo_store):
+    pid = demo_store.scalar("select id from practices where status = 'draft' order by id limit 1")
+    at = app_test("practices", demo_store, "demo_reviewer")
+    at.run()
+    assert not at.exception
+    at.selectbox(key="pr_status").set_value("draft").run()
+    at.button(key=f"pr_manage_{pid}").click().run()
+    step = [b for b in at.button if b.label == i18n.translate("zh", "practice.to_reviewed")]
+    assert len(step) == 1
+    step[0].click().run()
+    assert not at.exception
+    assert demo_store.scalar("select status from practices where id = ?", (pid,)) == "reviewed"
+
+
+def test_practice_library_pages_long_lists(demo_store):
+    at = app_test("practices", demo_store, "demo_reviewer", lang="en")
+    at.run()
+    total = demo_store.scalar("select count(*) from practices")
+    assert len([b for b in at.button if b.key and b.key.startswith("pr_manage_")]) == min(20, total)
+    if total > 20:
+        at.number_input(key="pr_page").set_value(2).run()
+        assert len([b for b in at.button if b.key and b.key.startswith("pr_manage_")]) == min(20, total - 20)
+
+
+@pytest.mark.parametrize("page, username", [
+    ("review", "demo_secondee"), ("review", "demo_viewer"), ("review", "demo_liaison"),
+    ("coverage", "demo_secondee"), ("coverage", "demo_liaison"), ("coverage", "demo_talent"),
+    ("my_week", "demo_reviewer"), ("my_week", "demo_viewer"), ("my_week", "demo_liaison"),
+])
+def test_wrong_roles_are_refused_and_see_no_data(demo_store, page, username):
+    at = app_test(page, demo_store, username)
+    at.run()
+    assert not at.exception
+    role = vocab.label("app_role", actor_for(demo_store, username).role, "zh")
+    assert i18n.translate("zh", "common.page_refused", role=role) in [e.value for e in at.error]
+    assert len(at.dataframe) == 0 and len(at.get("plotly_chart")) == 0 and len(at.radio) == 0
+    assert len(at.expander) == 0
+
+
+@pytest.mark.parametrize("page", ["my_week", "review", "coverage", "practices"])
+def test_signed_out_sees_a_sign_in_prompt(demo_store, page):
+    at = app_test(page, demo_store, None)
+    at.run()
+    assert i18n.translate("zh", "common.please_sign_in") in [w.value for w in at.warning]
+    assert len(at.dataframe) == 0
+
+
+def test_admin_logs_for_a_chosen_participant(demo_store):
+    pid = reset_week(demo_store, "demo_talent")
+    at = app_test("my_week", demo_store, "demo_admin", lang="en")
+    at.run()
+    assert not at.exception
+    person = next(p for p in activities.participants(demo_store, actor_for(demo_store, "demo_admin"))
+                  if p["id"] == pid)
+    at.selectbox(key="mw_participant").set_value(person).run()
+    assert at.radio(key="mw_role").options == [vocab.label("role", r, "en") for r in vocab.TALENT_CATEGORIES]
+    at.text_input(key="mw_title").input("Sat in on the budget meeting")
+    button(at, i18n.translate("en", "week.add")).click().run()
+    row = demo_store.one("select created_by, role from activities where participant_id = ? and week = ?",
+                         (pid, this_week()))
+    assert row == {"created_by": actor_for(demo_store, "demo_admin").user_id, "role": "learning"}

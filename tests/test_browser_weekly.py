@@ -1,0 +1,121 @@
+"""The weekly routine in a real browser: a secondee logs and submits, a reviewer returns it with a comment,
+the secondee corrects and resubmits, the reviewer approves, and the coverage map shows the week approved."""
+import re
+from datetime import date
+
+import pytest
+
+from conftest import new_context, sign_in, wait_ready
+from secondment import activities
+
+pytestmark = pytest.mark.browser
+
+COMMENT = "请补充走访的企业名称和人数"
+
+
+def week_state(store, pid, week):
+    return store.scalar("select state from week_reviews where participant_id = ? and week = ?", (pid, week))
+
+
+def queue_item(page, name, week):
+    """The reviewer's expander for that person's week, opened."""
+    item = page.locator("[data-testid='stExpander']").filter(has_text=re.compile(f"{name}.*{week}"))
+    item.first.wait_for(timeout=20_000)
+    summary = item.first.locator("summary")
+    if item.first.locator("textarea").count() == 0 or not item.first.locator("textarea").first.is_visible():
+        summary.click()
+    item.first.locator("textarea").first.wait_for(state="visible", timeout=10_000)
+    return item.first
+
+
+def open_page(page, label):
+    """Go to another page through the sidebar (same session, fresh data)."""
+    page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(has_text=label).first.click()
+    wait_ready(page)
+
+
+def add_entry(page, role, title, description):
+    form = page.locator("[data-testid='stForm']").first
+    form.get_by_text(role, exact=True).click()
+    form.get_by_label("标题").fill(title)
+    form.get_by_label("工作内容").fill(description)
+    form.get_by_role("button", name=re.compile("保存这一条")).click()
+    page.get_by_text(title).first.wait_for(timeout=20_000)
+    wait_ready(page)
+    assert page.locator("[data-testid='stForm']").first.get_by_label("标题").input_value() == ""  # cleared
+
+
+def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
+    store = live_server.store
+    week = activities.week_of(date.today())
+    user = store.one("select participant_id from users where username = 'demo_secondee'")
+    pid = user["participant_id"]
+    name = store.scalar("select name from participants where id = ?", (pid,))
+    with store.write() as db:  # start from an empty, unsubmitted week
+        db.conn.execute("delete from practices where activity_id in (select id from activities "
+                        "where participant_id = ? and week = ?)", (pid, week))
+        db.conn.execute("delete from activities where participant_id = ? and week = ?", (pid, week))
+        db.conn.execute("delete from week_reviews where participant_id = ? and week = ?", (pid, week))
+
+    secondee_ctx, reviewer_ctx = new_context(browser), new_context(browser)
+    try:
+        # 1. the secondee logs two entries and submits the week
+        me = secondee_ctx.new_page()
+        sign_in(me, live_server.url, "demo_secondee")
+        me.locator("[data-testid='stForm']").first.wait_for(timeout=20_000)
+        add_entry(me, "辅导员", "指导党支部制定年度计划", "与支部书记梳理三会一课安排")
+        add_entry(me, "信息员", "走访车间了解职工诉求", "收集职工对通勤班车的意见")
+        assert store.scalar("select count(*) from activities where participant_id = ? and week = ?",
+                            (pid, week)) == 2
+        me.get_by_role("button", name=re.compile("提交本周周志")).click()
+        me.get_by_text("正在等待审核").first.wait_for(timeout=20_000)
+        assert week_state(store, pid, week) == "submitted"
+
+        # 2. a reviewer, in a second browser context, returns it with a comment
+        rv = reviewer_ctx.new_page()
+        sign_in(rv, live_server.url, "demo_reviewer")
+        open_page(rv, "周志审核")
+        item = queue_item(rv, name, week)
+        item.locator("textarea").first.fill(COMMENT)
+        item.locator("textarea").first.press("Tab")
+        item.get_by_role("button", name=re.compile("退回修改")).click()
+        rv.get_by_text(f"已退回 {name} 的 {week} 周志").wait_for(timeout=20_000)
+        assert week_state(store, pid, week) == "returned"
+
+        # 3. the secondee sees the comment, corrects an entry and submits again
+        open_page(me, "经验做法库")
+        open_page(me, "我的周志")
+        me.get_by_text(COMMENT).first.wait_for(timeout=20_000)
+        me.get_by_role("button", name=re.compile("编辑")).nth(1).click()
+        dialog = me.get_by_role("dialog")
+        dialog.get_by_label("工作内容").fill("走访三号车间，12 名职工反映通勤班车不足")
+        dialog.get_by_role("button", name=re.compile("保存")).click()
+        me.get_by_text("条目已修改").wait_for(timeout=20_000)
+        assert store.scalar("select count(*) from activities where participant_id = ? and week = ? and "
+                            "description like '%12 名职工%'", (pid, week)) == 1
+        me.get_by_role("button", name=re.compile("重新提交")).click()
+        me.get_by_text("正在等待审核").first.wait_for(timeout=20_000)
+        assert week_state(store, pid, week) == "submitted"
+
+        # 4. the reviewer approves it, and the coverage map shows the week approved
+        open_page(rv, "履职覆盖")
+        open_page(rv, "周志审核")
+        item = queue_item(rv, name, week)
+        item.get_by_text(COMMENT).first.wait_for()          # the earlier comment is shown for context
+        item.get_by_role("button", name=re.compile("^.*通过$")).click()
+        rv.get_by_text(f"已通过 {name} 的 {week} 周志").wait_for(timeout=20_000)
+        assert week_state(store, pid, week) == "approved"
+
+        open_page(rv, "履职覆盖")
+        rv.locator(".js-plotly-plot").first.wait_for(timeout=20_000)
+        cells = rv.evaluate("() => { const el = document.querySelector('.js-plotly-plot');"
+                            " return el.data[0].text.flat(); }")
+        mine = [c for c in cells if c.startswith(f"{name} · {week}")]
+        assert mine and "已通过" in mine[0], mine
+        rv.screenshot(path=str(tmp_path / "coverage.png"), full_page=True)
+    finally:
+        for ctx, who in ((secondee_ctx, "secondee"), (reviewer_ctx, "reviewer")):
+            for i, shown in enumerate(ctx.pages):
+                shown.screenshot(path=str(tmp_path / f"{who}_{i}.png"), full_page=True)
+        secondee_ctx.close()
+        reviewer_ctx.close()
