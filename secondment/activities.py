@@ -53,14 +53,6 @@ def allowed_weeks(participant: dict, today: date | None = None) -> list[str]:
     return list(reversed(week_span(week_of(start), week_of(end))))
 
 
-def prose(field: str, value, *, required: bool = True, max_len: int | None = None) -> str | None:
-    """Free text as typed: checked like ``validation.text`` (required, length) but stored without NFKC,
-    so Chinese full-width punctuation (，。：) stays as written; only surrounding spaces go."""
-    validation.text(field, value, required=required, max_len=max_len)
-    clean = "" if value is None else str(value).strip()
-    return clean or None
-
-
 def search_text(value) -> str:
     return "" if value is None else str(value).strip()
 
@@ -267,10 +259,10 @@ def _clean_entry(person: dict, values: dict, *, week: str | None, today: date) -
         except ValidationError as error:
             errors.append(error)
     check("role", lambda: validation.role_for_direction(values.get("role"), person["direction"]))
-    check("title", lambda: prose("title", values.get("title")))
-    check("description", lambda: prose("description", values.get("description"), required=False))
+    check("title", lambda: validation.text("title", values.get("title")))
+    check("description", lambda: validation.text("description", values.get("description"), required=False))
     check("hours", lambda: validation.hours(values.get("hours")))
-    check("outcome", lambda: prose("outcome", values.get("outcome"), required=False))
+    check("outcome", lambda: validation.text("outcome", values.get("outcome"), required=False))
     if errors:
         raise errors[0] if len(errors) == 1 else ValidationErrors(errors)
     clean["week"] = week_of(clean["date"])
@@ -370,7 +362,7 @@ def review_week(store: Store, actor: Actor, participant_id: int, week: str, deci
     week = _week(week)
     if decision not in REVIEW_DECISIONS:
         raise ValidationError("decision", decision, "unknown_code", allowed=" / ".join(REVIEW_DECISIONS))
-    comment = prose("comment", comment, required=decision == "return")
+    comment = validation.text("comment", comment, required=decision == "return")
     with store.write() as db:
         row = _state_row(db, participant_id, week)
         if row is None or row["state"] != "submitted":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from secondment import audit, i18n, permissions, textsort, validation, vocab
-from secondment.activities import prose, search_text
+from secondment.activities import search_text
 from secondment.db import Store, now
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
@@ -24,8 +24,8 @@ def propose(store: Store, actor: Actor, *, title, summary=None, activity_id: int
     """A new draft practice. From an activity, its participant and host enterprise are taken from it
     and it must be a counsellor entry; a secondee may propose only from their own entry."""
     permissions.require(actor, "practice.propose")
-    title = prose("title", title)
-    summary = prose("summary", summary, required=False, max_len=4000)
+    title = validation.text("title", title)
+    summary = validation.text("summary", summary, required=False, max_len=4000)
     with store.write() as db:
         if activity_id is not None:
             entry = db.conn.execute(
@@ -70,9 +70,9 @@ def review(store: Store, actor: Actor, practice_id: int, *, to_status: str | Non
             raise NotFound("practice", practice_id)
         changes: dict = {}
         if title is not None:
-            changes["title"] = prose("title", title)
+            changes["title"] = validation.text("title", title)
         if summary is not None:
-            changes["summary"] = prose("summary", summary, required=False, max_len=4000)
+            changes["summary"] = validation.text("summary", summary, required=False, max_len=4000)
         action = "update"
         if to_status is not None and to_status != current["status"]:
             if NEXT_STATUS.get(current["status"]) != to_status:
