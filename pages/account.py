@@ -1,8 +1,81 @@
-"""Placeholder until its issue lands."""
+"""My account (every role): who I am, change my password, my language, my sessions."""
+import pandas as pd
 import streamlit as st
 
+from secondment import auth, i18n
 from secondment import ui
+from secondment.errors import ValidationError
 
 actor = ui.page_gate("account")
-st.title(ui.t("nav.account"))
-ui.empty("common.coming_soon")
+store = ui.store()
+t = ui.t
+
+st.title(t("account.title"))
+me = ui.attempt(auth.get_user, store, actor, actor.user_id) if actor.user_id is not None else None
+
+flash = st.session_state.pop("_acct_flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+left, right = st.columns([1, 1], gap="large")
+
+with left:
+    st.subheader(t("account.profile"))
+    st.markdown(f"**{actor.display_name}** · `{actor.username}`")
+    st.caption(ui.label("app_role", actor.role))
+    link = ui.attempt(auth.account_links, store, actor) or {}
+    if link.get("participant"):
+        st.caption(t("account.linked_participant", name=link["participant"]))
+    if link.get("department"):
+        st.caption(t("account.linked_department", name=link["department"]))
+
+    st.subheader(t("account.language"))
+    # The radio mirrors the session's language (the sidebar picker may change it too); a click saves it.
+    if st.session_state.get("acct_lang") != ui.lang():
+        st.session_state["acct_lang"] = ui.lang()
+
+    def _language_changed() -> None:
+        choice = st.session_state.get("acct_lang")
+        if choice and choice != ui.lang():
+            ui.set_lang(choice)
+            auth.set_language(store, actor, choice)
+            st.session_state["_acct_flash"] = i18n.translate(choice, "account.language_saved")
+
+    st.radio(t("account.language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGE_NAMES.get, horizontal=True,
+             key="acct_lang", label_visibility="collapsed", on_change=_language_changed)
+    st.caption(t("account.language_help"))
+
+with right:
+    st.subheader(t("account.change_password"))
+    with st.form("change_password", clear_on_submit=True):
+        current = st.text_input(t("field.current_password"), type="password", autocomplete="current-password")
+        new = st.text_input(t("field.new_password"), type="password", autocomplete="new-password")
+        repeat = st.text_input(t("account.repeat_password"), type="password", autocomplete="new-password")
+        st.caption(t("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
+        submitted = st.form_submit_button(t("account.change_password"), type="primary", icon=":material/key:")
+    if submitted:
+        if new != repeat:
+            ui.show_error(ValidationError("new_password", "•" * min(len(repeat), 12), "passwords_differ"))
+        elif ui.attempt(lambda: auth.set_password(store, actor, actor.user_id, new, current) or True):
+            st.session_state["_acct_flash"] = t("account.password_changed")
+            st.rerun()
+
+st.divider()
+st.subheader(t("account.sessions"))
+st.caption(t("account.sessions_help", minutes=auth.idle_minutes()))
+sessions = ui.attempt(auth.list_sessions, store, actor) or []
+this = auth.session_id(store, ui.session_token())
+if sessions:
+    st.dataframe(pd.DataFrame([{
+        t("account.session_id"): s["session"] + "…",
+        t("account.session_started"): str(s["created_at"]).replace("T", " ").replace("Z", ""),
+        t("account.session_last_seen"): str(s["last_seen"]).replace("T", " ").replace("Z", ""),
+        t("account.session_state"): t("account.session_this") if s["_id"] == this else
+        t("account.session_open") if s["open"] else t("account.session_closed"),
+    } for s in sessions]), hide_index=True, width="stretch")
+    others = sum(1 for s in sessions if s["open"] and s["_id"] != this)
+    if st.button(t("account.end_others"), icon=":material/logout:", disabled=others == 0, key="acct_end_others"):
+        ended = ui.attempt(auth.end_other_sessions, store, actor, ui.session_token())
+        if ended is not None:
+            st.session_state["_acct_flash"] = t("account.ended_others", count=ended)
+            st.rerun()

@@ -1,8 +1,357 @@
-"""Placeholder until its issue lands."""
+"""Administration (admins only): accounts, units and departments, and backups.
+
+Thin page: every read and write goes through auth / units / backup / audit, which check the actor again.
+Destructive changes (role change, password reset, deactivation) ask for confirmation in a dialog.
+"""
+import pandas as pd
 import streamlit as st
 
+from secondment import audit, auth, backup, units, vocab
 from secondment import ui
+from secondment.errors import ValidationError
 
 actor = ui.page_gate("admin")
-st.title(ui.t("nav.admin"))
-ui.empty("common.coming_soon")
+store = ui.store()
+t = ui.t
+
+st.title(t("admin.title"))
+
+FLASH = "_admin_flash"
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def stamp(value) -> str:
+    return "" if not value else str(value).replace("T", " ").replace("Z", "")[:16]
+
+
+def yes_no(value) -> str:
+    return t("common.yes") if value else t("common.no")
+
+
+def participant_picker(label_key: str, key: str, current: int | None = None) -> int | None:
+    people = ui.attempt(auth.participant_choices, store, actor) or []
+    if not people:
+        st.warning(t("admin.no_participants"))
+        return None
+    by_id = {p["id"]: p for p in people}
+
+    def show(pid):
+        p = by_id[pid]
+        text = t("admin.participant_option", name=p["name"], batch=p["batch"] or "—",
+                 status=ui.label("participant_status", p["status"]))
+        return f"{text} · {t('admin.already_linked', users=p['linked'])}" if p["linked"] else text
+
+    ids = list(by_id)
+    index = ids.index(current) if current in by_id else None
+    return st.selectbox(t(label_key), ids, index=index, format_func=show, key=key,
+                        placeholder=t("admin.choose_participant"))
+
+
+def department_picker(label_key: str, key: str, current: int | None = None) -> int | None:
+    departments = ui.attempt(units.list_units, store, actor, vocab.DEPARTMENT_KINDS) or []
+    if not departments:
+        st.warning(t("admin.no_departments"))
+        return None
+    names = {d["id"]: f"{d['name']}（{ui.label('unit_kind', d['kind'])}）" for d in departments}
+    ids = list(names)
+    index = ids.index(current) if current in names else None
+    return st.selectbox(t(label_key), ids, index=index, format_func=names.get, key=key,
+                        placeholder=t("admin.choose_department"))
+
+
+def passwords_match(first: str, second: str) -> bool:
+    if first != second:
+        ui.show_error(ValidationError("password", "•" * min(len(second or ""), 12), "passwords_differ"))
+        return False
+    return True
+
+
+tab_accounts, tab_units, tab_backup = st.tabs(
+    [t("admin.tab_accounts"), t("admin.tab_units"), t("admin.tab_backup")])
+
+# --- accounts ----------------------------------------------------------------------------------------
+
+with tab_accounts:
+    show_flash()
+    users = ui.attempt(auth.list_users, store, actor) or []
+    c1, c2, c3 = st.columns([2, 3, 1.4], vertical_alignment="bottom")
+    role_filter = c1.selectbox(t("admin.filter_role"), [None, *vocab.APP_ROLES], format_func=ui.fmt("app_role"),
+                               key="acc_role")
+    search = c2.text_input(t("admin.search_accounts"), key="acc_search").strip().lower()
+    show_inactive = c3.toggle(t("admin.show_inactive"), value=True, key="acc_inactive")
+
+    shown = [u for u in users
+             if (role_filter is None or u["role"] == role_filter)
+             and (show_inactive or u["active"])
+             and (not search or search in u["username"].lower() or search in (u["display_name"] or "").lower())]
+    st.caption(t("admin.accounts_caption", total=len(users), active=sum(1 for u in users if u["active"])))
+
+    selected = None
+    if not shown:
+        ui.empty("admin.no_accounts")
+    else:
+        frame = pd.DataFrame([{
+            t("field.username"): u["username"],
+            t("field.display_name"): u["display_name"],
+            t("field.app_role"): ui.label("app_role", u["role"]),
+            t("admin.col_linked"): u["participant_name"] or u["department_name"] or "",
+            t("admin.col_active"): yes_no(u["active"]),
+            t("admin.col_last_login"): stamp(u["last_login_at"]),
+            t("admin.col_created"): stamp(u["created_at"]),
+        } for u in shown])
+        event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
+                             key=f"acc_table_{role_filter}_{search}_{show_inactive}")
+        rows = event.selection.rows if event is not None else []
+        if rows and rows[0] < len(shown):
+            selected = shown[rows[0]]
+
+    if selected is None:
+        st.caption(t("admin.select_hint"))
+    else:
+        user = selected
+        own = user["id"] == actor.user_id
+        st.subheader(t("admin.selected_account", username=user["username"]))
+        if own:
+            st.info(t("admin.self_hint"), icon=":material/info:")
+
+        def role_dialog():
+            new_role = st.selectbox(t("field.app_role"), vocab.APP_ROLES, index=vocab.APP_ROLES.index(user["role"]),
+                                    format_func=ui.fmt("app_role"), key="dlg_role", disabled=own)
+            name = st.text_input(t("field.display_name"), value=user["display_name"] or "", key="dlg_name")
+            participant_id = department_id = None
+            if new_role == "secondee":
+                participant_id = participant_picker("field.participant", "dlg_participant", user["participant_id"])
+            if new_role == "liaison":
+                department_id = department_picker("field.department", "dlg_department", user["department_id"])
+            if new_role != user["role"]:
+                st.warning(t("admin.confirm_role_body", username=user["username"],
+                             old=ui.label("app_role", user["role"]), new=ui.label("app_role", new_role)))
+            left, right = st.columns(2)
+            if left.button(t("common.confirm"), type="primary", key="dlg_role_ok", width="stretch"):
+                done = ui.attempt(auth.update_user, store, actor, user["id"], role=new_role, display_name=name,
+                                  participant_id=participant_id, department_id=department_id)
+                if done is not None:
+                    flash(t("admin.role_changed", username=user["username"]))
+                    st.rerun()
+            if right.button(t("common.cancel"), key="dlg_role_cancel", width="stretch"):
+                st.rerun()
+
+        def reset_dialog():
+            st.warning(t("admin.confirm_reset_body"))
+            st.caption(t("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
+            first = st.text_input(t("field.new_password"), type="password", key="dlg_pw1",
+                                  autocomplete="new-password")
+            second = st.text_input(t("admin.repeat_password"), type="password", key="dlg_pw2",
+                                   autocomplete="new-password")
+            left, right = st.columns(2)
+            if left.button(t("admin.reset_password"), type="primary", key="dlg_reset_ok", width="stretch"):
+                if passwords_match(first, second) and ui.attempt(
+                        lambda: auth.set_password(store, actor, user["id"], first) or True):
+                    flash(t("admin.password_reset_done", username=user["username"]))
+                    st.rerun()
+            if right.button(t("common.cancel"), key="dlg_reset_cancel", width="stretch"):
+                st.rerun()
+
+        def active_dialog():
+            turning_off = bool(user["active"])
+            st.warning(t("admin.confirm_deactivate_body") if turning_off else t("common.are_you_sure"))
+            left, right = st.columns(2)
+            label = t("admin.deactivate") if turning_off else t("admin.reactivate")
+            if left.button(label, type="primary", key="dlg_active_ok", width="stretch"):
+                done = ui.attempt(auth.update_user, store, actor, user["id"], active=not turning_off)
+                if done is not None:
+                    flash(t("admin.deactivated" if turning_off else "admin.reactivated", username=user["username"]))
+                    st.rerun()
+            if right.button(t("common.cancel"), key="dlg_active_cancel", width="stretch"):
+                st.rerun()
+
+        b1, b2, b3, _ = st.columns([1, 1, 1, 2])
+        if b1.button(t("admin.change_role"), icon=":material/manage_accounts:", key="btn_role", width="stretch"):
+            st.dialog(t("admin.confirm_role"))(role_dialog)()
+        if b2.button(t("admin.reset_password"), icon=":material/password:", key="btn_reset", disabled=own,
+                     width="stretch"):
+            st.dialog(t("admin.confirm_reset", username=user["username"]))(reset_dialog)()
+        if user["active"]:
+            if b3.button(t("admin.deactivate"), icon=":material/person_off:", key="btn_active", disabled=own,
+                         width="stretch"):
+                st.dialog(t("admin.confirm_deactivate", username=user["username"]))(active_dialog)()
+        elif b3.button(t("admin.reactivate"), icon=":material/person_check:", key="btn_active", width="stretch"):
+            st.dialog(t("admin.confirm_reactivate", username=user["username"]))(active_dialog)()
+
+    st.divider()
+    with st.expander(t("admin.new_account"), icon=":material/person_add:"):
+        st.caption(t("admin.new_account_help"))
+        new_role = st.selectbox(t("field.app_role"), vocab.APP_ROLES, format_func=ui.fmt("app_role"),
+                                key="new_role")
+        with st.form("new_account", clear_on_submit=False, enter_to_submit=False):
+            f1, f2 = st.columns(2)
+            username = f1.text_input(t("field.username"), key="new_username", autocomplete="off")
+            display_name = f2.text_input(t("field.display_name"), key="new_display")
+            participant_id = department_id = None
+            if new_role == "secondee":
+                participant_id = participant_picker("field.participant", "new_participant")
+            elif new_role == "liaison":
+                department_id = department_picker("field.department", "new_department")
+            p1, p2 = st.columns(2)
+            first = p1.text_input(t("field.password"), type="password", key="new_pw1", autocomplete="new-password")
+            second = p2.text_input(t("admin.repeat_password"), type="password", key="new_pw2",
+                                   autocomplete="new-password")
+            st.caption(t("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
+            submitted = st.form_submit_button(t("admin.create"), type="primary", icon=":material/person_add:")
+        if submitted and passwords_match(first, second):
+            new_id = ui.attempt(auth.create_user, store, actor, username, first, new_role,
+                                display_name=display_name or None, participant_id=participant_id,
+                                department_id=department_id)
+            if new_id is not None:
+                flash(t("admin.created", username=username.strip()))
+                for key in ("new_username", "new_display", "new_pw1", "new_pw2"):
+                    st.session_state.pop(key, None)
+                st.rerun()
+
+# --- units and departments ---------------------------------------------------------------------------
+
+with tab_units:
+    show_flash()
+    c1, c2, c3, c4 = st.columns([1.4, 1.4, 2, 1.2], vertical_alignment="bottom")
+    kind = c1.selectbox(t("admin.filter_kind"), [None, *vocab.UNIT_KINDS], format_func=ui.fmt("unit_kind"),
+                        key="unit_kind_filter")
+    street = c2.selectbox(t("admin.filter_street"), [None, *vocab.STREETS],
+                          format_func=lambda s: t("common.all") if s is None else s, key="unit_street_filter")
+    needle = c3.text_input(t("admin.search_units"), key="unit_search")
+    show_all = c4.toggle(t("admin.show_inactive"), value=False, key="unit_inactive")
+    rows = ui.attempt(units.list_units, store, actor, kind, active=None if show_all else True, street=street,
+                      search=needle) or []
+    st.caption(t("admin.units_caption", total=len(rows)))
+
+    chosen = None
+    if not rows:
+        ui.empty("admin.no_units")
+    else:
+        frame = pd.DataFrame([{
+            t("field.unit_name"): r["name"],
+            t("field.unit_kind"): ui.label("unit_kind", r["kind"]),
+            t("field.street"): r["street"] or "",
+            t("field.industry"): r["industry"] or "",
+            t("field.time_limit_days"): "" if r["time_limit_days"] is None else str(r["time_limit_days"]),
+            t("admin.col_active"): yes_no(r["active"]),
+        } for r in rows])
+        event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
+                             key=f"unit_table_{kind}_{street}_{needle}_{show_all}")
+        picked = event.selection.rows if event is not None else []
+        if picked and picked[0] < len(rows):
+            chosen = rows[picked[0]]
+        ui.downloads(frame, "units", key="units_download")
+
+    def unit_fields(prefix: str, row: dict | None) -> dict:
+        row = row or {}
+        a, b = st.columns(2)
+        name = a.text_input(t("field.unit_name"), value=row.get("name") or "", key=f"{prefix}_name")
+        kinds = list(vocab.UNIT_KINDS)
+        kind_value = b.selectbox(t("field.unit_kind"), kinds, format_func=ui.fmt("unit_kind"),
+                                 index=kinds.index(row["kind"]) if row.get("kind") in kinds else 0,
+                                 key=f"{prefix}_kind")
+        streets = [None, *vocab.STREETS]
+        c, d, e = st.columns(3)
+        street_value = c.selectbox(t("field.street"), streets,
+                                   index=streets.index(row.get("street")) if row.get("street") in streets else 0,
+                                   format_func=lambda s: t("admin.no_street") if s is None else s,
+                                   key=f"{prefix}_street")
+        industry = d.text_input(t("field.industry"), value=row.get("industry") or "", key=f"{prefix}_industry")
+        limit = e.number_input(t("field.time_limit_days"), min_value=0, max_value=units.MAX_TIME_LIMIT, step=1,
+                               value=int(row.get("time_limit_days") or 0), key=f"{prefix}_limit",
+                               help=t("admin.time_limit_help"))
+        notes = st.text_area(t("field.notes"), value=row.get("notes") or "", key=f"{prefix}_notes", height=68)
+        return {"name": name, "kind": kind_value, "street": street_value, "industry": industry,
+                "time_limit_days": int(limit) or None, "notes": notes}
+
+    if chosen is None:
+        if rows:
+            st.caption(t("admin.unit_select_hint"))
+    else:
+        st.subheader(t("admin.edit_unit", name=chosen["name"]))
+        with st.form(f"edit_unit_{chosen['id']}"):
+            values = unit_fields(f"edit_{chosen['id']}", chosen)
+            save = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
+        if save:
+            after = ui.attempt(units.update_unit, store, actor, chosen["id"], **values)
+            if after is not None:
+                flash(t("admin.unit_saved", name=after["name"]))
+                st.rerun()
+
+        def unit_active_dialog():
+            turning_off = bool(chosen["active"])
+            if turning_off:
+                counts = ui.attempt(units.usage, store, actor, chosen["id"]) or {}
+                st.warning(t("admin.confirm_unit_body", **{k: counts.get(k, 0) for k in
+                                                            ("participants", "feedback", "practices", "accounts",
+                                                             "routing")}))
+            else:
+                st.info(t("common.are_you_sure"))
+            left, right = st.columns(2)
+            label = t("admin.deactivate_unit") if turning_off else t("admin.reactivate_unit")
+            if left.button(label, type="primary", key="dlg_unit_ok", width="stretch"):
+                done = ui.attempt(units.set_active, store, actor, chosen["id"], not turning_off)
+                if done is not None:
+                    flash(t("admin.unit_deactivated" if turning_off else "admin.unit_reactivated",
+                            name=chosen["name"]))
+                    st.rerun()
+            if right.button(t("common.cancel"), key="dlg_unit_cancel", width="stretch"):
+                st.rerun()
+
+        if chosen["active"]:
+            if st.button(t("admin.deactivate_unit"), icon=":material/block:", key="btn_unit_active"):
+                st.dialog(t("admin.confirm_unit_deactivate", name=chosen["name"]))(unit_active_dialog)()
+        elif st.button(t("admin.reactivate_unit"), icon=":material/check_circle:", key="btn_unit_active"):
+            st.dialog(t("admin.reactivate_unit"))(unit_active_dialog)()
+
+    st.divider()
+    with st.expander(t("admin.new_unit"), icon=":material/add_business:"):
+        with st.form("new_unit", clear_on_submit=True):
+            values = unit_fields("new_unit", None)
+            create = st.form_submit_button(t("admin.new_unit"), type="primary", icon=":material/add:")
+        if create:
+            new_id = ui.attempt(units.create_unit, store, actor, **values)
+            if new_id is not None:
+                flash(t("admin.unit_created", name=values["name"].strip()))
+                st.rerun()
+
+# --- backup -------------------------------------------------------------------------------------------
+
+with tab_backup:
+    st.write(t("admin.backup_intro"))
+    try:
+        size = store.path.stat().st_size + sum(p.stat().st_size for p in store.path.parent.glob(
+            store.path.name + "-wal"))
+        st.caption(t("admin.db_size", size=f"{size / 1_048_576:.1f} MB"))
+    except OSError:
+        pass
+    st.download_button(t("admin.backup_download"), data=lambda: backup.backup_bytes(store, actor),
+                       file_name=backup.file_name(), mime="application/vnd.sqlite3", type="primary",
+                       icon=":material/backup:", key="backup_download", on_click="ignore")
+    st.caption(t("admin.backup_cli"))
+    st.code("python -m secondment backup OUT.db", language="bash")
+
+    st.subheader(t("admin.recent_backups"))
+    result = ui.attempt(audit.browse, store, actor, table="backup", limit=10)
+    recent = result[0] if result else []
+    if not recent:
+        ui.empty("admin.no_backups")
+    else:
+        def size_of(entry) -> str:
+            size = next((c["after"] for c in audit.changes(entry) if c["field"] == "bytes"), None)
+            return f"{size / 1_048_576:.1f} MB" if isinstance(size, int) else ""
+
+        st.dataframe(pd.DataFrame([{
+            t("audit.column.at"): stamp(r["at"]),
+            t("audit.column.username"): r["username"],
+            t("admin.backup_size"): size_of(r),
+        } for r in recent]), hide_index=True)

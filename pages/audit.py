@@ -1,8 +1,122 @@
-"""Placeholder until its issue lands."""
+"""Audit trail (admins and reviewers): who changed what, when, with the values before and after.
+
+Filters by table, user, action, date range and text; paginated in SQL; a selected entry shows a
+field-by-field comparison; the filtered trail exports to CSV and Excel.
+"""
+import math
+from datetime import date, timedelta
+
+import pandas as pd
 import streamlit as st
 
+from secondment import audit
 from secondment import ui
 
 actor = ui.page_gate("audit")
-st.title(ui.t("nav.audit"))
-ui.empty("common.coming_soon")
+store = ui.store()
+t = ui.t
+lang = ui.lang()
+
+st.title(t("audit.title"))
+st.caption(t("audit.caption"))
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _facets(path: str, user_id, username: str, role: str) -> dict:
+    # Cached per database and actor; the service still checks the actor's permission.
+    return audit.facets(store, actor)
+
+
+facets = ui.attempt(_facets, str(store.path), actor.user_id, actor.username, actor.role) or {
+    "tables": [], "users": [], "actions": []}
+
+c1, c2, c3 = st.columns(3)
+table = c1.selectbox(t("audit.filter_table"), [None, *facets["tables"]], key="aud_table",
+                     format_func=lambda v: t("common.all") if v is None else audit.table_label(v, lang))
+user = c2.selectbox(t("audit.filter_user"), [None, *facets["users"]], key="aud_user",
+                    format_func=lambda v: t("common.all") if v is None else v)
+action = c3.selectbox(t("audit.filter_action"), [None, *facets["actions"]], key="aud_action",
+                      format_func=lambda v: t("common.all") if v is None else audit.action_label(v, lang))
+c4, c5, c6 = st.columns([2, 3, 1])
+dates = c4.date_input(t("audit.filter_dates"), value=(), key="aud_dates", max_value=date.today() + timedelta(days=1))
+text = c5.text_input(t("audit.filter_text"), key="aud_text", help=t("audit.filter_text_help"))
+page_size = c6.selectbox(t("audit.page_size"), [25, 50, 100, 200], index=1, key="aud_size")
+
+since = until = None
+if isinstance(dates, (list, tuple)):
+    if len(dates) >= 1:
+        since = dates[0]
+    if len(dates) == 2:
+        until = dates[1]
+elif isinstance(dates, date):
+    since = dates
+filters = {"table": table, "username": user, "action": action, "since": since, "until": until,
+           "text": text.strip() or None}
+
+# The page number resets when the filters change.
+signature = repr(sorted((k, str(v)) for k, v in filters.items())) + str(page_size)
+if st.session_state.get("_aud_signature") != signature:
+    st.session_state["_aud_signature"] = signature
+    st.session_state["aud_page"] = 1
+
+first = ui.attempt(audit.browse, store, actor, limit=1, **filters)
+total = first[1] if first else 0
+if total == 0:
+    ui.empty("audit.empty" if any(filters.values()) else "audit.empty_all")
+    st.stop()
+
+pages = max(1, math.ceil(total / page_size))
+if st.session_state.get("aud_page", 1) > pages:
+    st.session_state["aud_page"] = pages
+p1, p2 = st.columns([1, 5], vertical_alignment="bottom")
+page = p1.number_input(t("audit.page"), min_value=1, max_value=pages, step=1, key="aud_page")
+rows, total = audit.browse(store, actor, limit=page_size, offset=(page - 1) * page_size, **filters)
+p2.caption(t("audit.page_of", page=page, pages=pages, total=total))
+
+frame = pd.DataFrame([{
+    t("audit.column.id"): r["id"],
+    t("audit.column.at"): str(r["at"]).replace("T", " ").replace("Z", ""),
+    t("audit.column.username"): r["username"] or "",
+    t("audit.column.table"): audit.table_label(r["table_name"], lang),
+    t("audit.column.row_id"): r["row_id"] or "",
+    t("audit.column.action"): audit.action_label(r["action"], lang),
+    t("audit.column.changes"): audit.summary(r, lang),
+} for r in rows])
+event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
+                     key=f"aud_table_{signature}_{page}",
+                     column_config={t("audit.column.changes"): st.column_config.TextColumn(width="large")})
+picked = event.selection.rows if event is not None else []
+
+if picked and picked[0] < len(rows):
+    entry = rows[picked[0]]
+    st.subheader(t("audit.detail", id=entry["id"], action=audit.action_label(entry["action"], lang),
+                   table=audit.table_label(entry["table_name"], lang), row=entry["row_id"] or ""))
+    st.caption(t("audit.detail_meta", at=str(entry["at"]).replace("T", " ").replace("Z", " UTC"),
+                 user=entry["username"] or "—"))
+    diff = audit.changes(entry)
+    if not diff:
+        ui.empty("audit.no_changes")
+    else:
+        def show(field, value):
+            value = audit.value_label(entry["table_name"], field, value, lang)
+            return "—" if value is None else str(value)
+
+        st.dataframe(pd.DataFrame([{
+            t("audit.column.field"): audit.field_label(d["field"], lang, entry["table_name"]),
+            t("audit.column.before"): show(d["field"], d["before"]) if entry["before"] else "",
+            t("audit.column.after"): show(d["field"], d["after"]) if entry["after"] else "",
+        } for d in diff]), hide_index=True, width="stretch")
+        if any(d["field"] == "password_hash" for d in diff):
+            st.caption(t("audit.masked"))
+else:
+    st.caption(t("audit.select_hint"))
+
+st.divider()
+st.subheader(t("audit.export"))
+if st.button(t("audit.prepare_export", total=total), icon=":material/file_export:", key="aud_export"):
+    st.session_state["_aud_export_for"] = signature
+if st.session_state.get("_aud_export_for") == signature:
+    export = ui.attempt(audit.export_frame, store, actor, lang, **filters)
+    if export is not None:
+        st.caption(t("audit.export_ready"))
+        ui.downloads(export, f"audit-{date.today().isoformat()}", key="aud_download", sheet="audit")

@@ -93,11 +93,7 @@ def _pk_text(pk) -> str:
     return "/".join(str(p) for p in pk) if isinstance(pk, (tuple, list)) else str(pk)
 
 
-def browse(store: Store, actor: Actor, *, table: str | None = None, username: str | None = None,
-           action: str | None = None, since: str | None = None, until: str | None = None,
-           text: str | None = None, limit: int = 500, offset: int = 0) -> tuple[list[dict], int]:
-    """Audit rows, newest first, with the total count for the filters."""
-    permissions.require(actor, "audit.read")
+def _where(table=None, username=None, action=None, since=None, until=None, text=None):
     where, params = ["1 = 1"], []
     if table:
         where.append("table_name = ?"); params.append(table)
@@ -106,14 +102,206 @@ def browse(store: Store, actor: Actor, *, table: str | None = None, username: st
     if action:
         where.append("action = ?"); params.append(action)
     if since:
-        where.append("at >= ?"); params.append(str(since))
+        where.append("at >= ?"); params.append(_bound(since))
     if until:
-        where.append("at < ?"); params.append(str(until))
-    if text:
-        where.append("(coalesce(before, '') || coalesce(after, '') || coalesce(row_id, '')) like ?")
-        params.append(f"%{text}%")
-    clause = " and ".join(where)
+        # ``until`` is inclusive of its whole day when given as a date.
+        where.append("at < ?"); params.append(_bound(until, end=True))
+    if text and str(text).strip():
+        needle = str(text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("(coalesce(before, '') || ' ' || coalesce(after, '') || ' ' || coalesce(row_id, '') || ' ' "
+                     "|| coalesce(username, '')) like ? escape '\\'")
+        params.append(f"%{needle}%")
+    return " and ".join(where), params
+
+
+def _bound(value, end: bool = False) -> str:
+    """A date (2026-11-26) or timestamp as the text the ``at`` column sorts against."""
+    from datetime import date, datetime, timedelta
+
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return (value + timedelta(days=1) if end else value).isoformat()
+    text = str(value).strip()
+    if len(text) == 10 and end:
+        return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
+    return text
+
+
+def browse(store: Store, actor: Actor, *, table: str | None = None, username: str | None = None,
+           action: str | None = None, since=None, until=None,
+           text: str | None = None, limit: int = 500, offset: int = 0) -> tuple[list[dict], int]:
+    """Audit rows, newest first, with the total count for the filters.
+
+    ``since``/``until`` are dates or timestamps; a date ``until`` includes that whole day. ``text`` is found
+    in the before/after values, the row id or the username (wildcards are taken literally).
+    """
+    permissions.require(actor, "audit.read")
+    clause, params = _where(table, username, action, since, until, text)
     total = store.scalar(f"select count(*) from audit_log where {clause}", params)
     rows = store.rows(f"select * from audit_log where {clause} order by id desc limit ? offset ?",
-                      [*params, limit, offset])
+                      [*params, int(limit), int(offset)])
     return rows, total
+
+
+def facets(store: Store, actor: Actor) -> dict[str, list[str]]:
+    """The tables, users and actions that occur in the trail, for the filter choosers."""
+    permissions.require(actor, "audit.read")
+    return {
+        "tables": [r["t"] for r in store.rows("select distinct table_name as t from audit_log order by t")],
+        "users": [r["u"] for r in store.rows("select distinct username as u from audit_log "
+                                             "where username is not null order by u")],
+        "actions": [r["a"] for r in store.rows("select distinct action as a from audit_log order by a")],
+    }
+
+
+def _loads(value) -> dict:
+    import json
+
+    if not value:
+        return {}
+    try:
+        data = json.loads(value)
+    except (TypeError, ValueError):
+        return {"value": value}
+    return data if isinstance(data, dict) else {"value": data}
+
+
+def changes(row: dict) -> list[dict]:
+    """One audit row's before/after as a list of changed fields: ``{"field", "before", "after"}``.
+
+    An insert lists the new values, a delete the old ones, an update only what changed.
+    """
+    before, after = _loads(row.get("before")), _loads(row.get("after"))
+    out = []
+    for name in list(dict.fromkeys([*before, *after])):
+        b, a = before.get(name), after.get(name)
+        if row.get("before") and row.get("after") and b == a and name not in ("password_hash",):
+            continue
+        out.append({"field": name, "before": b, "after": a})
+    return out
+
+
+# Column names whose label depends on the table (users.role is the app role, not an activity's role).
+_FIELD_KEYS = {("users", "role"): "field.app_role", ("units", "name"): "field.unit_name",
+               ("units", "kind"): "field.unit_kind", ("batches", "code"): "field.batch_code"}
+# Coded values shown with their vocabulary label.
+_VALUE_GROUPS = {
+    ("users", "role"): "app_role", ("units", "kind"): "unit_kind", ("participants", "status"): "participant_status",
+    ("participants", "gender"): "gender", ("participants", "political_status"): "political_status",
+    ("activities", "role"): "role", ("feedback", "role"): "role", ("feedback", "status"): "feedback_status",
+    ("feedback", "category"): "feedback_category", ("feedback", "urgency"): "urgency",
+    ("feedback", "evaluation"): "evaluation", ("feedback_events", "step"): "feedback_step",
+    ("feedback_events", "from_status"): "feedback_status", ("feedback_events", "to_status"): "feedback_status",
+    ("practices", "status"): "practice_status", ("week_reviews", "state"): "week_state",
+    ("batches", "direction"): "direction", ("routing", "category"): "feedback_category",
+}
+
+
+def value_label(table: str | None, name: str, value, lang: str):
+    """A stored value as people read it: coded values by their label, everything else as it is."""
+    from secondment import vocab
+
+    group = _VALUE_GROUPS.get((table, name))
+    if group and isinstance(value, str):
+        return vocab.label(group, value, lang)
+    return value
+
+
+def field_label(name: str, lang: str, table: str | None = None) -> str:
+    from secondment import i18n
+
+    special = _FIELD_KEYS.get((table, name))
+    for key in ((special,) if special else ()) + (
+            f"field.{name}", f"audit.column.{name}", f"field.{name.removesuffix('_id')}"):
+        if i18n.has(key):
+            return i18n.translate(lang, key)
+    return name
+
+
+def table_label(name: str | None, lang: str) -> str:
+    from secondment import i18n
+
+    if not name:
+        return ""
+    key = f"audit.table.{name}"
+    return i18n.translate(lang, key) if i18n.has(key) else name
+
+
+def action_label(name: str | None, lang: str) -> str:
+    from secondment import i18n
+
+    if not name:
+        return ""
+    key = f"audit.action.{name}"
+    return i18n.translate(lang, key) if i18n.has(key) else name
+
+
+def _show(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (dict, list)):
+        return to_json(value) or ""
+    return str(value)
+
+
+# In a one-line summary of a new or deleted row, the identifying fields come first and bookkeeping is left out.
+_SUMMARY_FIRST = ("username", "name", "title", "code", "display_name", "role", "kind", "status", "category",
+                  "summary", "participant_id", "department_id", "date", "week")
+_SUMMARY_SKIP = {"id", "created_at", "updated_at", "created_by", "updated_by", "failed_attempts", "locked_until",
+                 "last_login_at", "password_hash"}
+
+
+def summary(row: dict, lang: str, limit: int = 6) -> str:
+    """A readable one-line account of the change: "字段: 旧 → 新; …"."""
+    parts = []
+    table = row.get("table_name")
+    items = changes(row)
+    if not (row.get("before") and row.get("after")):
+        side = "after" if row.get("after") else "before"
+        items = [i for i in items if i["field"] not in _SUMMARY_SKIP and i[side] not in (None, "")]
+        rank = {name: n for n, name in enumerate(_SUMMARY_FIRST)}
+        items.sort(key=lambda i: rank.get(i["field"], len(rank)))
+    else:
+        # Bookkeeping columns (updated_at, …) only when nothing else changed.
+        items = [i for i in items if i["field"] not in _SUMMARY_SKIP] or items
+
+    def show(item, side):
+        return _show(value_label(table, item["field"], item[side], lang))
+
+    for item in items[:limit]:
+        label = field_label(item["field"], lang, table)
+        if row.get("before") and row.get("after"):
+            parts.append(f"{label}: {show(item, 'before')} → {show(item, 'after')}")
+        elif row.get("after"):
+            parts.append(f"{label}: {show(item, 'after')}")
+        else:
+            parts.append(f"{label}: {show(item, 'before')}")
+    if len(items) > limit:
+        parts.append("…")
+    return "; ".join(parts)
+
+
+EXPORT_LIMIT = 200_000
+
+
+def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters):
+    """The filtered trail as a labelled DataFrame (newest first), for CSV/XLSX downloads and the CLI."""
+    import pandas as pd
+
+    from secondment import i18n
+
+    permissions.require(actor, "audit.read")
+    filters.pop("limit", None)
+    filters.pop("offset", None)
+    rows, _ = browse(store, actor, limit=EXPORT_LIMIT, offset=0, **filters)
+    cols = ["id", "at", "username", "table", "row_id", "action", "changes", "before", "after"]
+    data = [{
+        "id": r["id"], "at": r["at"], "username": r["username"] or "",
+        "table": table_label(r["table_name"], lang), "row_id": r["row_id"] or "",
+        "action": action_label(r["action"], lang), "changes": summary(r, lang, limit=50),
+        "before": r["before"] or "", "after": r["after"] or "",
+    } for r in rows]
+    frame = pd.DataFrame(data, columns=cols)
+    frame.columns = [i18n.translate(lang, f"audit.column.{c}") for c in cols]
+    return frame

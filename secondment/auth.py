@@ -20,10 +20,12 @@ from secondment.errors import Conflict, NotFound, SecondmentError, ValidationErr
 from secondment.permissions import Actor
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
 DEFAULT_IDLE_MINUTES = 60
 DEMO_PASSWORD = "demo-password"
+SESSION_KEEP_DAYS = 30
 
 _hasher = PasswordHasher()
 
@@ -49,9 +51,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_rules(password: str | None) -> None:
-    if password is None or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError("password", "•" * len(password or ""), "too_short", min=MIN_PASSWORD_LENGTH)
+def check_password_rules(password: str | None, username: str | None = None, *,
+                         field: str = "password") -> None:
+    """At least MIN_PASSWORD_LENGTH characters, at most MAX_PASSWORD_LENGTH, not the username itself.
+    The value is never echoed in the message."""
+    password = password or ""
+    masked = "•" * min(len(password), 12)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(field, masked, "too_short", min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(field, masked, "too_long", max=MAX_PASSWORD_LENGTH, length=len(password))
+    if username and password.strip().lower() == username.strip().lower():
+        raise ValidationError(field, masked, "password_is_username")
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -79,38 +90,68 @@ def _utc(dt: datetime) -> str:
 
 def authenticate(store: Store, username: str, password: str) -> Actor:
     """Check a username and password. Five failures lock the username for a while, whether or not
-    it exists, so the answer never tells an attacker which usernames are real."""
+    it exists, so the answer never tells an attacker which usernames are real.
+
+    The failure count is committed before the refusal is raised (raising inside ``store.write()``
+    would roll it back), and an unknown username still costs one Argon2 verification, so neither
+    the answer nor its timing tells whether the name exists.
+    """
     username = (username or "").strip()
     now_dt = datetime.now(timezone.utc)
+    refusal: SecondmentError | None = None
+    actor: Actor | None = None
     with store.write() as db:
         row = db.conn.execute("select * from users where username = ?", (username,)).fetchone()
         row = dict(row) if row else None
-        throttle_key = f"login_throttle:{username.lower()}"
+        throttle_key = _throttle_key(username)
         meta = db.conn.execute("select value from meta where key = ?", (throttle_key,)).fetchone()
         failures, locked_until = _decode_throttle(meta[0] if meta else None)
         if locked_until and locked_until > now_dt:
-            raise AccountLocked(minutes=max(1, int((locked_until - now_dt).total_seconds() // 60) + 1))
-        ok = row is not None and row["active"] and _verify(row["password_hash"], password or "")
-        if not ok:
-            failures += 1
-            locked = None
-            if failures >= MAX_FAILED_ATTEMPTS:
-                locked = now_dt + timedelta(minutes=LOCK_MINUTES)
-                failures = 0
-            db.conn.execute("insert into meta(key, value) values (?, ?) on conflict(key) do update set "
-                            "value = excluded.value", (throttle_key, _encode_throttle(failures, locked)))
-            if row is not None:
-                db.conn.execute("update users set failed_attempts = ?, locked_until = ? where id = ?",
-                                (failures, _utc(locked) if locked else None, row["id"]))
-            if locked:
-                audit.record(db, Actor(None, username or "?", "viewer"), "users",
-                             row["id"] if row else None, "lock", None, {"username": username})
-                raise AccountLocked(minutes=LOCK_MINUTES)
-            raise SignInFailed()
-        db.conn.execute("delete from meta where key = ?", (throttle_key,))
-        db.conn.execute("update users set failed_attempts = 0, locked_until = null, last_login_at = ? "
-                        "where id = ?", (now(), row["id"]))
-        return actor_from_row(row)
+            minutes = max(1, int((locked_until - now_dt).total_seconds() // 60) + 1)
+            refusal = AccountLocked(minutes=minutes)
+        else:
+            verified = _verify(row["password_hash"] if row else _dummy_hash(), password or "")
+            ok = row is not None and bool(row["active"]) and verified
+            if ok:
+                db.conn.execute("delete from meta where key = ?", (throttle_key,))
+                db.conn.execute("update users set failed_attempts = 0, locked_until = null, last_login_at = ? "
+                                "where id = ?", (now(), row["id"]))
+                actor = actor_from_row(row)
+            else:
+                failures += 1
+                locked = None
+                if failures >= MAX_FAILED_ATTEMPTS:
+                    locked = now_dt + timedelta(minutes=LOCK_MINUTES)
+                    failures = 0
+                db.conn.execute("insert into meta(key, value) values (?, ?) on conflict(key) do update set "
+                                "value = excluded.value", (throttle_key, _encode_throttle(failures, locked)))
+                if row is not None:
+                    db.conn.execute("update users set failed_attempts = ?, locked_until = ? where id = ?",
+                                    (failures, _utc(locked) if locked else None, row["id"]))
+                if locked:
+                    audit.record(db, Actor(None, "sign_in", "viewer", "sign_in"), "users",
+                                 row["id"] if row else None, "lock", None,
+                                 {"username": username, "locked_until": _utc(locked)})
+                    refusal = AccountLocked(minutes=LOCK_MINUTES)
+                else:
+                    refusal = SignInFailed()
+    if refusal is not None:
+        raise refusal
+    assert actor is not None
+    return actor
+
+
+def _throttle_key(username: str) -> str:
+    return f"login_throttle:{(username or '').strip().lower()}"
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(_hasher.hash(secrets.token_hex(16)))
+    return _DUMMY[0]
 
 
 def _decode_throttle(value: str | None) -> tuple[int, datetime | None]:
@@ -134,7 +175,10 @@ def start_session(store: Store, actor: Actor) -> str:
     """A signed token naming a new server-side session; the browser keeps it in a cookie."""
     session_id = secrets.token_urlsafe(24)
     stamp = now()
+    keep_after = _utc(datetime.now(timezone.utc) - timedelta(days=SESSION_KEEP_DAYS))
     with store.write() as db:
+        # Sessions long over are only clutter: keep a month of them (the account page lists recent ones).
+        db.conn.execute("delete from sessions where last_seen < ? and user_id = ?", (keep_after, actor.user_id))
         db.conn.execute("insert into sessions(id, user_id, created_at, last_seen, revoked) values (?, ?, ?, ?, 0)",
                         (session_id, actor.user_id, stamp, stamp))
     return _serializer(store).dumps(session_id)
@@ -180,19 +224,25 @@ USER_COLUMNS = "id, username, display_name, role, participant_id, department_id,
                "created_at, updated_at, last_login_at"
 
 
-def _check_link(db, role: str, participant_id, department_id) -> None:
+def _check_link(db, role: str, participant_id, department_id, user_id: int | None = None) -> None:
     if role not in vocab.APP_ROLES:
-        raise ValidationError("app_role", role, "unknown_code")
+        raise ValidationError("app_role", role, "unknown_code", allowed=", ".join(vocab.APP_ROLES))
     if role == "secondee":
         if participant_id is None:
             raise ValidationError("participant", participant_id, "required")
         if db.conn.execute("select 1 from participants where id = ?", (participant_id,)).fetchone() is None:
             raise ValidationError("participant", participant_id, "not_found")
+        if db.conn.execute("select 1 from users where participant_id = ? and role = 'secondee' and active = 1 "
+                           "and id != ?", (participant_id, user_id or -1)).fetchone():
+            raise ValidationError("participant", participant_id, "taken")
     if role == "liaison":
         if department_id is None:
             raise ValidationError("department", department_id, "required")
-        if db.conn.execute("select 1 from units where id = ?", (department_id,)).fetchone() is None:
+        unit = db.conn.execute("select kind from units where id = ?", (department_id,)).fetchone()
+        if unit is None:
             raise ValidationError("department", department_id, "not_found")
+        if unit[0] not in vocab.DEPARTMENT_KINDS:
+            raise ValidationError("department", department_id, "wrong_kind")
 
 
 def _check_username(username: str) -> str:
@@ -209,14 +259,14 @@ def create_user(store: Store, actor: Actor, username: str, password: str, role: 
                 department_id: int | None = None) -> int:
     permissions.require(actor, "user.manage")
     username = _check_username(username)
-    check_password_rules(password)
+    check_password_rules(password, username)
     with store.write() as db:
         _check_link(db, role, participant_id, department_id)
-        if db.conn.execute("select 1 from users where username = ?", (username,)).fetchone():
+        if db.conn.execute("select 1 from users where lower(username) = lower(?)", (username,)).fetchone():
             raise ValidationError("username", username, "taken")
         stamp = now()
         return audit.insert(db, actor, "users", {
-            "username": username, "display_name": (display_name or username).strip(), "role": role,
+            "username": username, "display_name": (display_name or "").strip() or username, "role": role,
             "participant_id": participant_id if role == "secondee" else None,
             "department_id": department_id if role == "liaison" else None,
             "password_hash": hash_password(password), "active": 1, "created_at": stamp, "updated_at": stamp,
@@ -224,8 +274,35 @@ def create_user(store: Store, actor: Actor, username: str, password: str, role: 
 
 
 def list_users(store: Store, actor: Actor) -> list[dict]:
+    """Every account (never its password hash) with the linked participant's and department's names."""
     permissions.require(actor, "user.manage")
-    return store.rows(f"select {USER_COLUMNS} from users order by username")
+    cols = ", ".join(f"u.{c.strip()}" for c in USER_COLUMNS.split(","))
+    return store.rows(f"select {cols}, p.name as participant_name, d.name as department_name "
+                      "from users u left join participants p on p.id = u.participant_id "
+                      "left join units d on d.id = u.department_id order by u.username")
+
+
+def account_links(store: Store, actor: Actor) -> dict:
+    """The names of the actor's own linked participant and department (for "My account")."""
+    permissions.require(actor, "account.self")
+    out = {}
+    if actor.participant_id is not None:
+        out["participant"] = store.scalar("select name from participants where id = ?", (actor.participant_id,))
+    if actor.department_id is not None:
+        out["department"] = store.scalar("select name from units where id = ?", (actor.department_id,))
+    return out
+
+
+def participant_choices(store: Store, actor: Actor) -> list[dict]:
+    """Participants an account can be linked to (id, name, batch code, status, linked username), by pinyin."""
+    from secondment.textsort import sort_by_pinyin
+
+    permissions.require(actor, "user.manage")
+    rows = store.rows("select p.id, p.name, b.code as batch, p.status, "
+                      "(select group_concat(u.username, ', ') from users u where u.participant_id = p.id "
+                      " and u.active = 1) as linked "
+                      "from participants p left join batches b on b.id = p.batch_id")
+    return sort_by_pinyin(rows)
 
 
 def get_user(store: Store, actor: Actor, user_id: int) -> dict:
@@ -248,9 +325,15 @@ def update_user(store: Store, actor: Actor, user_id: int, *, role: str | None = 
         role = role or current["role"]
         participant_id = participant_id if participant_id is not None else current["participant_id"]
         department_id = department_id if department_id is not None else current["department_id"]
-        _check_link(db, role, participant_id, department_id)
+        _check_link(db, role, participant_id, department_id, user_id)
         if user_id == actor.user_id and (role != "admin" or active is False):
             raise Conflict("error.self_demote")
+        new_active = bool(current["active"]) if active is None else bool(active)
+        if current["role"] == "admin" and current["active"] and not (role == "admin" and new_active):
+            others = db.conn.execute("select count(*) from users where role = 'admin' and active = 1 "
+                                     "and id != ?", (user_id,)).fetchone()[0]
+            if others == 0:
+                raise Conflict("error.last_admin")
         changes = {"role": role, "participant_id": participant_id if role == "secondee" else None,
                    "department_id": department_id if role == "liaison" else None, "updated_at": now()}
         if display_name is not None:
@@ -270,18 +353,21 @@ def set_password(store: Store, actor: Actor, user_id: int, new_password: str,
     """An owner changes their own password (giving the current one); an admin resets anyone's."""
     own = actor.user_id == user_id
     permissions.require(actor, "account.self" if own else "user.manage")
-    check_password_rules(new_password)
     with store.write() as db:
         row = audit.get(db, "users", user_id)
         if row is None:
             raise NotFound("user", user_id)
+        check_password_rules(new_password, row["username"], field="new_password")
         if own and not _verify(row["password_hash"], current_password or ""):
             raise ValidationError("current_password", "", "wrong_password")
         audit.update(db, actor, "users", user_id, {"password_hash": hash_password(new_password),
                                                     "failed_attempts": 0, "locked_until": None,
                                                     "updated_at": now()},
                      action="password_change" if own else "password_reset")
-        db.conn.execute("delete from meta where key = ?", (f"login_throttle:{row['username'].lower()}",))
+        db.conn.execute("delete from meta where key = ?", (_throttle_key(row["username"]),))
+        if not own:
+            # A reset ends the account's open sessions: whoever held them must sign in with the new one.
+            db.conn.execute("update sessions set revoked = 1 where user_id = ?", (user_id,))
 
 
 def set_language(store: Store, actor: Actor, language: str) -> None:
@@ -289,7 +375,45 @@ def set_language(store: Store, actor: Actor, language: str) -> None:
     if actor.user_id is None or language not in ("zh", "en"):
         return
     with store.write() as db:
-        db.conn.execute("update users set language = ? where id = ?", (language, actor.user_id))
+        if audit.get(db, "users", actor.user_id) is not None:
+            audit.update(db, actor, "users", actor.user_id, {"language": language}, action="language")
+
+
+def list_sessions(store: Store, actor: Actor) -> list[dict]:
+    """The actor's own sessions, newest first: when each began, when it was last used, and whether it is
+    still open (not signed out, not idle past the timeout)."""
+    permissions.require(actor, "account.self")
+    rows = store.rows("select id, created_at, last_seen, revoked from sessions where user_id = ? "
+                      "order by created_at desc, rowid desc limit 50", (actor.user_id,))
+    limit = timedelta(minutes=idle_minutes())
+    now_dt = datetime.now(timezone.utc)
+    out = []
+    for row in rows:
+        last = _parse(row["last_seen"])
+        open_ = not row["revoked"] and last is not None and now_dt - last <= limit
+        out.append({"session": row["id"][:6], "created_at": row["created_at"], "last_seen": row["last_seen"],
+                    "open": open_, "_id": row["id"]})
+    return out
+
+
+def session_id(store: Store, token: str | None) -> str | None:
+    """The server-side id a token names (None when forged)."""
+    if not token:
+        return None
+    try:
+        return _serializer(store).loads(token)
+    except BadSignature:
+        return None
+
+
+def end_other_sessions(store: Store, actor: Actor, keep_token: str | None) -> int:
+    """Sign the actor out everywhere else (other browsers, devices); returns how many sessions ended."""
+    permissions.require(actor, "account.self")
+    keep = session_id(store, keep_token) or ""
+    with store.write() as db:
+        cur = db.conn.execute("update sessions set revoked = 1 where user_id = ? and id != ? and revoked = 0",
+                              (actor.user_id, keep))
+        return cur.rowcount
 
 
 def demo_accounts(store: Store) -> list[dict]:

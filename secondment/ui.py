@@ -90,10 +90,7 @@ def current_actor() -> Actor | None:
     refresh finds the session through its signed cookie."""
     token = st.session_state.get(_TOKEN)
     if not token:
-        try:
-            cookie = st.context.cookies.get(COOKIE)
-        except Exception:  # no browser context (AppTest, bare mode)
-            cookie = None
+        cookie = _browser_cookie()
         if cookie and cookie != st.session_state.get("_dead_token"):
             token = cookie
     if not token:
@@ -126,8 +123,13 @@ def sign_in(actor: Actor) -> None:
     token = auth.start_session(store(), actor)
     st.session_state[_TOKEN] = token
     st.session_state.pop("_dead_token", None)
-    st.session_state["_cookie_pending"] = True
-    _adopt_language(actor)
+    st.session_state.pop("_clear_cookie", None)
+    if _LANG in st.session_state:
+        # A language picked on the sign-in page becomes the account's preference, so a refresh or a new
+        # tab (a new session that adopts the saved preference) keeps it.
+        auth.set_language(store(), actor, lang())
+    else:
+        _adopt_language(actor)
 
 
 def sign_out() -> None:
@@ -137,15 +139,28 @@ def sign_out() -> None:
     st.session_state["_clear_cookie"] = True
 
 
+def _browser_cookie() -> str | None:
+    try:
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # no browser context (AppTest, bare mode)
+        return None
+
+
 def sync_cookie() -> None:
-    """Write or clear the session cookie in the browser (Streamlit cannot set cookies itself)."""
-    if st.session_state.pop("_clear_cookie", False):
-        _script(f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';")
+    """Write or clear the session cookie in the browser (Streamlit cannot set cookies itself).
+
+    The script is sent on every run until the browser's cookie (as this connection saw it) matches, not just
+    once: a run that ends in st.switch_page or st.rerun may be replaced before its elements mount, and a
+    one-shot script would then never run (the refresh after sign-in would find no cookie)."""
     token = st.session_state.get(_TOKEN)
-    if token and st.session_state.pop("_cookie_pending", False):
+    seen = _browser_cookie()
+    st.session_state.pop("_cookie_pending", None)
+    if token and token != seen:
         max_age = 7 * 24 * 3600
         _script(f"document.cookie = '{COOKIE}=' + {json.dumps(token)} + "
                 f"'; path=/; max-age={max_age}; SameSite=Strict';")
+    elif not token and (seen or st.session_state.get("_clear_cookie")):
+        _script(f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';")
 
 
 def _script(js: str) -> None:
