@@ -1,8 +1,520 @@
-"""Placeholder until its issue lands."""
+"""Feedback: one page whose content depends on who is signed in.
+
+Secondee: raise feedback and follow "my feedback" (state, timeline, rate the answer).
+Liaison: the department inbox (only their own department): accept, transfer, extension, answer.
+Reviewer / admin: every item with filters, the same handling steps, escalate and close unresolved (behind a
+confirmation), downloads. Admin also edits the routing catalogue and the time limits. Viewer: read-only.
+Overdue items stand out everywhere (red badge and column, sorted first).
+"""
+from datetime import date, timedelta
+
+import pandas as pd
 import streamlit as st
 
-from secondment import ui
+from secondment import activities, feedback, i18n, permissions, ui, vocab, workdays
 
 actor = ui.page_gate("feedback")
-st.title(ui.t("nav.feedback"))
-ui.empty("common.coming_soon")
+store = ui.store()
+lang = ui.lang()
+today = feedback.china_today()
+
+
+def t(key: str, **params) -> str:  # bound to this run's language (format functions may run later)
+    return i18n.translate(lang, key, **params)
+
+
+def L(group: str, code) -> str:
+    return vocab.label(group, code, lang)
+
+
+def fmt(group: str):
+    return lambda code: t("common.all") if code is None else L(group, code)
+
+
+def when(ts) -> str:
+    return feedback._local_text(ts)
+
+
+STATUS_COLOURS = {"submitted": "gray", "accepted": "blue", "in_progress": "orange", "answered": "violet",
+                  "closed": "green", "closed_unresolved": "red"}
+is_secondee = actor.role == "secondee"
+is_liaison = actor.role == "liaison"
+can_handle = permissions.can(actor, "feedback.handle")
+can_supervise = permissions.can(actor, "feedback.supervise")
+
+st.title(t("feedback.title"))
+flash_box = st.container()  # always there, so what follows keeps its place whether or not a message shows
+flash = st.session_state.pop("fb_flash", None)
+if flash:
+    flash_box.success(t(flash[0], id=flash[1]), icon=":material/check_circle:")
+
+dept_rows = feedback.departments(store, actor)
+dept_names = {d["id"]: d["name"] for d in dept_rows}
+
+if is_liaison:
+    if actor.department_id is None:
+        ui.empty("feedback.no_department")
+        st.stop()
+    name = feedback.unit_name(store, actor, actor.department_id)
+    st.caption(t("feedback.inbox_caption", department=name or "—"))
+elif is_secondee:
+    st.caption(t("feedback.secondee_caption"))
+elif actor.role == "viewer":
+    st.caption(t("feedback.viewer_caption"))
+else:
+    st.caption(t("feedback.all_caption"))
+
+# --- headline counts (within the actor's own scope) -------------------------------------------------------
+c = feedback.counts(store, actor, today=today)
+m = st.columns(4)
+m[0].metric(t("feedback.m_open"), c["open"], border=True)
+m[1].metric(t("feedback.m_overdue"), c["overdue"], border=True,
+            delta=t("feedback.m_overdue_delta") if c["overdue"] else None, delta_color="inverse", delta_arrow="off")
+m[2].metric(t("feedback.m_answered"), c["answered"], border=True, help=t("feedback.m_answered_help"))
+m[3].metric(t("feedback.m_escalation"), c["escalation"], border=True, help=t("feedback.m_escalation_help"))
+
+
+# --- shared pieces ------------------------------------------------------------------------------------------------
+def overdue_text(row: dict) -> str:
+    if row["overdue"]:
+        late_by = workdays.working_days_between(row["due_date"], today)
+        return "● " + t("feedback.overdue_by", n=late_by)
+    if row["late"]:
+        return "○ " + t("feedback.answered_late")
+    return ""
+
+
+def items_table(rows: list[dict], key: str) -> int | None:
+    """The items as a table (overdue rows red, first); returns the id of a selected row."""
+    frame = pd.DataFrame([{
+        t("feedback.col_overdue"): overdue_text(r),
+        t("feedback.col_id"): r["id"],
+        t("field.summary"): r["summary"],
+        t("field.status"): L("feedback_status", r["status"]),
+        t("field.category"): L("feedback_category", r["category"]),
+        t("field.urgency"): L("urgency", r["urgency"]),
+        t("field.department"): r["department"] or "",
+        t("feedback.col_due"): r["due_date"] or "",
+        t("feedback.col_days_left"): "" if r["days_left"] is None or r["overdue"] else r["days_left"],
+        t("field.participant"): r["participant"],
+        t("field.enterprise"): r["enterprise"] or "",
+        t("feedback.col_raised"): when(r["created_at"])[:10],
+        t("feedback.col_flags"): " ".join(
+            ([t("feedback.flag_escalation")] if r["escalation_needed"] else [])
+            + ([t("feedback.flag_escalated")] if r["escalated"] else [])),
+    } for r in rows])
+    overdue_rows = [i for i, r in enumerate(rows) if r["overdue"]]
+
+    def paint(row):
+        colour = "background-color: #fde2e2; color: #8a0000" if row.name in overdue_rows else ""
+        return [colour] * len(row)
+
+    config = {t("feedback.col_overdue"): st.column_config.TextColumn(width="medium"),
+              t("field.summary"): st.column_config.TextColumn(width="large"),
+              t("feedback.col_id"): st.column_config.NumberColumn(width="small", format="%d")}
+    event = st.dataframe(frame.style.apply(paint, axis=1), hide_index=True, width="stretch", key=key,
+                         on_select="rerun", selection_mode="single-row", column_config=config,
+                         height=min(520, 38 + 35 * max(1, len(rows))))
+    picked = getattr(getattr(event, "selection", None), "rows", None) or []
+    return rows[picked[0]]["id"] if picked and picked[0] < len(rows) else None
+
+
+def pick_item(rows: list[dict], selected: int | None, key: str) -> int | None:
+    """The item to open: a row picked in the table, else the select box (which remembers the open item
+    across the reruns a step causes, when the list itself changes)."""
+    ids = [r["id"] for r in rows]
+    by_id = {r["id"]: r for r in rows}
+    remembered = st.session_state.get(f"{key}_open")
+    wanted = selected if selected in ids else (remembered if remembered in ids else None)
+    chosen = st.selectbox(t("feedback.open_item"), ids, index=ids.index(wanted) if wanted is not None else None,
+                          key=f"{key}_{selected}", placeholder=t("feedback.open_item_placeholder"),
+                          format_func=lambda i: ("● " if by_id[i]["overdue"] else "") + f"#{i} · {by_id[i]['summary']}"
+                          + f" · {L('feedback_status', by_id[i]['status'])}")
+    st.session_state[f"{key}_open"] = chosen
+    return chosen
+
+
+def who(ev: dict, item: dict) -> str:
+    """Who took a step; when the account is not recorded (imported history), who must have taken it."""
+    if ev["user_name"]:
+        return ev["user_name"] + (f"（{L('app_role', ev['user_role'])}）" if ev.get("user_role") else "")
+    if ev["step"] in ("raise", "evaluate", "send_back"):
+        return item["participant"]
+    if ev["step"] in ("accept", "transfer", "extend", "answer"):
+        return t("feedback.ev_department_staff", department=ev["from_department"] or ev["to_department"] or "—")
+    return t("feedback.ev_system")
+
+
+def timeline(item: dict) -> None:
+    st.markdown(f"**{t('feedback.timeline')}**")
+    rows = []
+    for ev in item["events"]:
+        step = ev["step"]
+        label = L("feedback_step", step)
+        if step == "evaluate" and item.get("evaluation"):
+            label += f"（{L('evaluation', item['evaluation'])}）"
+        if step == "send_back":
+            label += f"（{L('evaluation', 'unsatisfied')}）"
+        moved = ev["from_department"] != ev["to_department"] and ev["from_department"]
+        rows.append({
+            t("feedback.ev_when"): when(ev["at"]),
+            t("feedback.ev_who"): who(ev, item),
+            t("feedback.ev_step"): label,
+            t("feedback.ev_status"): (f"{L('feedback_status', ev['from_status'])} → " if ev["from_status"] else "")
+            + L("feedback_status", ev["to_status"]),
+            t("feedback.ev_department"): (f"{ev['from_department']} → {ev['to_department']}" if moved
+                                          else (ev["to_department"] or "")),
+            t("feedback.col_due"): ev.get("due_date") or "",
+            t("feedback.ev_note"): ev["note"] or "",
+        })
+    st.table(pd.DataFrame(rows), hide_index=True)
+
+
+def detail(item: dict) -> None:
+    """Everything about one item, its timeline, and the steps this person may take now."""
+    with st.container(border=True):
+        st.subheader(f"#{item['id']} · {item['summary']}")
+        badges = st.container(horizontal=True)
+        badges.badge(L("feedback_status", item["status"]), color=STATUS_COLOURS.get(item["status"], "gray"))
+        badges.badge(L("urgency", item["urgency"]), color="orange" if item["urgency"] == "urgent" else "gray")
+        if item["overdue"]:
+            badges.badge(t("feedback.badge_overdue", n=workdays.working_days_between(item["due_date"], today)),
+                         icon=":material/alarm:", color="red")
+        if item["late"]:
+            badges.badge(t("feedback.answered_late"), icon=":material/alarm:", color="orange")
+        if item["escalation_needed"]:
+            badges.badge(t("feedback.flag_escalation"), icon=":material/priority_high:", color="red")
+        if item["escalated"]:
+            badges.badge(t("feedback.flag_escalated"), icon=":material/flag:", color="violet")
+        a, b, c3 = st.columns(3)
+        a.markdown(f"**{t('field.category')}**：{L('feedback_category', item['category'])}  \n"
+                   f"**{t('field.role')}**：{L('role', item['role']) if item['role'] else '—'}  \n"
+                   f"**{t('field.enterprise')}**：{item['enterprise'] or '—'}")
+        b.markdown(f"**{t('field.department')}**：{item['department'] or '—'}  \n"
+                   f"**{t('field.participant')}**：{item['participant']}（{item['batch']}）  \n"
+                   f"**{t('feedback.col_raised')}**：{when(item['created_at'])}")
+        due_note = ""
+        if item["due_date"] and not workdays.covered(int(item["due_date"][:4])):
+            due_note = f"  \n:gray[{t('feedback.calendar_uncovered', year=item['due_date'][:4])}]"
+        days_left = (t("feedback.days_left", n=item["days_left"]) if item["days_left"] is not None
+                     and item["days_left"] >= 0 and not item["overdue"] else "")
+        c3.markdown(f"**{t('feedback.col_due')}**：{item['due_date'] or '—'} {days_left}  \n"
+                    f"**{t('feedback.col_transfers')}**：{item['transfers']} · "
+                    f"**{t('feedback.col_send_backs')}**：{item['send_backs']} · "
+                    f"**{t('feedback.col_extended')}**：{item['extended_days']}{due_note}")
+        if item["details"]:
+            st.markdown(f"**{t('field.details')}**")
+            st.text(item["details"])
+        if item["answer"] and item["status"] in ("answered", "closed", "closed_unresolved"):
+            st.markdown(f"**{t('field.answer')}**（{when(item['answered_at'])}）")
+            st.info(item["answer"], icon=":material/reply:")
+        if item["evaluation"] and item["status"] == "closed":
+            st.markdown(f"**{t('field.evaluation')}**：{L('evaluation', item['evaluation'])}")
+        if item["status"] == "closed_unresolved":
+            st.warning(t("feedback.closed_unresolved_by", who=item.get("closed_by_name") or "—",
+                         when=when(item["closed_at"]), reason=item["close_reason"] or "—"),
+                       icon=":material/block:")
+        timeline(item)
+        actions(item)
+
+
+def done(message_key: str, item_id: int, result) -> None:
+    if result is not None:
+        st.session_state["fb_flash"] = (message_key, item_id)
+        st.session_state.pop("fb_confirm", None)
+        st.rerun()
+
+
+def actions(item: dict) -> None:
+    steps = [s for s in item["allowed_steps"] if s != "send_back"]
+    if not steps:
+        return
+    st.markdown(f"**{t('feedback.actions')}**")
+    fid = item["id"]
+    # Keyed, so the chosen step stays chosen across the reruns that typing into its form causes.
+    tabs = st.tabs([t(f"feedback.do_{s}") for s in steps], key=f"fb_steps_{fid}_{'_'.join(steps)}",
+                   on_change="rerun")
+    for tab, step in zip(tabs, steps):
+        with tab:
+            if step == "accept":
+                note = st.text_input(t("field.note"), key=f"fb_acc_note_{fid}", placeholder=t("feedback.optional"))
+                if st.button(t("feedback.do_accept"), type="primary", key=f"fb_accept_{fid}",
+                             icon=":material/inbox:"):
+                    done("feedback.accepted", fid, ui.attempt(feedback.accept, store, actor, fid, note=note or None))
+            elif step == "transfer":
+                others = [d["id"] for d in dept_rows if d["id"] != item["department_id"]]
+                target = st.selectbox(t("feedback.transfer_to"), others, index=None, key=f"fb_tr_to_{fid}",
+                                      format_func=lambda i: dept_names.get(i, str(i)),
+                                      placeholder=t("feedback.pick_department"))
+                reason = st.text_area(t("field.reason"), key=f"fb_tr_reason_{fid}", height=80,
+                                      placeholder=t("feedback.transfer_reason_placeholder"))
+                if st.button(t("feedback.do_transfer"), type="primary", key=f"fb_transfer_{fid}",
+                             icon=":material/forward:"):
+                    if target is None:
+                        st.error(t("feedback.pick_department"), icon=":material/error:")
+                    else:
+                        done("feedback.transferred", fid, ui.attempt(
+                            feedback.transfer, store, actor, fid, to_department_id=target, reason=reason))
+            elif step == "extend":
+                days = st.number_input(t("field.extension_days"), min_value=1,
+                                       max_value=feedback.MAX_EXTENSION_DAYS, value=5, step=1,
+                                       key=f"fb_ext_days_{fid}")
+                if item["due_date"]:
+                    st.caption(t("feedback.extension_hint", due=item["due_date"],
+                                 new=workdays.add_working_days(item["due_date"], int(days)).isoformat()))
+                reason = st.text_area(t("field.reason"), key=f"fb_ext_reason_{fid}", height=80)
+                if st.button(t("feedback.do_extend"), type="primary", key=f"fb_extend_{fid}",
+                             icon=":material/more_time:"):
+                    done("feedback.extended", fid, ui.attempt(
+                        feedback.request_extension, store, actor, fid, days=int(days), reason=reason))
+            elif step == "answer":
+                text = st.text_area(t("field.answer"), key=f"fb_ans_{fid}", height=120,
+                                    placeholder=t("feedback.answer_placeholder"))
+                if st.button(t("feedback.do_answer"), type="primary", key=f"fb_answer_{fid}",
+                             icon=":material/reply:"):
+                    done("feedback.answered", fid, ui.attempt(feedback.answer, store, actor, fid, text=text))
+            elif step == "evaluate":
+                verdict = st.radio(t("field.evaluation"), list(vocab.EVALUATIONS), format_func=fmt("evaluation"),
+                                   key=f"fb_eval_{fid}", horizontal=True, index=None)
+                note = st.text_area(t("field.note"), key=f"fb_eval_note_{fid}", height=80,
+                                    placeholder=t("feedback.evaluate_note_placeholder"))
+                if verdict == "unsatisfied":
+                    st.caption(t("feedback.unsatisfied_hint", department=item["department"] or "—"))
+                if st.button(t("feedback.do_evaluate"), type="primary", key=f"fb_evaluate_{fid}",
+                             icon=":material/thumbs_up_down:"):
+                    if verdict is None:
+                        st.error(t("feedback.pick_evaluation"), icon=":material/error:")
+                    else:
+                        done("feedback.sent_back" if verdict == "unsatisfied" else "feedback.evaluated", fid,
+                             ui.attempt(feedback.evaluate, store, actor, fid, evaluation=verdict, note=note or None))
+            elif step in ("escalate", "close_unresolved"):
+                label = t("field.reason") if step == "close_unresolved" else t("field.note")
+                note = st.text_area(label, key=f"fb_{step}_note_{fid}", height=80,
+                                    placeholder=t(f"feedback.{step}_placeholder"))
+                pending = st.session_state.get("fb_confirm") == (step, fid)
+                if not pending:
+                    if st.button(t(f"feedback.do_{step}"), key=f"fb_{step}_{fid}",
+                                 icon=":material/flag:" if step == "escalate" else ":material/block:"):
+                        st.session_state["fb_confirm"] = (step, fid)
+                        st.rerun()
+                else:
+                    st.warning(t(f"feedback.confirm_{step}", id=fid), icon=":material/warning:")
+                    row = st.container(horizontal=True)
+                    if row.button(t("common.confirm"), type="primary", key=f"fb_{step}_yes_{fid}"):
+                        fn = feedback.escalate if step == "escalate" else feedback.close_unresolved
+                        kwargs = {"note": note or None} if step == "escalate" else {"reason": note}
+                        done("feedback.escalated" if step == "escalate" else "feedback.closed_unresolved", fid,
+                             ui.attempt(fn, store, actor, fid, **kwargs))
+                    if row.button(t("common.cancel"), key=f"fb_{step}_no_{fid}"):
+                        st.session_state.pop("fb_confirm", None)
+                        st.rerun()
+
+
+def show_list(rows: list[dict], total: int, key: str, empty_key: str) -> None:
+    if not rows:
+        ui.empty(empty_key)
+        return
+    st.caption(t("common.shown_of", shown=len(rows), total=total))
+    selected = items_table(rows, key)
+    chosen = pick_item(rows, selected, key)
+    if chosen is not None:
+        item = ui.attempt(feedback.get_item, store, actor, chosen, today=today)
+        if item is not None:
+            detail(item)
+
+
+# --- secondee: raise feedback and my feedback ---------------------------------------------------------------------
+def raise_form() -> None:
+    participant_id = actor.participant_id
+    person = ui.attempt(activities.participant, store, actor, participant_id)
+    if person is None:
+        return
+    version = st.session_state.get("fb_form_version", 0)
+    k = f"fb_new_{version}_"
+    st.caption(t("feedback.raise_help"))
+    entries, _ = activities.list_entries(store, actor, participant_id=participant_id, limit=200)
+    by_id = {e["id"]: e for e in entries}
+    activity_id = st.selectbox(
+        t("feedback.from_activity"), [None, *by_id], key=k + "activity",
+        format_func=lambda i: t("feedback.on_its_own") if i is None
+        else f"{by_id[i]['date']} · {L('role', by_id[i]['role'])} · {by_id[i]['title']}")
+    ents = feedback.enterprises(store, actor)
+    ent_ids = [e["id"] for e in ents]
+    ent_names = {e["id"]: e["name"] for e in ents}
+    default_ent = person["host_unit_id"] if person["direction"] == vocab.CADRE else person["home_unit_id"]
+    if default_ent not in ent_ids and default_ent is not None:
+        ent_ids.insert(0, default_ent)
+        ent_names[default_ent] = feedback.unit_name(store, actor, default_ent) or str(default_ent)
+    c1, c2 = st.columns(2)
+    enterprise = c1.selectbox(t("field.enterprise"), ent_ids, key=k + "enterprise",
+                              index=ent_ids.index(default_ent) if default_ent in ent_ids else None,
+                              format_func=lambda i: ent_names.get(i, str(i)))
+    category = c2.selectbox(t("field.category"), list(vocab.FEEDBACK_CATEGORIES), index=None,
+                            format_func=fmt("feedback_category"), key=k + "category",
+                            placeholder=t("feedback.pick_category"))
+    summary = st.text_input(t("field.summary"), key=k + "summary", max_chars=200,
+                            placeholder=t("feedback.summary_placeholder"))
+    details = st.text_area(t("field.details"), key=k + "details", height=120,
+                           placeholder=t("feedback.details_placeholder"))
+    c1, c2 = st.columns(2)
+    urgency = c1.segmented_control(t("field.urgency"), list(vocab.URGENCIES), default="normal",
+                                   format_func=fmt("urgency"), key=k + "urgency") or "normal"
+    proposed = feedback.propose_department(store, category) if category else None
+    dept_ids = [d["id"] for d in dept_rows]
+    department = c2.selectbox(t("field.department"), dept_ids, key=f"{k}department_{category}",
+                              index=dept_ids.index(proposed) if proposed in dept_ids else None,
+                              format_func=lambda i: dept_names.get(i, str(i)),
+                              placeholder=t("feedback.pick_department"),
+                              help=t("feedback.department_help"))
+    if category and proposed is None:
+        c2.caption(t("feedback.no_routing"))
+    elif category and department == proposed:
+        c2.caption(t("feedback.proposed", department=dept_names.get(proposed, "")))
+    limit = feedback.limit_for(store, actor, department, urgency)
+    due = workdays.add_working_days(today, limit)
+    st.caption(t("feedback.limit_hint", days=limit, due=due.isoformat()))
+    if not workdays.covered(due.year):
+        st.caption(t("feedback.calendar_uncovered", year=due.year))
+    if st.button(t("feedback.submit"), type="primary", icon=":material/send:", key=k + "submit"):
+        if category is None:
+            st.error(t("feedback.pick_category"), icon=":material/error:")
+            return
+        if department is None:
+            st.error(t("feedback.pick_department"), icon=":material/error:")
+            return
+        new_id = ui.attempt(feedback.raise_feedback, store, actor, participant_id=participant_id,
+                            activity_id=activity_id, enterprise_id=enterprise, category=category, summary=summary,
+                            details=details, urgency=urgency, department_id=department)
+        if new_id is not None:
+            st.session_state["fb_form_version"] = version + 1
+            st.session_state["fb_flash"] = ("feedback.raised", new_id)
+            st.rerun()
+
+
+if is_secondee:
+    if actor.participant_id is None:
+        ui.empty("feedback.no_participant")
+        st.stop()
+    rows, total = feedback.list_items(store, actor, today=today, limit=500)
+    # Overdue first, then the answers waiting for the secondee's rating, then the rest as listed.
+    rows = sorted(rows, key=lambda r: (not r["overdue"], r["status"] != "answered"))
+    tab_mine, tab_new = st.tabs([t("feedback.tab_mine", n=total), t("feedback.tab_raise")], key="fb_secondee_tabs",
+                                on_change="rerun")
+    with tab_new:
+        raise_form()
+    with tab_mine:
+        waiting = [r for r in rows if r["status"] == "answered"]
+        if waiting:
+            st.info(t("feedback.waiting_evaluation", n=len(waiting)), icon=":material/thumbs_up_down:")
+        show_list(rows, total, "fb_mine", "feedback.mine_empty")
+    st.stop()
+
+
+# --- everyone else: filters, the list, the item ----------------------------------------------------------------------
+show_admin = permissions.can(actor, "routing.edit")
+if show_admin:  # the administrator's routing editor sits in a tab beside the items
+    tab_objs = st.tabs([t("feedback.tab_items_plain"), t("feedback.tab_routing")], key="fb_main_tabs",
+                       on_change="rerun")
+    items_area = tab_objs[0]
+else:
+    tab_objs = None
+    items_area = st.container()
+with items_area:
+    with st.container(border=True):
+        f = st.columns([1.6, 1.3, 1, 1, 1.4]) if not is_liaison else st.columns([1.6, 1, 1, 1.4])
+        status = f[0].multiselect(t("field.status"), list(vocab.FEEDBACK_STATUSES), format_func=fmt("feedback_status"),
+                                  key="fb_f_status", placeholder=t("common.all"),
+                                  default=list(vocab.OPEN_FEEDBACK_STATUSES) + ["answered"] if is_liaison else None)
+        f = f[1:]
+        department = None
+        if not is_liaison:
+            department = f[0].selectbox(t("field.department"), [None, *dept_names], key="fb_f_department",
+                                        format_func=lambda i: t("common.all") if i is None else dept_names.get(i, str(i)))
+            f = f[1:]
+        category = f[0].selectbox(t("field.category"), [None, *vocab.FEEDBACK_CATEGORIES],
+                                  format_func=fmt("feedback_category"), key="fb_f_category")
+        urgency = f[1].selectbox(t("field.urgency"), [None, *vocab.URGENCIES], format_func=fmt("urgency"),
+                                 key="fb_f_urgency")
+        text = f[2].text_input(t("common.search"), key="fb_f_text", placeholder=t("feedback.search_placeholder"))
+        f = st.columns(5) if not is_liaison else st.columns([1, 1, 1, 1.4])
+        batch = None
+        if not is_liaison:
+            batch_codes = feedback.batch_codes(store, actor)
+            batch = f[0].selectbox(t("field.batch"), [None, *batch_codes], key="fb_f_batch",
+                                   format_func=lambda b: t("common.all") if b is None else b)
+            f = f[1:]
+        period_from = f[0].date_input(t("feedback.raised_from"), value=None, format="YYYY-MM-DD", key="fb_f_from")
+        period_to = f[1].date_input(t("feedback.raised_to"), value=None, format="YYYY-MM-DD", key="fb_f_to")
+        overdue_only = f[2].toggle(t("feedback.overdue_only"), key="fb_f_overdue")
+        escalation_only = f[3].toggle(t("feedback.escalation_only"), key="fb_f_escalation") if not is_liaison else False
+
+    filters = dict(status=status or None, department=department, category=category, urgency=urgency,
+                   overdue_only=overdue_only, escalation_only=escalation_only, text=text or None, batch=batch,
+                   period_from=period_from, period_to=period_to, today=today)
+    rows, total = feedback.list_items(store, actor, limit=500, **filters)
+    head, tail = st.columns([3, 1], vertical_alignment="center")
+    head.markdown(f"**{t('feedback.tab_inbox' if is_liaison else 'feedback.tab_items', n=total)}**")
+    if rows and permissions.can(actor, "feedback.export"):
+        # The export runs only when asked for: every matching item, not only the 500 shown.
+        if tail.toggle(t("feedback.prepare_download"), key="fb_export_on", help=t("feedback.prepare_download_help")):
+            frame = feedback.export_frame(store, actor, lang, **filters)
+            ui.downloads(frame, f"feedback_{today.isoformat()}", key="fb_download", sheet=t("feedback.sheet"))
+    show_list(rows, total, "fb_items", "feedback.inbox_empty" if is_liaison else "feedback.items_empty")
+
+
+# --- admin: routing catalogue and time limits -----------------------------------------------------------------------
+def routing_editor() -> None:
+    st.markdown(f"**{t('routing.title')}**")
+    st.caption(t("routing.help"))
+    current = {r["category"]: r["department_id"] for r in feedback.get_routing(store, actor)}
+    dept_ids = [d["id"] for d in dept_rows]
+    choice = {}
+    cols = st.columns(2)
+    for i, category in enumerate(vocab.FEEDBACK_CATEGORIES):
+        value = current.get(category)
+        choice[category] = cols[i % 2].selectbox(
+            L("feedback_category", category), [None, *dept_ids], key=f"rt_{category}",
+            index=([None, *dept_ids].index(value) if value in dept_ids else 0),
+            format_func=lambda d: t("routing.not_routed") if d is None else dept_names.get(d, str(d)))
+    if st.button(t("routing.save"), type="primary", key="rt_save", icon=":material/save:"):
+        changed = {c: d for c, d in choice.items() if d != current.get(c)}
+        if not changed:
+            st.info(t("routing.unchanged"))
+        elif ui.attempt(feedback.set_routing, store, actor, changed) is not None:
+            st.success(t("common.saved"), icon=":material/check_circle:")
+
+    st.divider()
+    st.markdown(f"**{t('routing.limits_title')}**")
+    st.caption(t("routing.limits_help"))
+    limits = feedback.get_time_limits(store, actor)
+    c1, c2, _ = st.columns([1, 1, 2])
+    urgent = c1.number_input(t("routing.limit_urgent"), min_value=1, max_value=feedback.MAX_LIMIT_DAYS,
+                             value=int(limits["urgent"]), step=1, key="rt_urgent")
+    normal = c2.number_input(t("routing.limit_normal"), min_value=1, max_value=feedback.MAX_LIMIT_DAYS,
+                             value=int(limits["normal"]), step=1, key="rt_normal")
+    st.markdown(f"**{t('routing.department_limits')}**")
+    st.caption(t("routing.department_limits_help"))
+    base = pd.DataFrame([{"id": d["id"], "name": d["name"], "kind": L("unit_kind", d["kind"]),
+                          "days": d["time_limit_days"]} for d in dept_rows])
+    edited = st.data_editor(
+        base, hide_index=True, width="stretch", key="rt_departments", disabled=["id", "name", "kind"],
+        column_config={"id": None, "name": st.column_config.TextColumn(t("field.department")),
+                       "kind": st.column_config.TextColumn(t("field.unit_kind")),
+                       "days": st.column_config.NumberColumn(t("field.time_limit_days"), min_value=1,
+                                                             max_value=feedback.MAX_LIMIT_DAYS, step=1)})
+    if st.button(t("routing.save_limits"), type="primary", key="rt_save_limits", icon=":material/save:"):
+        department_limits = {}
+        for before, after in zip(base.itertuples(), edited.itertuples()):
+            old = None if pd.isna(before.days) else int(before.days)
+            new = None if pd.isna(after.days) else int(after.days)
+            if old != new:
+                department_limits[int(before.id)] = new
+        result = ui.attempt(feedback.set_time_limits, store, actor, {"urgent": int(urgent), "normal": int(normal)},
+                            department_limits)
+        if result is not None:
+            st.success(t("common.saved"), icon=":material/check_circle:")
+
+
+if tab_objs is not None:
+    with tab_objs[1]:
+        routing_editor()

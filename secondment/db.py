@@ -295,6 +295,16 @@ def _m0002(db: sqlite_utils.Database) -> None:
     db["users"].add_column("last_login_at", str)
 
 
+@migrations(name="0003_feedback_event_due")
+def _m0003(db: sqlite_utils.Database) -> None:
+    # Each step of the loop records the due date after it (raise, transfer, extension, send back move it),
+    # so the timeline shows how the deadline changed. Transfers out of a department are counted per
+    # department for the flows table.
+    db["feedback_events"].add_column("due_date", str)
+    db["feedback_events"].create_index(["step", "from_department_id"])
+    db["feedback"].create_index(["participant_id", "created_at"])
+
+
 LATEST_VERSION = len(migrations._migrations)
 
 

@@ -1,0 +1,674 @@
+"""Feedback to departments and the district's closed loop: collect → accept → handle → answer → evaluate.
+
+A secondee raises an item (from one of their activity entries or on its own); the routing catalogue
+proposes the department for its category. The department's liaison accepts it, may transfer it to
+another department (with a reason) or ask for an extension (days and a reason), and answers it. The
+secondee rates the answer: satisfied or basically satisfied closes it; unsatisfied sends it back to the
+same department to redo (退回重办). Reviewers escalate items (提级督办) and may close an item as
+unresolved, which records who closed it and why.
+
+Every step is checked against ``vocab.FEEDBACK_TRANSITIONS`` (anything not listed is refused with a
+clear ``Conflict``), and writes the item's change (audited, before/after) and one ``feedback_events`` row
+(who, when, from → to status, from → to department, note, due date after the step) in one transaction.
+
+Time limits are counted in working days on China's official calendar (``workdays``): by urgency
+(defaults urgent 3, normal 15; configurable), or the department's own limit when it has one. The due
+date restarts when an item is transferred (the new department's limit) or sent back (time to redo),
+and moves by the granted days on an extension.
+
+Dates of the loop are China dates (Asia/Shanghai); timestamps are stored in UTC like everything else.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from pypinyin import lazy_pinyin
+
+from secondment import audit, i18n, permissions, validation, vocab, workdays
+from secondment.db import Store, now, set_meta
+from secondment.errors import Conflict, NotFound, ValidationError
+from secondment.permissions import Actor
+
+CHINA = ZoneInfo("Asia/Shanghai")
+OPEN = vocab.OPEN_FEEDBACK_STATUSES
+FINAL = vocab.FINAL_FEEDBACK_STATUSES
+LIMITS_META_KEY = "feedback_time_limits"
+MAX_EXTENSION_DAYS = 30
+MAX_LIMIT_DAYS = 120
+MAX_LIMIT = 100_000
+# The role an item counts under when it is raised on its own (not from an activity entry).
+DEFAULT_ROLE = {vocab.CADRE: "info_officer", vocab.TALENT: "bridge"}
+
+
+# --- dates ------------------------------------------------------------------------------------------
+
+def _parse_ts(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = str(value).replace("Z", "+00:00")
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def local_date(timestamp) -> date | None:
+    """The China date of a stored UTC timestamp."""
+    if timestamp is None or timestamp == "":
+        return None
+    if isinstance(timestamp, date) and not isinstance(timestamp, datetime):
+        return timestamp
+    return _parse_ts(timestamp).astimezone(CHINA).date()
+
+
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def _stamp(at) -> str:
+    """``at`` (None = now; a datetime or ISO text, for back-dated demo data and tests) as stored text."""
+    if at is None:
+        return now()
+    dt = _parse_ts(at).astimezone(timezone.utc).replace(microsecond=0)
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+def _today(today) -> date:
+    if today is None:
+        return china_today()
+    return today if isinstance(today, date) else date.fromisoformat(str(today)[:10])
+
+
+# --- reference data: departments, enterprises, routing, time limits -------------------------------------
+
+def _pinyin(name: str | None) -> str:
+    return "".join(lazy_pinyin(name or "")).lower()
+
+
+def departments(store: Store, actor: Actor, *, include_inactive: bool = False) -> list[dict]:
+    """Units that can receive feedback (government departments, party/mass organisations, streets/towns),
+    sorted by pinyin, with their own time limit."""
+    permissions.require(actor, "feedback.read")
+    kinds = ", ".join(f"'{k}'" for k in vocab.DEPARTMENT_KINDS)
+    rows = store.rows(f"select id, name, kind, time_limit_days, active from units where kind in ({kinds})"
+                      + ("" if include_inactive else " and coalesce(active, 1) = 1"))
+    return sorted(rows, key=lambda r: (_pinyin(r["name"]), r["id"]))
+
+
+def enterprises(store: Store, actor: Actor) -> list[dict]:
+    """Non-public enterprises for the "host enterprise" chooser, sorted by pinyin."""
+    permissions.require(actor, "feedback.read")
+    rows = store.rows("select id, name from units where kind = 'enterprise' and coalesce(active, 1) = 1")
+    return sorted(rows, key=lambda r: (_pinyin(r["name"]), r["id"]))
+
+
+def unit_name(store: Store, actor: Actor, unit_id: int | None) -> str | None:
+    """A unit's name (for captions: a liaison's own department, a secondee's enterprise)."""
+    permissions.require(actor, "feedback.read")
+    if unit_id is None:
+        return None
+    return store.scalar("select name from units where id = ?", (unit_id,))
+
+
+def batch_codes(store: Store, actor: Actor) -> list[str]:
+    """Batch codes for the filters, cadre batches first, oldest first."""
+    permissions.require(actor, "feedback.read")
+    return [r["code"] for r in store.rows("select code from batches order by direction, start_date, code")]
+
+
+def _routing(store_or_db, category: str) -> int | None:
+    sql = ("select r.department_id from routing r join units u on u.id = r.department_id "
+           "where r.category = ? and coalesce(u.active, 1) = 1")
+    if isinstance(store_or_db, Store):
+        return store_or_db.scalar(sql, (category,))
+    row = store_or_db.conn.execute(sql, (category,)).fetchone()
+    return row[0] if row else None
+
+
+def propose_department(store: Store, category: str) -> int | None:
+    """The department the routing catalogue proposes for a category (None when it has none)."""
+    return _routing(store, category)
+
+
+def get_routing(store: Store, actor: Actor) -> list[dict]:
+    """The routing catalogue: every category with its department (None when not routed yet)."""
+    permissions.require(actor, "feedback.read")
+    rows = {r["category"]: r for r in store.rows(
+        "select r.category, r.department_id, u.name as department from routing r "
+        "left join units u on u.id = r.department_id")}
+    return [{"category": c, "department_id": rows.get(c, {}).get("department_id"),
+             "department": rows.get(c, {}).get("department")} for c in vocab.FEEDBACK_CATEGORIES]
+
+
+def set_routing(store: Store, actor: Actor, mapping: dict) -> list[dict]:
+    """Set the department for each category in ``mapping`` (None removes the entry). Admin only."""
+    permissions.require(actor, "routing.edit")
+    with store.write() as db:
+        for category, department_id in mapping.items():
+            category = validation.choice("category", category, "feedback_category")
+            current = audit.get(db, "routing", category)
+            if department_id is None:
+                if current is not None:
+                    audit.delete(db, actor, "routing", category)
+                continue
+            _check_department(db, department_id)
+            if current is None:
+                audit.insert(db, actor, "routing", {"category": category, "department_id": int(department_id)})
+            else:
+                audit.update(db, actor, "routing", category, {"department_id": int(department_id)})
+    return get_routing(store, actor)
+
+
+def _limits_from_text(text: str | None) -> dict[str, int]:
+    limits = dict(vocab.DEFAULT_TIME_LIMITS)
+    if text:
+        try:
+            stored = json.loads(text)
+            limits.update({k: int(v) for k, v in stored.items() if k in vocab.URGENCIES})
+        except (ValueError, TypeError, AttributeError):
+            pass
+    return limits
+
+
+def _limits(db) -> dict[str, int]:
+    row = db.conn.execute("select value from meta where key = ?", (LIMITS_META_KEY,)).fetchone()
+    return _limits_from_text(row[0] if row else None)
+
+
+def get_time_limits(store: Store, actor: Actor) -> dict[str, int]:
+    """Answer time limits in working days per urgency ({"urgent": 3, "normal": 15} unless changed)."""
+    permissions.require(actor, "feedback.read")
+    return _limits_from_text(store.meta(LIMITS_META_KEY))
+
+
+def set_time_limits(store: Store, actor: Actor, limits: dict | None = None,
+                    department_limits: dict | None = None) -> dict[str, int]:
+    """Change the urgency limits and/or departments' own limits (``{department_id: days or None}``).
+    Applies to items raised, transferred, sent back or extended from now on. Admin only."""
+    permissions.require(actor, "routing.edit")
+    clean: dict[str, int] = {}
+    for urgency, days in (limits or {}).items():
+        urgency = validation.choice("urgency", urgency, "urgency")
+        clean[urgency] = validation.integer("time_limit_days", days, low=1, high=MAX_LIMIT_DAYS)
+    with store.write() as db:
+        if clean:
+            before = _limits(db)
+            after = {**before, **clean}
+            if after != before:
+                set_meta(db, LIMITS_META_KEY, json.dumps(after, sort_keys=True))
+                audit.record(db, actor, "meta", LIMITS_META_KEY, "update", before, after)
+        for department_id, days in (department_limits or {}).items():
+            _check_department(db, department_id)
+            value = None if days in (None, "", 0) else validation.integer("time_limit_days", days, low=1,
+                                                                           high=MAX_LIMIT_DAYS)
+            audit.update(db, actor, "units", int(department_id), {"time_limit_days": value})
+    return get_time_limits(store, actor)
+
+
+def _limit_days(db, department_id: int, urgency: str) -> int:
+    """Working days allowed: the urgency's limit, or the department's own limit when it has one
+    (for an urgent item the shorter of the two, so urgency still counts)."""
+    limits = _limits(db)
+    base = limits.get(urgency, limits["normal"])
+    row = db.conn.execute("select time_limit_days from units where id = ?", (department_id,)).fetchone()
+    own = row[0] if row else None
+    if own:
+        return min(own, base) if urgency == "urgent" else int(own)
+    return base
+
+
+def limit_for(store: Store, actor: Actor, department_id: int | None, urgency: str) -> int:
+    """The time limit that would apply (for the raise form's hint)."""
+    permissions.require(actor, "feedback.read")
+    with store.read() as db:
+        if department_id is None:
+            return _limits(db).get(urgency, vocab.DEFAULT_TIME_LIMITS["normal"])
+        return _limit_days(db, department_id, urgency)
+
+
+def _check_department(db, department_id) -> dict:
+    if department_id in (None, ""):
+        raise ValidationError("department", department_id, "required")
+    row = db.conn.execute("select id, name, kind from units where id = ?", (department_id,)).fetchone()
+    if row is None:
+        raise ValidationError("department", department_id, "not_found")
+    if row["kind"] not in vocab.DEPARTMENT_KINDS:
+        raise ValidationError("department", row["name"], "wrong_kind")
+    return dict(row)
+
+
+# --- raising an item --------------------------------------------------------------------------------------
+
+def _resource(row) -> dict:
+    return {"participant_id": row["participant_id"], "department_id": row["department_id"]}
+
+
+def _event(db, feedback_id: int, actor: Actor, stamp: str, step: str, from_status, to_status,
+           from_department, to_department, note, due_date) -> None:
+    db.conn.execute(
+        "insert into feedback_events(feedback_id, at, user_id, step, from_status, to_status, "
+        "from_department_id, to_department_id, note, due_date) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (feedback_id, stamp, actor.user_id, step, from_status, to_status, from_department, to_department,
+         note, due_date))
+
+
+def raise_feedback(store: Store, actor: Actor, *, participant_id: int, activity_id: int | None = None,
+                   enterprise_id: int | None = None, category, summary, details=None, urgency="normal",
+                   department_id: int | None = None, role: str | None = None, at=None) -> int:
+    """A new item, status "submitted", routed to ``department_id`` or the routing catalogue's proposal.
+
+    From an activity entry, the entry must be the participant's own and its role is the item's role;
+    on its own, a cadre's item counts as information-officer work and a talent's as bridge work.
+    The host enterprise defaults to the participant's host unit (a cadre) or home unit (a talent).
+    """
+    permissions.require(actor, "feedback.raise", {"participant_id": participant_id})
+    errors = []
+    clean: dict = {}
+    for name, fn in (("category", lambda: validation.choice("category", category, "feedback_category")),
+                     ("summary", lambda: validation.text("summary", summary)),
+                     ("details", lambda: validation.text("details", details, required=False)),
+                     ("urgency", lambda: validation.choice("urgency", urgency, "urgency"))):
+        try:
+            clean[name] = fn()
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        from secondment.errors import ValidationErrors
+
+        raise errors[0] if len(errors) == 1 else ValidationErrors(errors)
+    stamp = _stamp(at)
+    with store.write() as db:
+        person = db.conn.execute(
+            "select p.id, p.host_unit_id, p.home_unit_id, b.direction from participants p "
+            "join batches b on b.id = p.batch_id where p.id = ?", (participant_id,)).fetchone()
+        if person is None:
+            raise NotFound("participant", participant_id)
+        if activity_id is not None:
+            entry = db.conn.execute("select participant_id, role from activities where id = ?",
+                                    (activity_id,)).fetchone()
+            if entry is None:
+                raise ValidationError("activity", activity_id, "not_found")
+            if entry["participant_id"] != participant_id:
+                raise ValidationError("activity", activity_id, "not_own")
+            role = role or entry["role"]
+        role = validation.choice("role", role, "role") if role else DEFAULT_ROLE[person["direction"]]
+        if enterprise_id is None:
+            enterprise_id = person["host_unit_id"] if person["direction"] == vocab.CADRE else person["home_unit_id"]
+        if db.conn.execute("select 1 from units where id = ?", (enterprise_id,)).fetchone() is None:
+            raise ValidationError("enterprise", enterprise_id, "not_found")
+        if department_id is None:
+            department_id = _routing(db, clean["category"])
+        _check_department(db, department_id)
+        due = workdays.add_working_days(local_date(stamp), _limit_days(db, department_id, clean["urgency"]))
+        item_id = audit.insert(db, actor, "feedback", {
+            "participant_id": participant_id, "activity_id": activity_id, "enterprise_id": enterprise_id,
+            "role": role, **clean, "department_id": int(department_id), "status": "submitted",
+            "created_at": stamp, "due_date": due.isoformat(), "extended_days": 0, "transfers": 0,
+            "send_backs": 0, "escalated": 0, "updated_at": stamp,
+        }, action="feedback.raise")
+        _event(db, item_id, actor, stamp, "raise", None, "submitted", None, int(department_id), None,
+               due.isoformat())
+        return item_id
+
+
+# --- the steps of the loop ------------------------------------------------------------------------------------
+
+def _refuse(step: str, status: str) -> Conflict:
+    return Conflict("error.transition", step=("t", f"vocab.feedback_step.{step}"),
+                    status=("t", f"vocab.feedback_status.{status}"))
+
+
+def check_transition(step: str, status: str) -> str:
+    """The status ``step`` leads to from ``status``; a Conflict naming both when the loop refuses it."""
+    to_status = vocab.next_status(step, status)
+    if to_status is None:
+        raise _refuse(step, status)
+    return to_status
+
+
+def _step(store: Store, actor: Actor, feedback_id: int, step: str, action: str, changes_fn, *, note=None,
+          at=None) -> dict:
+    stamp = _stamp(at)
+    with store.write() as db:
+        row = audit.get(db, "feedback", feedback_id)
+        if row is None:
+            raise NotFound("feedback", feedback_id)
+        permissions.require(actor, action, _resource(row))
+        to_status = check_transition(step, row["status"])
+        changes = changes_fn(db, row, stamp) or {}
+        changes.update(status=to_status, updated_at=stamp)
+        after = audit.update(db, actor, "feedback", feedback_id, changes, action=f"feedback.{step}")
+        _event(db, feedback_id, actor, stamp, step, row["status"], to_status, row["department_id"],
+               after["department_id"], note, after["due_date"])
+        return after
+
+
+def accept(store: Store, actor: Actor, feedback_id: int, *, note=None, at=None) -> dict:
+    """The department takes the item on (受理)."""
+    note = validation.text("note", note, required=False)
+    return _step(store, actor, feedback_id, "accept", "feedback.handle",
+                 lambda db, row, stamp: {"accepted_at": stamp}, note=note, at=at)
+
+
+def transfer(store: Store, actor: Actor, feedback_id: int, *, to_department_id: int, reason, at=None) -> dict:
+    """Pass the item to another department (转办), with a reason; its time limit starts again there."""
+    reason = validation.text("reason", reason)
+
+    def changes(db, row, stamp):
+        target = _check_department(db, to_department_id)
+        if int(to_department_id) == row["department_id"]:
+            raise ValidationError("department", target["name"], "same_department")
+        due = workdays.add_working_days(local_date(stamp), _limit_days(db, int(to_department_id), row["urgency"]))
+        return {"department_id": int(to_department_id), "transfers": (row["transfers"] or 0) + 1,
+                "accepted_at": None, "due_date": due.isoformat(), "extended_days": 0}
+
+    return _step(store, actor, feedback_id, "transfer", "feedback.handle", changes, note=reason, at=at)
+
+
+def request_extension(store: Store, actor: Actor, feedback_id: int, *, days, reason, at=None) -> dict:
+    """More working days to answer (申请延期), with a reason; the due date moves by ``days``."""
+    days = validation.integer("extension_days", days, low=1, high=MAX_EXTENSION_DAYS)
+    reason = validation.text("reason", reason)
+
+    def changes(db, row, stamp):
+        due = workdays.add_working_days(row["due_date"], days)
+        return {"due_date": due.isoformat(), "extended_days": (row["extended_days"] or 0) + days}
+
+    return _step(store, actor, feedback_id, "extend", "feedback.handle", changes, note=reason, at=at)
+
+
+def answer(store: Store, actor: Actor, feedback_id: int, *, text, at=None) -> dict:
+    """The department's answer (答复); the secondee then rates it."""
+    text = validation.text("answer", text)
+    return _step(store, actor, feedback_id, "answer", "feedback.handle",
+                 lambda db, row, stamp: {"answered_at": stamp, "answer": text}, note=text, at=at)
+
+
+def evaluate(store: Store, actor: Actor, feedback_id: int, *, evaluation, note=None, at=None) -> dict:
+    """The secondee rates the answer. Satisfied or basically satisfied closes the item; unsatisfied (a note
+    saying what is missing is required) sends it back to the same department to redo, with a new due date."""
+    evaluation = validation.choice("evaluation", evaluation, "evaluation")
+    if evaluation == "unsatisfied":
+        note = validation.text("note", note)
+
+        def back(db, row, stamp):
+            due = workdays.add_working_days(local_date(stamp), _limit_days(db, row["department_id"], row["urgency"]))
+            return {"evaluation": evaluation, "send_backs": (row["send_backs"] or 0) + 1, "answered_at": None,
+                    "due_date": due.isoformat(), "extended_days": 0}
+
+        return _step(store, actor, feedback_id, "send_back", "feedback.evaluate", back, note=note, at=at)
+    note = validation.text("note", note, required=False)
+    return _step(store, actor, feedback_id, "evaluate", "feedback.evaluate",
+                 lambda db, row, stamp: {"evaluation": evaluation, "closed_at": stamp,
+                                         "closed_by": actor.user_id}, note=note, at=at)
+
+
+def escalate(store: Store, actor: Actor, feedback_id: int, *, note=None, at=None) -> dict:
+    """A reviewer takes the item under supervision (提级督办); it stays where it is, flagged."""
+    note = validation.text("note", note, required=False)
+
+    def changes(db, row, stamp):
+        if row["escalated"]:
+            raise Conflict("error.feedback_escalated")
+        return {"escalated": 1}
+
+    return _step(store, actor, feedback_id, "escalate", "feedback.supervise", changes, note=note, at=at)
+
+
+def close_unresolved(store: Store, actor: Actor, feedback_id: int, *, reason, at=None) -> dict:
+    """A reviewer closes the item as unresolved (办结未解决), recording who and why."""
+    reason = validation.text("reason", reason)
+    return _step(store, actor, feedback_id, "close_unresolved", "feedback.supervise",
+                 lambda db, row, stamp: {"closed_at": stamp, "closed_by": actor.user_id, "close_reason": reason},
+                 note=reason, at=at)
+
+
+# --- flags ---------------------------------------------------------------------------------------------------
+
+def is_overdue(row: dict, today=None) -> bool:
+    """Open (submitted, accepted, in progress) and past its due date."""
+    return row["status"] in OPEN and bool(row.get("due_date")) and row["due_date"] < _today(today).isoformat()
+
+
+def answered_late(row: dict) -> bool:
+    """Answered after its due date (the opposite of "answered on time")."""
+    answered = local_date(row.get("answered_at"))
+    return answered is not None and bool(row.get("due_date")) and answered.isoformat() > row["due_date"]
+
+
+def needs_escalation(row: dict) -> bool:
+    return ((row.get("transfers") or 0) >= vocab.ESCALATE_AFTER_TRANSFERS
+            or (row.get("send_backs") or 0) >= vocab.ESCALATE_AFTER_SEND_BACKS)
+
+
+def allowed_steps(actor: Actor, row: dict) -> list[str]:
+    """The steps this actor may take on this item now (for the page's buttons)."""
+    out = []
+    resource = _resource(row)
+    for step in vocab.FEEDBACK_STEPS:
+        if vocab.next_status(step, row["status"]) is None:
+            continue
+        action = {"accept": "feedback.handle", "transfer": "feedback.handle", "extend": "feedback.handle",
+                  "answer": "feedback.handle", "evaluate": "feedback.evaluate", "send_back": "feedback.evaluate",
+                  "escalate": "feedback.supervise", "close_unresolved": "feedback.supervise"}.get(step)
+        if action is None or not permissions.can(actor, action, resource):
+            continue
+        if step == "escalate" and row.get("escalated"):
+            continue
+        out.append(step)
+    return out
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+_OPEN_SQL = "f.status in ('submitted', 'accepted', 'in_progress')"
+_SELECT = f"""
+    select f.*, p.name as participant, b.code as batch, b.direction, e.name as enterprise,
+           d.name as department,
+           case when {_OPEN_SQL} and f.due_date < :today then 1 else 0 end as overdue,
+           case when f.answered_at is not null
+                and date(f.answered_at, '+8 hours') > f.due_date then 1 else 0 end as late,
+           case when f.transfers >= {vocab.ESCALATE_AFTER_TRANSFERS}
+                or f.send_backs >= {vocab.ESCALATE_AFTER_SEND_BACKS} then 1 else 0 end as escalation_needed
+    from feedback f
+    join participants p on p.id = f.participant_id
+    join batches b on b.id = p.batch_id
+    left join units e on e.id = f.enterprise_id
+    left join units d on d.id = f.department_id
+"""
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _many(value) -> list:
+    if value is None or value == "":
+        return []
+    return [value] if isinstance(value, (str, int)) else list(value)
+
+
+def filters_sql(actor: Actor, *, status=None, department=None, category=None, urgency=None,
+                overdue_only: bool = False, escalation_only: bool = False, text=None, period_from=None,
+                period_to=None, participant_id=None, batch=None, direction=None, role=None, today=None,
+                action: str = "feedback.read") -> tuple[str, dict]:
+    """The WHERE clause (over ``feedback f``, ``participants p``, ``batches b``) and named parameters,
+    narrowed to the actor's own items (a secondee's own, a liaison's own department)."""
+    own = permissions.scope(actor, action)
+    where, params = ["1 = 1"], {"today": _today(today).isoformat()}
+    if own and "participant_id" in own:
+        where.append("f.participant_id = :own_participant"); params["own_participant"] = own["participant_id"]
+    if own and "department_id" in own:
+        where.append("f.department_id = :own_department"); params["own_department"] = own["department_id"]
+
+    def within(column, values, prefix):
+        values = _many(values)
+        if values:
+            names = []
+            for i, v in enumerate(values):
+                params[f"{prefix}{i}"] = v
+                names.append(f":{prefix}{i}")
+            where.append(f"{column} in ({', '.join(names)})")
+
+    within("f.status", status, "st")
+    within("f.department_id", [int(d) for d in _many(department)], "dp")
+    within("f.category", category, "ct")
+    within("f.urgency", urgency, "ug")
+    within("f.role", role, "rl")
+    within("b.code", batch, "bt")
+    within("b.direction", direction, "dr")
+    if participant_id is not None:
+        where.append("f.participant_id = :participant_id"); params["participant_id"] = int(participant_id)
+    if overdue_only:
+        where.append(f"{_OPEN_SQL} and f.due_date < :today")
+    if escalation_only:
+        where.append(f"f.status not in ('closed', 'closed_unresolved') and "
+                     f"(f.transfers >= {vocab.ESCALATE_AFTER_TRANSFERS} or "
+                     f"f.send_backs >= {vocab.ESCALATE_AFTER_SEND_BACKS} or f.escalated = 1)")
+    # Period: the China date the item was raised, inclusive at both ends.
+    if period_from:
+        params["period_from"] = _utc_bound(period_from, 0)
+        where.append("f.created_at >= :period_from")
+    if period_to:
+        params["period_to"] = _utc_bound(period_to, 1)
+        where.append("f.created_at < :period_to")
+    text = validation.normalise_text(text)
+    if text:
+        params["text"] = _like(text)
+        where.append("(f.summary like :text escape '\\' or coalesce(f.details, '') like :text escape '\\' "
+                     "or coalesce(e.name, '') like :text escape '\\' or p.name like :text escape '\\' "
+                     "or cast(f.id as text) = :text_id)")
+        params["text_id"] = text.lstrip("#")
+    return " and ".join(where), params
+
+
+def _utc_bound(day, plus_days: int) -> str:
+    """Start of a China day (plus ``plus_days``) as a UTC timestamp text, to compare with created_at."""
+    from datetime import timedelta
+
+    d = validation.parse_date("date", day) + timedelta(days=plus_days)
+    start = datetime(d.year, d.month, d.day, tzinfo=CHINA).astimezone(timezone.utc)
+    return start.isoformat().replace("+00:00", "Z")
+
+
+def list_items(store: Store, actor: Actor, *, limit: int | None = 500, offset: int = 0, **filters
+               ) -> tuple[list[dict], int]:
+    """Items matching the filters, overdue first, then those needing escalation, then by due date;
+    and how many match in all. A secondee sees their own items, a liaison their department's."""
+    clause, params = filters_sql(actor, **filters)
+    base = f"from feedback f join participants p on p.id = f.participant_id join batches b on b.id = p.batch_id " \
+           f"left join units e on e.id = f.enterprise_id where {clause}"
+    total = store.scalar(f"select count(*) {base}", params)
+    limit = MAX_LIMIT if limit is None else max(0, min(int(limit), MAX_LIMIT))
+    rows = store.rows(f"""{_SELECT} where {clause}
+        order by overdue desc,
+                 case when f.status in ('closed', 'closed_unresolved') then 1 else 0 end,
+                 escalation_needed desc, f.escalated desc, f.due_date, f.id desc
+        limit :limit offset :offset""", {**params, "limit": limit, "offset": max(0, int(offset))})
+    today = _today(filters.get("today"))
+    for row in rows:
+        _decorate(row, today)
+    return rows, total
+
+
+def _decorate(row: dict, today: date) -> dict:
+    row["overdue"] = bool(row["overdue"])
+    row["late"] = bool(row["late"])
+    row["escalation_needed"] = bool(row["escalation_needed"])
+    due = row.get("due_date")
+    if due and row["status"] in OPEN:
+        row["days_left"] = workdays.working_days_between(today, due)
+    else:
+        row["days_left"] = None
+    return row
+
+
+def get_item(store: Store, actor: Actor, feedback_id: int, *, today=None) -> dict:
+    """One item with its timeline (oldest first); refused unless the actor may read it."""
+    row = store.one(_SELECT + " where f.id = :id", {"id": feedback_id, "today": _today(today).isoformat()})
+    if row is None:
+        raise NotFound("feedback", feedback_id)
+    permissions.require(actor, "feedback.read", _resource(row))
+    _decorate(row, _today(today))
+    row["events"] = store.rows("""
+        select ev.*, coalesce(u.display_name, u.username) as user_name, u.role as user_role,
+               fd.name as from_department, td.name as to_department
+        from feedback_events ev
+        left join users u on u.id = ev.user_id
+        left join units fd on fd.id = ev.from_department_id
+        left join units td on td.id = ev.to_department_id
+        where ev.feedback_id = ? order by ev.at, ev.id""", (feedback_id,))
+    if row.get("closed_by"):
+        who = store.one("select coalesce(display_name, username) as name from users where id = ?",
+                        (row["closed_by"],))
+        row["closed_by_name"] = who["name"] if who else None
+    row["allowed_steps"] = allowed_steps(actor, row)
+    return row
+
+
+def counts(store: Store, actor: Actor, *, today=None) -> dict:
+    """Headline counts within the actor's scope: open, overdue, answered awaiting evaluation, escalation."""
+    clause, params = filters_sql(actor, today=today)
+    row = store.one(f"""
+        select count(*) as total,
+               coalesce(sum(case when {_OPEN_SQL} then 1 else 0 end), 0) as open,
+               coalesce(sum(case when {_OPEN_SQL} and f.due_date < :today then 1 else 0 end), 0) as overdue,
+               coalesce(sum(case when f.status = 'answered' then 1 else 0 end), 0) as answered,
+               coalesce(sum(case when f.status not in ('closed', 'closed_unresolved') and
+                   (f.transfers >= {vocab.ESCALATE_AFTER_TRANSFERS} or f.send_backs >= {vocab.ESCALATE_AFTER_SEND_BACKS})
+                   then 1 else 0 end), 0) as escalation
+        from feedback f join participants p on p.id = f.participant_id join batches b on b.id = p.batch_id
+        where {clause}""", params)
+    return row
+
+
+# --- export -------------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("id", "created_at", "participant", "batch", "enterprise", "role", "category", "summary",
+                  "details", "urgency", "department", "status", "due_date", "overdue", "answered_at", "late",
+                  "transfers", "send_backs", "escalated", "answer", "evaluation", "closed_at", "close_reason")
+_EXPORT_LABELS = {
+    "id": "feedback.col_id", "created_at": "feedback.col_raised", "participant": "field.participant",
+    "batch": "field.batch", "enterprise": "field.enterprise", "role": "field.role", "category": "field.category",
+    "summary": "field.summary", "details": "field.details", "urgency": "field.urgency",
+    "department": "field.department", "status": "field.status", "due_date": "feedback.col_due",
+    "overdue": "feedback.col_overdue", "answered_at": "feedback.col_answered", "late": "feedback.col_late",
+    "transfers": "feedback.col_transfers", "send_backs": "feedback.col_send_backs",
+    "escalated": "feedback.col_escalated", "answer": "field.answer", "evaluation": "field.evaluation",
+    "closed_at": "feedback.col_closed", "close_reason": "feedback.col_close_reason",
+}
+
+
+def labelled(rows: list[dict], lang: str) -> pd.DataFrame:
+    """Items as a table with the user's column names and labels instead of codes."""
+    frame = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS)).astype(object)
+    yes, no = i18n.translate(lang, "common.yes"), i18n.translate(lang, "common.no")
+    for column, group in (("role", "role"), ("category", "feedback_category"), ("urgency", "urgency"),
+                          ("status", "feedback_status"), ("evaluation", "evaluation")):
+        frame[column] = frame[column].map(lambda c, g=group: vocab.label(g, c, lang) if _present(c) else "")
+    for column in ("overdue", "late", "escalated"):
+        frame[column] = frame[column].map(lambda v: yes if _present(v) and v else no)
+    for column in ("created_at", "answered_at", "closed_at"):
+        frame[column] = frame[column].map(_local_text)
+    names = {c: i18n.translate(lang, k) for c, k in _EXPORT_LABELS.items()}
+    return frame.rename(columns=names)
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value) and value != ""
+
+
+def _local_text(ts) -> str:
+    if not _present(ts) or not isinstance(ts, (str, datetime)):
+        return ""
+    return _parse_ts(ts).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters) -> pd.DataFrame:
+    """Items matching ``filters`` as a labelled table, for downloads and ``export feedback``."""
+    permissions.require(actor, "feedback.export")
+    filters.pop("limit", None)
+    filters.pop("offset", None)
+    rows, _ = list_items(store, actor, limit=None, **filters)
+    return labelled(rows, lang)

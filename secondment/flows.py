@@ -1,0 +1,286 @@
+"""Where feedback goes and how departments answer: Sankey data, drill-down, department table, trends.
+
+Everything is aggregated in SQL (grouped counts), so it stays fast at 200,000 items; Python only folds
+the small grouped result into nodes and links. The Sankey's stages are
+start (direction or batch) → role → category → department (current) → outcome, and at every stage the
+links into and out of it add up to the number of items.
+
+Outcome is the item's state grouped for a reader: closed items by their evaluation (satisfied /
+basically satisfied), closed unresolved, answered (awaiting evaluation), open within its time limit,
+and overdue (open past its due date).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pandas as pd
+
+from secondment import feedback, i18n, permissions, vocab, workdays
+from secondment.db import Store
+from secondment.permissions import Actor
+
+STARTS = ("direction", "batch")
+STAGES = ("start", "role", "category", "department", "outcome")
+OUTCOMES = ("satisfied", "basically_satisfied", "closed", "closed_unresolved", "answered", "open", "overdue")
+MIN_ITEMS_TO_RANK = 5
+TREND_MEASURES = ("raised", "answered", "closed", "overdue")
+
+OUTCOME_SQL = """case
+    when f.status = 'closed' and f.evaluation in ('satisfied', 'basically_satisfied') then f.evaluation
+    when f.status = 'closed' then 'closed'
+    when f.status = 'closed_unresolved' then 'closed_unresolved'
+    when f.status = 'answered' then 'answered'
+    when f.due_date < :today then 'overdue'
+    else 'open' end"""
+
+_FROM = """from feedback f join participants p on p.id = f.participant_id join batches b on b.id = p.batch_id
+           left join units e on e.id = f.enterprise_id left join units d on d.id = f.department_id"""
+
+
+def _stage_sql(stage: str, start: str) -> str:
+    return {
+        "start": "b.direction" if start == "direction" else "b.code",
+        "role": "coalesce(f.role, '')",
+        "category": "f.category",
+        "department": "f.department_id",
+        "outcome": OUTCOME_SQL,
+    }[stage]
+
+
+def _filters(actor: Actor, *, period_from=None, period_to=None, batch=None, department=None, direction=None,
+             today=None) -> tuple[str, dict]:
+    return feedback.filters_sql(actor, period_from=period_from, period_to=period_to, batch=batch,
+                                department=department, direction=direction, today=today,
+                                action="feedback.flows")
+
+
+def node_label(stage: str, code, lang: str, start: str = "direction", names: dict | None = None) -> str:
+    if stage == "start":
+        return vocab.label("direction_short", code, lang) if start == "direction" else str(code)
+    if stage == "role":
+        return vocab.label("role", code, lang) if code else i18n.translate(lang, "flows.no_role")
+    if stage == "category":
+        return vocab.label("feedback_category", code, lang)
+    if stage == "department":
+        return (names or {}).get(code) or str(code)
+    return i18n.translate(lang, f"flows.outcome_{code}")
+
+
+def sankey_data(store: Store, actor: Actor, *, start: str = "direction", lang: str = "zh", period_from=None,
+                period_to=None, batch=None, department=None, direction=None, today=None) -> dict:
+    """Nodes and links of the Sankey.
+
+    Returns ``{"total": n, "nodes": [{"index", "stage", "code", "label", "value"}],
+    "links": [{"source", "target", "value", "source_stage", "source_code", "target_stage", "target_code"}]}``.
+    A node's value is the number of items passing through it; between two neighbouring stages the link
+    values add up to ``total``.
+    """
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {STARTS}")
+    clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
+                              department=department, direction=direction, today=today)
+    cols = [f"{_stage_sql(s, start)} as s{i}" for i, s in enumerate(STAGES)]
+    rows = store.rows(f"select {', '.join(cols)}, count(*) as n {_FROM} where {clause} "
+                      f"group by {', '.join(f's{i}' for i in range(len(STAGES)))}", params)
+    names = {r["id"]: r["name"] for r in store.rows(
+        "select id, name from units where id in (select distinct department_id from feedback)")}
+    node_values: dict[tuple, int] = defaultdict(int)
+    link_values: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        codes = [row[f"s{i}"] for i in range(len(STAGES))]
+        for i, stage in enumerate(STAGES):
+            node_values[(stage, codes[i])] += row["n"]
+            if i + 1 < len(STAGES):
+                link_values[((stage, codes[i]), (STAGES[i + 1], codes[i + 1]))] += row["n"]
+    order = {s: i for i, s in enumerate(STAGES)}
+    outcome_order = {o: i for i, o in enumerate(OUTCOMES)}
+
+    def sort_key(key):
+        stage, code = key
+        if stage == "outcome":
+            return (order[stage], outcome_order.get(code, 99), 0)
+        if stage == "start":
+            return (order[stage], 0, str(code))
+        return (order[stage], -node_values[key], str(code))
+
+    keys = sorted(node_values, key=sort_key)
+    index = {k: i for i, k in enumerate(keys)}
+    nodes = [{"index": index[k], "stage": k[0], "code": k[1], "value": node_values[k],
+              "label": node_label(k[0], k[1], lang, start, names)} for k in keys]
+    links = [{"source": index[a], "target": index[b], "value": v, "source_stage": a[0], "source_code": a[1],
+              "target_stage": b[0], "target_code": b[1]}
+             for (a, b), v in sorted(link_values.items(), key=lambda kv: (index[kv[0][0]], index[kv[0][1]]))]
+    return {"total": sum(r["n"] for r in rows), "nodes": nodes, "links": links, "start": start}
+
+
+def items_behind(store: Store, actor: Actor, *, source: tuple[str, object], target: tuple[str, object] | None = None,
+                 start: str = "direction", period_from=None, period_to=None, batch=None, department=None,
+                 direction=None, today=None, limit: int = 500) -> tuple[list[dict], int]:
+    """The items behind a link (``source`` → ``target``) or a node (``target`` None): drill-down.
+
+    ``source``/``target`` are (stage, code) pairs as in ``sankey_data``'s nodes."""
+    clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
+                              department=department, direction=direction, today=today)
+    extra = []
+    for i, pair in enumerate(p for p in (source, target) if p is not None):
+        stage, code = pair
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}")
+        params[f"node{i}"] = code if code is not None else ""
+        extra.append(f"({_stage_sql(stage, start)}) = :node{i}")
+    where = " and ".join([clause, *extra])
+    total = store.scalar(f"select count(*) {_FROM} where {where}", params)
+    rows = store.rows(f"{feedback._SELECT} where {where} order by overdue desc, f.created_at desc, f.id desc "
+                      f"limit :limit", {**params, "limit": int(limit)})
+    today_d = feedback._today(today)
+    return [feedback._decorate(r, today_d) for r in rows], total
+
+
+def _median(pairs: list[tuple[int, int]]) -> float | None:
+    """Median of values given as (value, weight) pairs."""
+    pairs = sorted(p for p in pairs if p[1] > 0)
+    n = sum(w for _, w in pairs)
+    if n == 0:
+        return None
+    lo_rank, hi_rank = (n - 1) // 2, n // 2
+    lo = hi = None
+    seen = 0
+    for value, weight in pairs:
+        if lo is None and seen + weight > lo_rank:
+            lo = value
+        if seen + weight > hi_rank:
+            hi = value
+            break
+        seen += weight
+    return (lo + hi) / 2
+
+
+def department_table(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None,
+                     department=None, direction=None, today=None) -> pd.DataFrame:
+    """One row per department that holds items: received, open, overdue, answered, answered on time
+    (count and %), median working days from raising to answer, evaluated, satisfied or basically
+    satisfied (count and % of evaluated), transferred out, and rank. Departments with fewer than
+    ``MIN_ITEMS_TO_RANK`` items are listed with ``ranked`` False and no rank.
+
+    ``received`` counts every item that reached the department (raised to it or transferred in), ``held``
+    those it holds now, ``transferred_out`` the transfers it made. Open, overdue, answered and evaluation
+    figures are over the items it holds (a transferred item counts for the department that has it).
+    """
+    # Department figures are over items raised in the period (and batch/direction); the department filter
+    # then picks rows, so a department's row counts what passed through it, not only what it holds now.
+    clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
+                              direction=direction, today=today)
+    rows = store.rows(f"""
+        select f.department_id, d.name as department, count(*) as held,
+               sum(case when f.status in ('submitted', 'accepted', 'in_progress') then 1 else 0 end) as open,
+               sum(case when f.status in ('submitted', 'accepted', 'in_progress') and f.due_date < :today
+                        then 1 else 0 end) as overdue,
+               sum(case when f.answered_at is not null then 1 else 0 end) as answered,
+               sum(case when f.answered_at is not null and date(f.answered_at, '+8 hours') <= f.due_date
+                        then 1 else 0 end) as on_time,
+               sum(case when f.evaluation is not null then 1 else 0 end) as evaluated,
+               sum(case when f.evaluation in ('satisfied', 'basically_satisfied') then 1 else 0 end) as satisfied
+        {_FROM} where {clause} group by f.department_id""", params)
+    # Received: every item that reached the department (routed there when raised, or transferred in),
+    # whether or not it is still there.
+    received = {r["dept"]: r["n"] for r in store.rows(f"""
+        select dept, count(distinct fid) as n from (
+            select f.id as fid, f.department_id as dept {_FROM} where {clause}
+            union
+            select ev.feedback_id, ev.to_department_id {_FROM} join feedback_events ev on ev.feedback_id = f.id
+            where {clause} and ev.step in ('raise', 'transfer') and ev.to_department_id is not null)
+        group by dept""", params)}
+    transferred = {r["from_department_id"]: r["n"] for r in store.rows(f"""
+        select ev.from_department_id, count(*) as n {_FROM} join feedback_events ev on ev.feedback_id = f.id
+        where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}
+    spans: dict[int, list] = defaultdict(list)
+    for r in store.rows(f"""
+            select f.department_id, date(f.created_at, '+8 hours') as raised,
+                   date(f.answered_at, '+8 hours') as answered, count(*) as n
+            {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params):
+        spans[r["department_id"]].append((workdays.working_days_between(r["raised"], r["answered"]), r["n"]))
+    by_id = {r["department_id"]: r for r in rows}
+    zero = dict(held=0, open=0, overdue=0, answered=0, on_time=0, evaluated=0, satisfied=0)
+    if received:
+        names = {r["id"]: r["name"] for r in store.rows(
+            f"select id, name from units where id in ({', '.join(str(int(k)) for k in received)})")}
+        for dept in received:
+            by_id.setdefault(dept, {"department_id": dept, "department": names.get(dept), **zero})
+    wanted = {int(d) for d in feedback._many(department)}
+    rows = [r for r in by_id.values() if not wanted or r["department_id"] in wanted]
+    columns = ["department_id", "department", "received", "held", "open", "overdue", "answered", "on_time", "on_time_pct",
+               "median_days", "evaluated", "satisfied", "satisfaction_pct", "transferred_out", "ranked", "rank"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    for r in rows:
+        r["on_time_pct"] = round(100 * r["on_time"] / r["answered"], 1) if r["answered"] else None
+        r["satisfaction_pct"] = round(100 * r["satisfied"] / r["evaluated"], 1) if r["evaluated"] else None
+        r["median_days"] = _median(spans.get(r["department_id"], []))
+        r["transferred_out"] = transferred.get(r["department_id"], 0)
+        r["received"] = max(received.get(r["department_id"], 0), r["held"])
+        r["ranked"] = r["received"] >= MIN_ITEMS_TO_RANK
+    ranked = sorted((r for r in rows if r["ranked"]), key=lambda r: (
+        -(r["on_time_pct"] if r["on_time_pct"] is not None else -1),
+        -(r["satisfaction_pct"] if r["satisfaction_pct"] is not None else -1),
+        r["median_days"] if r["median_days"] is not None else 1e9, -r["received"], r["department"] or ""))
+    for i, r in enumerate(ranked, start=1):
+        r["rank"] = i
+    unranked = sorted((r for r in rows if not r["ranked"]), key=lambda r: (-r["received"], r["department"] or ""))
+    for r in unranked:
+        r["rank"] = None
+    frame = pd.DataFrame(ranked + unranked, columns=columns)
+    frame["rank"] = frame["rank"].astype("Int64")
+    return frame
+
+
+def monthly_trends(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None, department=None,
+                   direction=None, today=None) -> pd.DataFrame:
+    """Per month (China time): items raised, answered, closed (either way) and fell overdue.
+
+    Overdue counts an item in the month of its due date when it was answered or closed after it, or is
+    still open past it. Returns a long frame (month, measure, items)."""
+    clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
+                              department=department, direction=direction, today=today)
+    rows = store.rows(f"""
+        select strftime('%Y-%m', f.created_at, '+8 hours') as month, 'raised' as measure, count(*) as items
+            {_FROM} where {clause} group by 1
+        union all
+        select strftime('%Y-%m', f.answered_at, '+8 hours'), 'answered', count(*)
+            {_FROM} where {clause} and f.answered_at is not null group by 1
+        union all
+        select strftime('%Y-%m', f.closed_at, '+8 hours'), 'closed', count(*)
+            {_FROM} where {clause} and f.status in ('closed', 'closed_unresolved') and f.closed_at is not null
+            group by 1
+        union all
+        select substr(f.due_date, 1, 7), 'overdue', count(*)
+            {_FROM} where {clause} and f.due_date < :today
+              and coalesce(date(f.answered_at, '+8 hours'),
+                           case when f.status in ('closed', 'closed_unresolved') then date(f.closed_at, '+8 hours') end,
+                           :today) > f.due_date
+            group by 1""", params)
+    frame = pd.DataFrame(rows, columns=["month", "measure", "items"])
+    if frame.empty:
+        return frame
+    present = sorted(frame["month"].dropna().unique())
+    months = _month_range(present[0], present[-1]) if present else []
+    full = pd.MultiIndex.from_product([months, list(TREND_MEASURES)], names=["month", "measure"])
+    frame = frame.groupby(["month", "measure"])["items"].sum().reindex(full, fill_value=0).reset_index()
+    return frame
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` ("2026-01" form), so quiet months show as zero."""
+    year, month = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def period_bounds(store: Store, actor: Actor) -> tuple[date | None, date | None]:
+    """The China dates of the first and last items, for the period filter's defaults."""
+    permissions.require(actor, "feedback.flows")
+    row = store.one("select min(created_at) as lo, max(created_at) as hi from feedback")
+    return feedback.local_date(row["lo"]), feedback.local_date(row["hi"])

@@ -1,0 +1,91 @@
+"""Working days on China's official calendar: statutory holidays off, make-up workdays (调休) on.
+
+The calendar comes from the maintained ``chinese_calendar`` library, which knows the State Council's
+published arrangements for the years it covers (2004–2026 in the installed version). For a year it does
+not cover it raises NotImplementedError; there we fall back to Monday–Friday, and ``covered(year)`` lets a
+screen say that a deadline in such a year is counted without holidays.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import chinese_calendar
+
+_MAX_STEPS = 3660  # ten years of days: a guard against a runaway loop on nonsense input
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+@lru_cache(maxsize=64)
+def covered(year: int) -> bool:
+    """Does the official calendar cover ``year``? Outside it, working days are Monday–Friday."""
+    try:
+        chinese_calendar.is_workday(date(int(year), 6, 1))
+        return True
+    except NotImplementedError:
+        return False
+
+
+@lru_cache(maxsize=20_000)
+def _is_workday(day: date) -> bool:
+    if covered(day.year):
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+def is_workday(day) -> bool:
+    """A working day: Monday–Friday unless a statutory holiday, or a weekend make-up workday."""
+    return _is_workday(_as_date(day))
+
+
+def add_working_days(start, n: int) -> date:
+    """The n-th working day after ``start`` (``start`` itself is not counted; n = 0 gives ``start``).
+
+    A 15-working-day limit on an item raised on day D is due on ``add_working_days(D, 15)``.
+    A negative n counts backwards.
+    """
+    day = _as_date(start)
+    n = int(n)
+    step = 1 if n >= 0 else -1
+    left = abs(n)
+    guard = 0
+    while left:
+        day += timedelta(days=step)
+        if _is_workday(day):
+            left -= 1
+        guard += 1
+        if guard > _MAX_STEPS * 4:
+            raise ValueError(f"cannot add {n} working days to {start}")
+    return day
+
+
+def working_days_between(a, b) -> int:
+    """Working days after ``a`` up to and including ``b`` (0 when b == a; negative when b is before a).
+
+    The inverse of ``add_working_days``: ``working_days_between(d, add_working_days(d, n)) == n``.
+    """
+    a, b = _as_date(a), _as_date(b)
+    if b < a:
+        return -working_days_between(b, a)
+    if (b - a).days > _MAX_STEPS * 4:
+        raise ValueError(f"span {a} to {b} is too long")
+    count = 0
+    day = a
+    while day < b:
+        day += timedelta(days=1)
+        if _is_workday(day):
+            count += 1
+    return count
+
+
+def uncovered_years(*days) -> list[int]:
+    """The years among ``days`` that the official calendar does not cover (for a note on screen)."""
+    years = sorted({_as_date(d).year for d in days if d})
+    return [y for y in years if not covered(y)]
