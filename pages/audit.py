@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import audit
+from secondment import audit, workdays
 from secondment import ui
 
 actor = ui.page_gate("audit")
@@ -38,7 +38,7 @@ user = c2.selectbox(t("audit.filter_user"), [None, *facets["users"]], key="aud_u
 action = c3.selectbox(t("audit.filter_action"), [None, *facets["actions"]], key="aud_action",
                       format_func=lambda v: t("common.all") if v is None else audit.action_label(v, lang))
 c4, c5, c6 = st.columns([2, 3, 1])
-dates = c4.date_input(t("audit.filter_dates"), value=(), key="aud_dates", max_value=date.today() + timedelta(days=1))
+dates = c4.date_input(t("audit.filter_dates"), value=(), key="aud_dates", max_value=workdays.today() + timedelta(days=1))
 text = c5.text_input(t("audit.filter_text"), key="aud_text", help=t("audit.filter_text_help"))
 page_size = c6.selectbox(t("audit.page_size"), [25, 50, 100, 200], index=1, key="aud_size")
 
@@ -119,4 +119,4 @@ if st.session_state.get("_aud_export_for") == signature:
     export = ui.attempt(audit.export_frame, store, actor, lang, **filters)
     if export is not None:
         st.caption(t("audit.export_ready"))
-        ui.downloads(export, f"audit-{date.today().isoformat()}", key="aud_download", sheet="audit")
+        ui.downloads(export, f"audit-{workdays.today().isoformat()}", key="aud_download", sheet="audit")

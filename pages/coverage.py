@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, charts, coverage, i18n, ui, vocab
+from secondment import activities, charts, coverage, i18n, ui, vocab, workdays
 
 actor = ui.page_gate("coverage")
 store = ui.store()
@@ -24,7 +24,7 @@ def fmt(group: str):
     return lambda code: t("common.all") if code is None else L(group, code)
 
 
-today = date.today()
+today = workdays.today()
 this_week = activities.week_of(today)
 
 st.title(t("nav.coverage"))

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, i18n, practices, ui, vocab
+from secondment import activities, i18n, practices, ui, vocab, workdays
 
 actor = ui.page_gate("my_week")
 store = ui.store()
@@ -20,7 +20,7 @@ def L(group: str, code) -> str:
     return vocab.label(group, code, lang)
 
 
-today = date.today()
+today = workdays.today()
 
 STATE_COLOURS = {"not_submitted": "gray", "submitted": "blue", "approved": "green", "returned": "orange"}
 STATE_ICONS = {"not_submitted": ":material/edit_note:", "submitted": ":material/schedule_send:",

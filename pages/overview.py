@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, validation
+from secondment import analytics, charts, validation, workdays
 from secondment import ui
 
 actor = ui.page_gate("overview")
@@ -68,7 +68,7 @@ with left:
                                                            lambda s: ui.label("feedback_status", s))),
                  key="by_status")
 with right:
-    since = validation.iso_week(date.today() - timedelta(weeks=25))
+    since = validation.iso_week(workdays.today() - timedelta(weeks=25))
     trend = analytics.recent_activity_trend(store, actor, since)
     if trend.empty:
         ui.empty("overview.no_activities")

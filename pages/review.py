@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, i18n, permissions, ui, vocab
+from secondment import activities, i18n, permissions, ui, vocab, workdays
 
 actor = ui.page_gate("review")
 store = ui.store()
@@ -24,7 +24,7 @@ def fmt(group: str):
     return lambda code: t("common.all") if code is None else L(group, code)
 
 
-today = date.today()
+today = workdays.today()
 QUEUE_SHOWN = 30
 EAGER_EXPORT = 5000
 

@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from secondment import i18n, permissions, roster, roster_import, units, ui, vocab
+from secondment import i18n, permissions, roster, roster_import, ui, units, vocab, workdays
 
 actor = ui.page_gate("roster")
 store = ui.store()
 lang = ui.lang()
-today = date.today()
+today = workdays.today()
 EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
 
 

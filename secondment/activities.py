@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from secondment import audit, i18n, permissions, textsort, validation, vocab
+from secondment import audit, i18n, permissions, textsort, validation, vocab, workdays
 from secondment.db import Store, now
 from secondment.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from secondment.permissions import Actor
@@ -45,7 +45,7 @@ def week_span(week_from: str, week_to: str) -> list[str]:
 
 def allowed_weeks(participant: dict, today: date | None = None) -> list[str]:
     """The weeks a participant may log: inside the stint and not after this week, newest first."""
-    today = today or date.today()
+    today = today or workdays.today()
     start = validation.parse_date("start_date", participant["start_date"])
     end = min(validation.parse_date("end_date", participant["end_date"]), today)
     if end < start:
@@ -327,7 +327,7 @@ def delete_entry(store: Store, actor: Actor, entry_id: int) -> dict:
 
 
 def _today() -> date:
-    return date.today()
+    return workdays.today()
 
 
 # --- submitting and reviewing ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from secondment import permissions
+from secondment import permissions, workdays
 from secondment.db import Store
 from secondment.permissions import Actor
 
@@ -18,7 +18,7 @@ def _frame(store: Store, sql: str, params=()) -> pd.DataFrame:
 def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
     """The programme's headline figures for the overview."""
     permissions.require(actor, "overview.read")
-    today = (today or date.today()).isoformat()
+    today = (today or workdays.today()).isoformat()
     with store.read() as db:
         q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]  # noqa: E731
         return {
@@ -75,7 +75,7 @@ def recent_activity_trend(store: Store, actor: Actor, since_week: str) -> pd.Dat
 def feedback_loop(store: Store, actor: Actor, today: date | None = None) -> dict:
     """Closed-loop figures for leadership: how much is closed, answered on time, and satisfied."""
     permissions.require(actor, "overview.read")
-    today = (today or date.today()).isoformat()
+    today = (today or workdays.today()).isoformat()
     row = store.one("""
         select count(*) as total,
                sum(case when status in ('closed', 'closed_unresolved') then 1 else 0 end) as closed,

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from secondment import activities, permissions, vocab
+from secondment import activities, permissions, vocab, workdays
 from secondment.activities import add_weeks, week_of, week_span
 from secondment.db import Store
 from secondment.permissions import Actor
@@ -21,7 +21,7 @@ BALANCE_WEEKS = 8
 
 
 def _today(today: date | None) -> date:
-    return today or date.today()
+    return today or workdays.today()
 
 
 def _people(store: Store, *, batch=None, direction=None, active_only=True, week_from=None,

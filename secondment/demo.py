@@ -1124,7 +1124,7 @@ def build(path, *, seed: int = DEMO_SEED, today: date | None = None, replace: bo
     """Write the demo programme (68 people, 9 batches, ~5,000 activities, ~500 feedback items) to ``path``.
 
     Refuses a file that already holds data unless ``replace``. Returns the row counts per table."""
-    today = today or date.today()
+    today = today or workdays.today()
 
     def fill(conn):
         counts = _generate(conn, seed=seed, today=today, batches=_demo_batches(today),
@@ -1143,7 +1143,7 @@ def synthetic(path, tier: str, *, seed: int = 1, participants: int | None = None
     of row by row. Marked as a demo (so its accounts can sign in with one click) with its ``tier``."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
-    today = today or date.today()
+    today = today or workdays.today()
     spec = TIERS[tier]
     n = participants or spec.participants
     scale = n / spec.participants

@@ -32,7 +32,7 @@ from secondment.db import Store, now, set_meta
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
 
-CHINA = ZoneInfo("Asia/Shanghai")
+CHINA = workdays.CHINA
 OPEN = vocab.OPEN_FEEDBACK_STATUSES
 FINAL = vocab.FINAL_FEEDBACK_STATUSES
 LIMITS_META_KEY = "feedback_time_limits"
@@ -63,7 +63,7 @@ def local_date(timestamp) -> date | None:
 
 
 def china_today() -> date:
-    return datetime.now(CHINA).date()
+    return workdays.today()
 
 
 def _stamp(at) -> str:

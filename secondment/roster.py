@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from secondment import audit, i18n, permissions, validation, vocab
+from secondment import audit, i18n, permissions, validation, vocab, workdays
 from secondment.db import Store, now
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
@@ -74,7 +74,7 @@ def direction_value(value) -> str:
 
 
 def _today(today: date | None) -> date:
-    return today or date.today()
+    return today or workdays.today()
 
 
 def derived_status(start: date | str, end: date | str, today: date | None = None) -> str:

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+# The programme runs in Shanghai: "today", weeks and deadlines are China dates wherever the server runs.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    """Today's date in China (the one "today" every page, service and figure uses)."""
+    return datetime.now(CHINA).date()
 
 _MAX_STEPS = 3660  # ten years of days: a guard against a runaway loop on nonsense input
 

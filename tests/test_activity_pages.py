@@ -3,12 +3,14 @@ from datetime import date
 
 import pytest
 
+from secondment import workdays
+
 from conftest import actor_for, app_test, visible_text
 from secondment import activities, i18n, vocab
 
 
 def this_week() -> str:
-    return activities.week_of(date.today())
+    return activities.week_of(workdays.today())
 
 
 def reset_week(store, username: str) -> int:
@@ -53,7 +55,7 @@ def test_my_week_add_entry_and_submit(demo_store):
     rows = demo_store.rows("select role, title, hours, date from activities where participant_id = ? and week = ?",
                            (pid, this_week()))
     assert rows == [{"role": "info_officer", "title": "走访企业车间了解职工思想动态", "hours": 1.5,
-                     "date": date.today().isoformat()}]
+                     "date": workdays.today().isoformat()}]
     text = visible_text(at)
     assert "走访企业车间了解职工思想动态" in text and i18n.translate("zh", "week.added") in text
 
@@ -92,7 +94,7 @@ def test_changing_week_keeps_the_form_valid(demo_store):
 def test_returned_week_shows_the_comment_and_can_be_resubmitted(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     secondee = actor_for(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, secondee, pid, date=date.today(), role="counsellor", title="指导主题党日", hours=2)
+    activities.add_entry(demo_store, secondee, pid, date=workdays.today(), role="counsellor", title="指导主题党日", hours=2)
     activities.submit_week(demo_store, secondee, pid, this_week())
     activities.review_week(demo_store, actor_for(demo_store, "demo_reviewer"), pid, this_week(), "return",
                            "请补充活动成效")
@@ -108,7 +110,7 @@ def test_returned_week_shows_the_comment_and_can_be_resubmitted(demo_store):
 def test_review_queue_approves_a_week(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     secondee = actor_for(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, secondee, pid, date=date.today(), role="publicist", title="宣讲区委全会精神",
+    activities.add_entry(demo_store, secondee, pid, date=workdays.today(), role="publicist", title="宣讲区委全会精神",
                          description="向企业党员宣讲区委全会精神和惠企政策", hours=2)
     activities.submit_week(demo_store, secondee, pid, this_week())
     name = demo_store.scalar("select name from participants where id = ?", (pid,))
@@ -126,7 +128,7 @@ def test_review_queue_approves_a_week(demo_store):
 def test_review_return_needs_a_comment(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     secondee = actor_for(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, secondee, pid, date=date.today(), role="publicist", title="宣讲", hours=1)
+    activities.add_entry(demo_store, secondee, pid, date=workdays.today(), role="publicist", title="宣讲", hours=1)
     activities.submit_week(demo_store, secondee, pid, this_week())
     at = app_test("review", demo_store, "demo_reviewer", lang="en")
     at.run()
@@ -145,7 +147,7 @@ def test_review_return_needs_a_comment(demo_store):
 @pytest.mark.parametrize("query", ["思想动态", "党建"])
 def test_review_search_finds_chinese(demo_store, query):
     pid = reset_week(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, actor_for(demo_store, "demo_secondee"), pid, date=date.today(),
+    activities.add_entry(demo_store, actor_for(demo_store, "demo_secondee"), pid, date=workdays.today(),
                          role="info_officer", title="走访", description=f"收集职工{query}相关情况", hours=1)
     at = app_test("review", demo_store, "demo_reviewer")
     at.run()

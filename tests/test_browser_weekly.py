@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from secondment import workdays
+
 from conftest import new_context, sign_in, wait_ready
 from secondment import activities
 
@@ -47,7 +49,7 @@ def add_entry(page, role, title, description):
 
 def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
     store = live_server.store
-    week = activities.week_of(date.today())
+    week = activities.week_of(workdays.today())
     user = store.one("select participant_id from users where username = 'demo_secondee'")
     pid = user["participant_id"]
     name = store.scalar("select name from participants where id = ?", (pid,))
