@@ -91,7 +91,9 @@ def participants(store: Store, actor: Actor, *, batch: str | None = None, direct
     if direction:
         where.append("b.direction = ?"); params.append(direction)
     if active_only:
-        where.append("p.status = 'active'")
+        from secondment import roster
+
+        where.append(f"{roster.status_sql(workdays.today())} = 'active'")
     rows = store.rows(_PARTICIPANT_SQL + " where " + " and ".join(where), params)
     return sorted(rows, key=lambda r: (pinyin_key(r["name"]), r["id"]))
 

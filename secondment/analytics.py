@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from secondment import permissions, workdays
+from secondment import permissions, roster, workdays
 from secondment.db import Store
 from secondment.permissions import Actor
 
@@ -18,6 +18,7 @@ def _frame(store: Store, sql: str, params=()) -> pd.DataFrame:
 def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
     """The programme's headline figures for the overview."""
     permissions.require(actor, "overview.read")
+    active = f"{roster.status_sql(today or workdays.today())} = 'active'"
     today = (today or workdays.today()).isoformat()
     with store.read() as db:
         q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]  # noqa: E731
@@ -29,8 +30,7 @@ def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
                          "where b.direction = 'talent_to_government'"),
             "cadre_batches": q("select count(*) from batches where direction = 'cadre_to_enterprise'"),
             "talent_batches": q("select count(*) from batches where direction = 'talent_to_government'"),
-            "active": q("select count(*) from participants where status = 'active' "
-                        "and start_date <= ? and end_date >= ?", (today, today)),
+            "active": q(f"select count(*) from participants p where {active}"),
             "activities": q("select count(*) from activities"),
             "hours": q("select coalesce(sum(hours), 0) from activities"),
             "feedback": q("select count(*) from feedback"),
@@ -43,12 +43,13 @@ def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
         }
 
 
-def participants_by_batch(store: Store, actor: Actor) -> pd.DataFrame:
+def participants_by_batch(store: Store, actor: Actor, today: date | None = None) -> pd.DataFrame:
     permissions.require(actor, "overview.read")
-    return _frame(store, """
+    status = roster.status_sql(today or workdays.today())
+    return _frame(store, f"""
         select b.code as batch, b.direction, b.intake_year, b.start_date, b.end_date,
                count(p.id) as participants,
-               sum(case when p.status = 'active' then 1 else 0 end) as active
+               sum(case when p.id is not null and {status} = 'active' then 1 else 0 end) as active
         from batches b left join participants p on p.batch_id = b.id
         group by b.id order by b.start_date, b.code""")
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from secondment import activities, permissions, vocab, workdays
+from secondment import activities, permissions, roster, vocab, workdays
 from secondment.activities import add_weeks, week_of, week_span
 from secondment.db import Store
 from secondment.permissions import Actor
@@ -25,12 +25,12 @@ def _today(today: date | None) -> date:
 
 
 def _people(store: Store, *, batch=None, direction=None, active_only=True, week_from=None,
-            week_to=None) -> pd.DataFrame:
+            week_to=None, today: date | None = None) -> pd.DataFrame:
     """Participants (with batch, direction, stint weeks), sorted by pinyin. With a week range: those whose
     stint overlaps it."""
     where, params = ["p.status != 'planned'"], []
     if active_only:
-        where.append("p.status = 'active'")
+        where.append(f"{roster.status_sql(_today(today))} = 'active'")
     if batch:
         where.append("b.code = ?"); params.append(batch)
     if direction:
@@ -73,7 +73,7 @@ def coverage_matrix(store: Store, actor: Actor, *, weeks: int = 12, today: date 
     this_week = week_of(_today(today))
     span = week_span(add_weeks(this_week, -(weeks - 1)), this_week)
     columns = ["participant_id", "name", "batch", "direction", "week", "entries", "hours", "state", "comment"]
-    people = _people(store, batch=batch, direction=direction)
+    people = _people(store, batch=batch, direction=direction, today=today)
     if people.empty:
         return pd.DataFrame(columns=columns)
     marks, ids = _id_list(people["participant_id"])
@@ -127,7 +127,7 @@ def quiet_list(store: Store, actor: Actor, *, today: date | None = None, batch: 
     window = week_span(add_weeks(this_week, -longest), add_weeks(this_week, -1))
     columns = ["participant_id", "name", "batch", "direction", "host_unit", "last_week", "last_date",
                "quiet_weeks", *[f"quiet_{n}" for n in spans]]
-    people = _people(store, batch=batch, direction=direction)
+    people = _people(store, batch=batch, direction=direction, today=today)
     if people.empty:
         return pd.DataFrame(columns=columns)
     marks, ids = _id_list(people["participant_id"])

@@ -27,13 +27,14 @@ EDITABLE = ("name", "gender", "political_status", "batch_id", "home_unit_id", "h
             "start_date", "end_date", "status", "contact", "notes")
 BATCH_STATUSES = ("planned", "active", "completed")
 
-def _status_sql(today: date) -> str:
-    """The status as of ``today``: a planned or active stint moves on with its dates (the stored value is
-    what was last written); completed and withdrawn are decisions and stay. ``today`` is a date, so
-    its ISO text is safe to inline."""
-    day = today.isoformat()
-    return (f"(case when p.status in ('planned', 'active') then case when p.start_date > '{day}' then 'planned' "
-            f"when p.end_date < '{day}' then 'completed' else 'active' end else p.status end)")
+def status_sql(today: date, alias: str = "p") -> str:
+    """The status as of ``today``, as SQL over participants ``alias``: a planned or active stint moves on
+    with its dates (the stored value is what was last written); completed and withdrawn are decisions and
+    stay. Every count of "active" in the app uses this one rule. ``today`` is a date, so its ISO text is
+    safe to inline."""
+    day, p = today.isoformat(), alias
+    return (f"(case when {p}.status in ('planned', 'active') then case when {p}.start_date > '{day}' then 'planned' "
+            f"when {p}.end_date < '{day}' then 'completed' else 'active' end else {p}.status end)")
 
 
 _SELECT = """
@@ -97,7 +98,7 @@ def list_batches(store: Store, actor: Actor, *, today: date | None = None) -> li
                coalesce(sum({status} = 'active'), 0) as active,
                coalesce(sum(p.status = 'withdrawn'), 0) as withdrawn
         from batches b left join participants p on p.batch_id = b.id
-        group by b.id""".replace("{status}", _status_sql(_today(today))))
+        group by b.id""".replace("{status}", status_sql(_today(today))))
     for row in rows:
         row["status"] = derived_status(row["start_date"], row["end_date"], today)
     return sorted(rows, key=lambda r: (r["start_date"], batch_key(r["code"])))
@@ -168,7 +169,7 @@ def batches_frame(store: Store, actor: Actor, lang: str = "zh", *, today: date |
 # --- the roster --------------------------------------------------------------------------------------
 
 def _select(today: date | None) -> str:
-    return _SELECT.format(status=_status_sql(_today(today)))
+    return _SELECT.format(status=status_sql(_today(today)))
 
 
 def _where(actor: Actor, *, direction=None, batch=None, status=None, host_unit=None, street=None, year=None,
@@ -188,7 +189,7 @@ def _where(actor: Actor, *, direction=None, batch=None, status=None, host_unit=N
             where.append("upper(b.code) = ?"); params.append(validation.normalise_text(batch).upper())
     if status:
         statuses = [status] if isinstance(status, str) else list(status)
-        where.append(f"{_status_sql(_today(today))} in ({', '.join('?' for _ in statuses)})"); params += statuses
+        where.append(f"{status_sql(_today(today))} in ({', '.join('?' for _ in statuses)})"); params += statuses
     if host_unit:
         if isinstance(host_unit, int):
             where.append("p.host_unit_id = ?"); params.append(host_unit)
