@@ -58,8 +58,37 @@ def label(group: str, code) -> str:
 
 
 def fmt(group: str) -> Callable[[Any], str]:
-    """A format_func for select boxes over coded values; None shows as "All"."""
-    return lambda code: t("common.all") if code is None else label(group, code)
+    """A format_func for select boxes over coded values; None shows as "All". The language is bound now:
+    Streamlit may call a format function after the script run, when session state is not at hand."""
+    return texts()[2](group)
+
+
+def texts(language: str | None = None):
+    """``t, L, fmt`` bound to this run's language, for pages whose format functions outlive the run."""
+    language = language or lang()
+
+    def t_(key: str, **params) -> str:
+        return i18n.translate(language, key, **params)
+
+    def label_(group: str, code) -> str:
+        return vocab.label(group, code, language)
+
+    def fmt_(group: str) -> Callable[[Any], str]:
+        return lambda code: t_("common.all") if code is None else label_(group, code)
+
+    return t_, label_, fmt_
+
+
+def page_link(container, key: str, label: str, icon: str | None = None, query: dict | None = None) -> None:
+    """A link to another page of the app; when a page runs on its own (page tests, no navigation) a plain
+    Markdown link to the same URL."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        container.page_link(f"pages/{navigation.BY_KEY[key].file}", label=label, icon=icon, query_params=query)
+    except (StreamlitAPIException, KeyError):
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+        container.markdown(f"[{label}](/{key}{suffix})")
 
 
 def language_picker(container=None) -> None:
