@@ -111,6 +111,20 @@ def _language_picked() -> None:
             auth.set_language(store(), actor, choice)
 
 
+def localise_builtins() -> None:
+    """Streamlit draws a few words of its own in English only (the file uploader's "Drag and drop a file
+    here" and "Upload"). Replace them with this session's words through CSS; a style-only block takes no
+    space on the page."""
+    drop, button = t("app.uploader_drop"), t("app.uploader_button")
+    st.html(f"""<style>
+      [data-testid='stFileUploaderDropzoneInstructions'] span {{ font-size: 0; }}
+      [data-testid='stFileUploaderDropzoneInstructions'] > div > span:first-child::after {{
+          content: {json.dumps(drop, ensure_ascii=False)}; font-size: 1rem; }}
+      [data-testid='stFileUploaderDropzone'] button p {{ font-size: 0; }}
+      [data-testid='stFileUploaderDropzone'] button p::after {{ content: {json.dumps(button, ensure_ascii=False)}; font-size: 0.9rem; }}
+    </style>""")
+
+
 # --- who is signed in ------------------------------------------------------------------------------
 
 def current_actor() -> Actor | None:
