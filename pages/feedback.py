@@ -95,7 +95,7 @@ def items_table(rows: list[dict], key: str) -> int | None:
         t("field.urgency"): L("urgency", r["urgency"]),
         t("field.department"): r["department"] or "",
         t("feedback.col_due"): r["due_date"] or "",
-        t("feedback.col_days_left"): "" if r["days_left"] is None or r["overdue"] else r["days_left"],
+        t("feedback.col_days_left"): None if r["days_left"] is None or r["overdue"] else r["days_left"],
         t("field.participant"): r["participant"],
         t("field.enterprise"): r["enterprise"] or "",
         t("feedback.col_raised"): when(r["created_at"])[:10],
@@ -103,6 +103,8 @@ def items_table(rows: list[dict], key: str) -> int | None:
             ([t("feedback.flag_escalation")] if r["escalation_needed"] else [])
             + ([t("feedback.flag_escalated")] if r["escalated"] else [])),
     } for r in rows])
+    if not frame.empty:  # whole working days, blank when overdue or closed
+        frame[t("feedback.col_days_left")] = frame[t("feedback.col_days_left")].astype("Int64")
     overdue_rows = [i for i, r in enumerate(rows) if r["overdue"]]
 
     def paint(row):

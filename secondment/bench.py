@@ -123,11 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import logging
 
-    from streamlit.logger import get_logger
-
     # AppTest outside a server warns about a missing run context on every call; the figures matter here.
-    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
-        get_logger(name).setLevel(logging.ERROR)
+    logging.disable(logging.WARNING)
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ import pytest
 
 import feedback_fixture as fx
 from conftest import app_test, visible_text
-from secondment import feedback
+from secondment import feedback, i18n
 
 
 @pytest.fixture(scope="module")
@@ -235,10 +235,15 @@ def test_flows_page_draws_the_sankey_and_tables(world, username, lang):
     store, _, _ = world
     at = app_test("flows", store, username, lang=lang).run()
     assert not at.exception
-    charts = at.get("plotly_chart")
-    assert len(charts) == 2  # Sankey and trends
+    assert len(at.tabs) == 3 and [c.key for c in at.get("plotly_chart")] == ["fl_sankey"]  # only the open tab runs
+    at.session_state[f"fl_tab_{lang}"] = i18n.translate(lang, "flows.tab_departments")
+    at.run()
+    assert not at.exception and not at.get("plotly_chart")
     text = everything(at)
     assert ("区民政局" in text) and (("部门排名" in text) if lang == "zh" else ("Departments ranked" in text))
+    at.session_state[f"fl_tab_{lang}"] = i18n.translate(lang, "flows.tab_trends")
+    at.run()
+    assert not at.exception and [c.key for c in at.get("plotly_chart")] == ["fl_trends"]
 
 
 def test_flows_drill_down_lists_the_items_behind_a_node(world):
