@@ -34,7 +34,22 @@ def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colou
         fig = px.bar(frame, x=y, y=x, orientation="h", **kwargs)
     else:
         fig = px.bar(frame, x=x, y=y, **kwargs)
-    return _layout(fig, title, height)
+    fig = _layout(fig, title, height)
+    if horizontal and colour == x:
+        # Each bar is its own category: the axis already names it, a legend would only repeat it.
+        fig.update_layout(showlegend=False)
+    elif colour:
+        # Long English labels (e.g. "Bridge between enterprise and government") squeeze the plot when the
+        # legend stands beside it; below the plot it takes the width it needs.
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, xanchor="left"),
+                          margin=dict(b=10))
+    if not horizontal and colour:
+        # Stacked traces would order the axis by first appearance in each trace; keep the frame's order.
+        fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(frame[x])))
+    if not horizontal and frame[x].nunique() > 12:
+        # Many periods (weeks): fewer, level tick labels rather than a crowd of slanted ones.
+        fig.update_xaxes(nticks=8, tickangle=0)
+    return fig
 
 
 def donut(frame: pd.DataFrame, names: str, values: str, *, title: str | None = None,
