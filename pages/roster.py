@@ -198,8 +198,8 @@ def draw_roster() -> None:
             draw_selected(person)
         if exporter:
             st.caption(t("roster.downloads"))
-            ui.downloads(roster.export_frame(store, actor, lang, **filters), t("roster.file_stem"), key="ro_dl",
-                         sheet="roster")
+            ui.downloads(lambda: roster.export_frame(store, actor, lang, **filters), t("roster.file_stem"),
+                         key="ro_dl", sheet="roster")
     if editor:
         draw_add()
 

@@ -269,14 +269,21 @@ def attempt(fn: Callable, *args, **kwargs):
 
 # --- tables, downloads, charts ------------------------------------------------------------------------
 
-def downloads(frame: pd.DataFrame, stem: str, *, key: str, sheet: str | None = None) -> None:
-    """CSV and Excel downloads of a labelled frame (formulas neutralised by ``exports``)."""
-    if frame is None or frame.empty:
+def downloads(frame: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, *, key: str,
+              sheet: str | None = None) -> None:
+    """CSV and Excel downloads of a labelled frame (formulas neutralised by ``exports``).
+
+    ``frame`` may be a callable that builds the frame: the files are then made only when someone clicks,
+    not on every run of the page (an Excel file of a 10,000-row roster takes seconds to write)."""
+    if isinstance(frame, pd.DataFrame) and frame.empty:
         return
+    if frame is None:
+        return
+    build = frame if callable(frame) else (lambda: frame)
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("common.download_csv"), exports.to_csv_bytes(frame), file_name=f"{stem}.csv",
+    c1.download_button(t("common.download_csv"), lambda: exports.to_csv_bytes(build()), file_name=f"{stem}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    c2.download_button(t("common.download_xlsx"), exports.to_xlsx_bytes(frame, sheet or stem),
+    c2.download_button(t("common.download_xlsx"), lambda: exports.to_xlsx_bytes(build(), sheet or stem),
                        file_name=f"{stem}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -112,3 +112,19 @@ def test_secondee_roster_shows_only_themselves(browser, live_server):
         assert page.get_by_role("button", name="下载 CSV").count() == 0
     finally:
         context.close()
+
+
+def test_reviewer_downloads_the_filtered_roster(browser, live_server):
+    """The files are made when the button is clicked (deferred), and carry what the filters show."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1200}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server.url, "demo_reviewer")
+    page.goto(f"{live_server.url}/roster")
+    wait_grid_contains(page, "C1")
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="下载 CSV").first.click()
+    text = open(download.value.path(), "rb").read().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("姓名,")
+    assert len(lines) == 1 + live_server.store.scalar("select count(*) from participants")
+    context.close()
