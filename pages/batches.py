@@ -5,20 +5,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from secondment import charts, i18n, permissions, roster, ui, vocab, workdays
+from secondment import charts, permissions, roster, ui, vocab, workdays
 
 actor = ui.page_gate("batches")
 store = ui.store()
 lang = ui.lang()
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
-
-
-def t(key: str, **params) -> str:
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
 
 
 editor = permissions.can(actor, "batch.edit")

@@ -4,24 +4,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, charts, coverage, i18n, ui, vocab, workdays
+from secondment import activities, charts, coverage, ui, vocab, workdays
 
 actor = ui.page_gate("coverage")
 store = ui.store()
 lang = ui.lang()
-
-
-# Bound to this run's language: format functions may be called outside the script run.
-def t(key: str, **params) -> str:
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
-
-
-def fmt(group: str):
-    return lambda code: t("common.all") if code is None else L(group, code)
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
 today = workdays.today()

@@ -6,29 +6,17 @@ Reviewer / admin: every item with filters, the same handling steps, escalate and
 confirmation), downloads. Admin also edits the routing catalogue and the time limits. Viewer: read-only.
 Overdue items stand out everywhere (red badge and column, sorted first).
 """
-from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, feedback, i18n, permissions, ui, vocab, workdays
+from secondment import activities, feedback, permissions, ui, vocab, workdays
 
 actor = ui.page_gate("feedback")
 store = ui.store()
 lang = ui.lang()
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 today = feedback.china_today()
-
-
-def t(key: str, **params) -> str:  # bound to this run's language (format functions may run later)
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
-
-
-def fmt(group: str):
-    return lambda code: t("common.all") if code is None else L(group, code)
 
 
 def when(ts) -> str:

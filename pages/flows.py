@@ -1,23 +1,15 @@
 """Flows: where feedback goes (Sankey), the items behind a flow, how departments answer, and monthly trends."""
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from secondment import charts, feedback, flows, i18n, ui, vocab
+from secondment import charts, feedback, flows, ui
 
 actor = ui.page_gate("flows")
 store = ui.store()
 lang = ui.lang()
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 today = feedback.china_today()
-
-
-def t(key: str, **params) -> str:
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
 
 
 st.title(t("flows.title"))

@@ -4,20 +4,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, i18n, practices, ui, vocab, workdays
+from secondment import activities, practices, ui, vocab, workdays
 
 actor = ui.page_gate("my_week")
 store = ui.store()
 lang = ui.lang()
-
-
-# Bound to this run's language: format functions may be called outside the script run.
-def t(key: str, **params) -> str:
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
 today = workdays.today()

@@ -1,5 +1,5 @@
 """Overview: the programme's headline figures for reviewers and leaders."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 

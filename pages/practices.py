@@ -1,24 +1,12 @@
 """Practice library: replicable practices distilled from counsellor work, from draft to promoted district-wide."""
 import streamlit as st
 
-from secondment import activities, i18n, practices, ui, vocab
+from secondment import activities, practices, ui, vocab
 
 actor = ui.page_gate("practices")
 store = ui.store()
 lang = ui.lang()
-
-
-# Bound to this run's language: format functions may be called outside the script run.
-def t(key: str, **params) -> str:
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
-
-
-def fmt(group: str):
-    return lambda code: t("common.all") if code is None else L(group, code)
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
 reviewer = practices.sees_all(actor)

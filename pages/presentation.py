@@ -1,6 +1,6 @@
 """Presentation mode for leadership: a few large slides, stepped by hand or played automatically."""
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 

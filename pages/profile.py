@@ -4,31 +4,14 @@ The participant comes from ``?id=``; reviewers, viewers and admins may pick anyo
 their own, and any other id is refused by the service before anything about that person is read."""
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from secondment import charts, i18n, permissions, roster, ui, vocab
+from secondment import charts, permissions, roster, ui, vocab
 from secondment.errors import NotFound, SecondmentError
 
 actor = ui.page_gate("profile")
 store = ui.store()
 lang = ui.lang()
-
-
-def t(key: str, **params) -> str:
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
-
-
-def page_link(container, key: str, label: str, icon: str, query: dict | None = None) -> None:
-    """A link to another page; when this page runs on its own (no navigation, as in page tests) a plain link."""
-    try:
-        container.page_link(f"pages/{key}.py", label=label, icon=icon, query_params=query)
-    except StreamlitAPIException:
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        container.markdown(f"[{label}](/{key}{suffix})")
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
 own_only = permissions.scope(actor, "participant.read") is not None
@@ -72,7 +55,7 @@ except SecondmentError as error:   # e.g. a secondee's link to someone else: ref
     st.title(t("nav.profile"))
     ui.show_error(error)
     if own_only and participant_id != actor.participant_id:
-        page_link(st, "profile", t("profile.own"), ":material/badge:", {"id": str(actor.participant_id)})
+        ui.page_link(st, "profile", t("profile.own"), ":material/badge:", {"id": str(actor.participant_id)})
     st.stop()
 
 person, metrics = data["participant"], data["metrics"]
@@ -85,7 +68,7 @@ head.badge(L("participant_status", person["status"]),
 head.badge(person["batch"], color="violet")
 head.badge(L("direction_short", person["direction"]), color="red" if cadre else "blue")
 if permissions.can(actor, "participant.edit"):
-    page_link(head, "roster", t("profile.edit_in_roster"), ":material/edit:")
+    ui.page_link(head, "roster", t("profile.edit_in_roster"), ":material/edit:")
 st.markdown(t("profile.stint_line", batch=person["batch"], direction=L("direction", person["direction"]),
               home=person["home_unit"], host=person["host_unit"]))
 st.caption(t("profile.post_line", post=person["post"] or "—", start=person["start_date"], end=person["end_date"],

@@ -1,27 +1,15 @@
 """Review: the submitted weeks waiting for a decision, and every entry with filters and full-text search."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, i18n, permissions, ui, vocab, workdays
+from secondment import activities, permissions, ui, vocab, workdays
 
 actor = ui.page_gate("review")
 store = ui.store()
 lang = ui.lang()
-
-
-# Bound to this run's language: format functions may be called outside the script run.
-def t(key: str, **params) -> str:
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
-
-
-def fmt(group: str):
-    return lambda code: t("common.all") if code is None else L(group, code)
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
 today = workdays.today()

@@ -4,36 +4,15 @@ from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from secondment import i18n, permissions, roster, roster_import, ui, units, vocab, workdays
+from secondment import permissions, roster, roster_import, ui, units, vocab, workdays
 
 actor = ui.page_gate("roster")
 store = ui.store()
 lang = ui.lang()
+t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 today = workdays.today()
 EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
-
-
-def t(key: str, **params) -> str:  # bound to this run's language: format functions may run after the run
-    return i18n.translate(lang, key, **params)
-
-
-def L(group: str, code) -> str:
-    return vocab.label(group, code, lang)
-
-
-def page_link(container, key: str, label: str, icon: str, query: dict | None = None) -> None:
-    """A link to another page; when this page runs on its own (no navigation, as in page tests) a plain link."""
-    try:
-        container.page_link(f"pages/{key}.py", label=label, icon=icon, query_params=query)
-    except StreamlitAPIException:
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        container.markdown(f"[{label}](/{key}{suffix})")
-
-
-def fmt(group: str):
-    return lambda code: t("common.all") if code is None else L(group, code)
 
 
 def everything(value) -> str:
@@ -208,7 +187,7 @@ def draw_selected(person: dict) -> None:
     with st.container(border=True):
         head = st.container(horizontal=True, vertical_alignment="center")
         head.markdown(f"**{t('roster.selected', name=person['name'], batch=person['batch'])}**")
-        page_link(head, "profile", t("roster.open_profile"), ":material/badge:", {"id": str(person["id"])})
+        ui.page_link(head, "profile", t("roster.open_profile"), ":material/badge:", {"id": str(person["id"])})
         if not editor:
             return
         busy = person["status"] == "withdrawn"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pypinyin import lazy_pinyin
