@@ -215,7 +215,7 @@ def list_participants(store: Store, actor: Actor, *, direction=None, batch=None,
 
     ``batch``: a code ("C3") or id; ``host_unit``: an id or part of the name; ``street``: a street/town name;
     ``year``: the batch's intake year; ``text``: part of name, post, units, contact or notes.
-    ``status`` is the status as of ``today`` (see ``_status_sql``). A secondee gets only their own row."""
+    ``status`` is the status as of ``today`` (see ``status_sql``). A secondee gets only their own row."""
     clause, params = _where(actor, direction=direction, batch=batch, status=status, host_unit=host_unit,
                             street=street, year=year, text=text, today=today)
     rows = store.rows(f"{_select(today)} where {clause}", params)

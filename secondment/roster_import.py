@@ -219,7 +219,7 @@ def _check(conn, plan: ImportPlan, today: date) -> None:
     batches = {r["code"].upper(): dict(r) for r in conn.execute("select * from batches")}
     units = {_norm(r["name"]): dict(r) for r in conn.execute("select id, name, kind from units")}
     people = {(_norm(r["name"]), r["batch_id"]): dict(r) for r in conn.execute(
-        f"select p.*, {roster._status_sql(today)} as effective_status from participants p")}
+        f"select p.*, {roster.status_sql(today)} as effective_status from participants p")}
     unit_names = {u["id"]: u["name"] for u in units.values()}
     new_units: dict[str, dict] = {}
     seen: dict[tuple, int] = {}
