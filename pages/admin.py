@@ -29,6 +29,11 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+def table_height(rows: int, most: int = 20) -> int:
+    """Show up to ``most`` rows without an inner scroll (35 px a row, plus the header)."""
+    return 38 + 35 * max(1, min(rows, most))
+
+
 def stamp(value) -> str:
     return "" if not value else str(value).replace("T", " ").replace("Z", "")[:16]
 
@@ -109,6 +114,7 @@ with tab_accounts:
             t("admin.col_created"): stamp(u["created_at"]),
         } for u in shown])
         event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
+                             height=table_height(len(frame)), width="stretch",
                              key=f"acc_table_{role_filter}_{search}_{show_inactive}")
         rows = event.selection.rows if event is not None else []
         if rows and rows[0] < len(shown):
@@ -245,11 +251,12 @@ with tab_units:
             t("admin.col_active"): yes_no(r["active"]),
         } for r in rows])
         event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
+                             height=table_height(len(frame)), width="stretch",
                              key=f"unit_table_{kind}_{street}_{needle}_{show_all}")
         picked = event.selection.rows if event is not None else []
         if picked and picked[0] < len(rows):
             chosen = rows[picked[0]]
-        ui.downloads(frame, "units", key="units_download")
+        ui.downloads(frame, t("admin.units_file_stem"), key="units_download", sheet="units")
 
     def unit_fields(prefix: str, row: dict | None) -> dict:
         row = row or {}

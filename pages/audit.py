@@ -119,4 +119,4 @@ if st.session_state.get("_aud_export_for") == signature:
     export = ui.attempt(audit.export_frame, store, actor, lang, **filters)
     if export is not None:
         st.caption(t("audit.export_ready"))
-        ui.downloads(export, f"audit-{workdays.today().isoformat()}", key="aud_download", sheet="audit")
+        ui.downloads(export, t("audit.file_stem", day=workdays.today().isoformat()), key="aud_download", sheet="audit")

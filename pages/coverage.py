@@ -50,9 +50,10 @@ with tabs[0]:
                                for n, w, s, e, h in zip(matrix["name"], matrix["week"], matrix["state"],
                                                         matrix["entries"], matrix["hours"])]
             summary = matrix[matrix["week"] == matrix["week"].max()]["state"].value_counts()
+            st.caption(t("coverage.this_week_caption", week=matrix["week"].max()))
             m = st.columns(5)
             for i, s in enumerate(("approved", "submitted", "returned", "logged", "missing")):
-                m[i].metric(t("coverage.this_week_state", state=state_labels[s]), int(summary.get(s, 0)), border=True)
+                m[i].metric(state_labels[s], int(summary.get(s, 0)), border=True)
             fig = charts.state_heatmap(matrix, "week", "person", "state", states=list(coverage.CELL_STATES),
                                        colours=charts.WEEK_CELL_COLOURS, state_labels=state_labels, hover="hover",
                                        y_order=people)

@@ -94,6 +94,8 @@ def items_table(rows: list[dict], key: str) -> int | None:
     if not frame.empty:  # whole working days, blank when overdue or closed
         frame[t("feedback.col_days_left")] = frame[t("feedback.col_days_left")].astype("Int64")
     overdue_rows = [i for i, r in enumerate(rows) if r["overdue"]]
+    if not frame.empty and not frame[t("feedback.col_overdue")].astype(bool).any():
+        frame = frame.drop(columns=[t("feedback.col_overdue")])  # nothing late: give the room to the summary
 
     def paint(row):
         colour = "background-color: #fde2e2; color: #8a0000" if row.name in overdue_rows else ""

@@ -67,7 +67,7 @@ with tab_flow:
                 else:
                     colours.append("#5B6B7F")
             ui.chart(charts.sankey(data["nodes"], data["links"], node_colours=colours,
-                                   height=max(560, min(1100, 26 * sum(1 for n in data["nodes"] if n["stage"] == "department"))),
+                                   height=max(560, min(1600, 36 * sum(1 for n in data["nodes"] if n["stage"] == "department"))),
                                    value_label=t("flows.items_unit")), key="fl_sankey")
             st.markdown(f"**{t('flows.drill')}**")
             st.caption(t("flows.drill_help"))

@@ -219,9 +219,13 @@ frame = pd.DataFrame([{
     t("field.week"): r["week"],
     t("week.col_entries"): r["entries"],
     t("field.hours"): r["hours"],
-    t("field.week_state"): L("week_state", r["state"]),
+    t("field.week_state"): (f"⚠ {L('week_state', r['state'])}"
+                            if r["week"] < this_week and r["state"] in ("not_submitted", "returned")
+                            else L("week_state", r["state"])),
     t("field.comment"): r["comment"] or "",
 } for r in recent])
+overdue_rows = [i for i, r in enumerate(recent)
+                if r["week"] < this_week and r["state"] in ("not_submitted", "returned")]
 
 
 def open_week() -> None:
@@ -232,5 +236,10 @@ def open_week() -> None:
 
 
 st.caption(t("week.recent_help"))
-st.dataframe(frame, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, key="mw_recent",
+if overdue_rows:
+    st.warning(t("week.overdue_count", n=len(overdue_rows)), icon=":material/schedule:")
+shown = frame.style.apply(
+    lambda row: ["background-color: #fde2e4; color: #8a1c1c" if row.name in overdue_rows else "" for _ in row],
+    axis=1).format({t("field.hours"): "{:g}"}) if overdue_rows else frame
+st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(frame) + 1) + 3, key="mw_recent",
              on_select=open_week, selection_mode="single-row")

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, validation, workdays
+from secondment import analytics, charts, validation, vocab, workdays
 from secondment import ui
 
 actor = ui.page_gate("overview")
@@ -62,6 +62,9 @@ with left:
     if status.empty:
         ui.empty("overview.no_feedback")
     else:
+        # The legend reads in the order an item moves through (submitted → … → closed), not A–Z by code.
+        rank = {code: i for i, code in enumerate(vocab.FEEDBACK_STATUSES)}
+        status = status.sort_values("status", key=lambda c: c.map(rank)).reset_index(drop=True)
         status["status_label"] = status["status"].map(lambda s: ui.label("feedback_status", s))
         ui.chart(charts.donut(status, "status_label", "items", title=ui.t("overview.by_status"),
                               colours=charts.label_colours(charts.STATUS_COLOURS,
@@ -73,12 +76,18 @@ with right:
     if trend.empty:
         ui.empty("overview.no_activities")
     else:
+        # Legend and stacking in the programme's role order, the same in both languages.
+        rank = {code: i for i, code in enumerate(vocab.ROLES)}
+        trend = trend.assign(_rank=trend["role"].map(rank)).sort_values(["week", "_rank"], kind="stable")
         trend["role_label"] = trend["role"].map(lambda r: ui.label("role", r))
-        ui.chart(charts.bar(trend, "week", "entries", colour="role_label", text=False,
-                            colours=charts.label_colours(charts.ROLE_COLOURS, lambda r: ui.label("role", r)),
-                            title=ui.t("overview.trend"),
-                            labels={"week": ui.t("common.week"), "entries": ui.t("overview.entries"),
-                                    "role_label": ui.t("field.role")}), key="trend")
+        fig = charts.bar(trend, "week", "entries", colour="role_label", text=False,
+                         colours=charts.label_colours(charts.ROLE_COLOURS, lambda r: ui.label("role", r)),
+                         title=ui.t("overview.trend"),
+                         labels={"week": ui.t("common.week"), "entries": ui.t("overview.entries"),
+                                 "role_label": ui.t("field.role")})
+        order = {ui.label("role", code): i for code, i in rank.items()}
+        fig.data = tuple(sorted(fig.data, key=lambda trace: order.get(trace.name, len(order))))
+        ui.chart(fig, key="trend")
 
 st.subheader(ui.t("overview.batch_table"))
 table = batches.assign(direction=batches["direction"].map(lambda d: ui.label("direction", d)))

@@ -90,10 +90,13 @@ m[2].metric(t("profile.weeks_logged"), f"{metrics['weeks_logged']} / {metrics['w
 m[3].metric(t("profile.weeks_approved"), metrics["weeks_approved"], border=True)
 m[4].metric(t("profile.feedback"), metrics["feedback"], border=True,
             delta=t("profile.feedback_open", open=metrics["feedback_open"]) if metrics["feedback_open"] else None,
-            delta_color="off")
+            delta_color="off", delta_arrow="off")
+# Six metrics share the row: the pill stays short ("推广 1 项") and the help says it in full.
 m[5].metric(t("profile.practices"), metrics["practices"], border=True,
-            delta=t("profile.practices_promoted", promoted=metrics["practices_promoted"])
-            if metrics["practices_promoted"] else None, delta_color="off")
+            delta=t("profile.practices_promoted_short", promoted=metrics["practices_promoted"])
+            if metrics["practices_promoted"] else None, delta_color="off", delta_arrow="off",
+            help=t("profile.practices_promoted", promoted=metrics["practices_promoted"])
+            if metrics["practices_promoted"] else None)
 
 # --- weekly logging timeline ----------------------------------------------------------------------------------
 st.subheader(t("profile.timeline"))

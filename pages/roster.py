@@ -164,8 +164,11 @@ def draw_roster() -> None:
             t("field.end_date"): [r["end_date"] for r in rows],
             t("field.status"): [L("participant_status", r["status"]) for r in rows],
         })
-        small = {t(k): st.column_config.TextColumn(width="small") for k in
-                 ("field.name", "field.batch", "field.status")}
+        # Widths that fit the nine columns in the page without a sideways scroll on a laptop.
+        widths = {"field.name": 64, "field.batch": 44, "field.direction": 80 if lang == "zh" else 120,
+                  "field.home_unit": 120, "field.host_unit": 190, "field.post": 124, "field.start_date": 84,
+                  "field.end_date": 84, "field.status": 60 if lang == "zh" else 86}
+        small = {t(k): st.column_config.TextColumn(width=w) for k, w in widths.items()}
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", column_config=small,
                              selection_mode="single-row", key="ro_table",
                              height="auto" if len(rows) <= 15 else 560)

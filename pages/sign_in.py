@@ -31,7 +31,10 @@ if demo_accounts:
         st.subheader(ui.t("signin.demo_heading"))
         st.caption(ui.t("signin.demo_hint"))
         for account in demo_accounts:
-            label = f"{ui.label('app_role', account['role'])} · {account['display_name']}"
+            role = ui.label('app_role', account['role'])
+            # "系统管理员 · 系统管理员" says it twice: show the name only when it adds something.
+            name = account["display_name"] or ""
+            label = role if not name or name == role else f"{role} · {name}"
             if st.button(label, key=f"demo_{account['username']}", width="stretch",
                          icon=":material/play_circle:"):
                 actor = ui.attempt(auth.demo_sign_in, store, account["username"])
