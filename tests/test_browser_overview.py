@@ -18,6 +18,8 @@ def test_overview_renders_68_in_a_real_browser(browser, live_server, tmp_path):
     assert any("挂职人员" in m and "68" in m for m in metrics), metrics
     assert any("干部批次" in m and "5" in m for m in metrics), metrics
     assert any("人才批次" in m and "4" in m for m in metrics), metrics
+    # Plotly draws after the metrics arrive; wait for the four charts rather than count too early.
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 4
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
     context.close()
