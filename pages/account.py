@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from secondment import auth, i18n
+from secondment import auth, i18n, workdays
 from secondment import ui
 from secondment.errors import ValidationError
 
@@ -13,9 +13,7 @@ t = ui.t
 st.title(t("account.title"))
 me = ui.attempt(auth.get_user, store, actor, actor.user_id) if actor.user_id is not None else None
 
-flash = st.session_state.pop("_acct_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+ui.show_flash()
 
 left, right = st.columns([1, 1], gap="large")
 
@@ -39,7 +37,7 @@ with left:
         if choice and choice != ui.lang():
             ui.set_lang(choice)
             auth.set_language(store, actor, choice)
-            st.session_state["_acct_flash"] = i18n.translate(choice, "account.language_saved")
+            ui.flash(i18n.translate(choice, "account.language_saved"))
 
     st.radio(t("account.language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGE_NAMES.get, horizontal=True,
              key="acct_lang", label_visibility="collapsed", on_change=_language_changed)
@@ -57,7 +55,7 @@ with right:
         if new != repeat:
             ui.show_error(ValidationError("new_password", "•" * min(len(repeat), 12), "passwords_differ"))
         elif ui.attempt(lambda: auth.set_password(store, actor, actor.user_id, new, current) or True):
-            st.session_state["_acct_flash"] = t("account.password_changed")
+            ui.flash(t("account.password_changed"))
             st.rerun()
 
 st.divider()
@@ -68,8 +66,8 @@ this = auth.session_id(store, ui.session_token())
 if sessions:
     st.dataframe(pd.DataFrame([{
         t("account.session_id"): s["session"] + "…",
-        t("account.session_started"): str(s["created_at"]).replace("T", " ").replace("Z", ""),
-        t("account.session_last_seen"): str(s["last_seen"]).replace("T", " ").replace("Z", ""),
+        t("account.session_started"): workdays.local_time(s["created_at"]),
+        t("account.session_last_seen"): workdays.local_time(s["last_seen"]),
         t("account.session_state"): t("account.session_this") if s["_id"] == this else
         t("account.session_open") if s["open"] else t("account.session_closed"),
     } for s in sessions]), hide_index=True, width="stretch")
@@ -77,5 +75,5 @@ if sessions:
     if st.button(t("account.end_others"), icon=":material/logout:", disabled=others == 0, key="acct_end_others"):
         ended = ui.attempt(auth.end_other_sessions, store, actor, ui.session_token())
         if ended is not None:
-            st.session_state["_acct_flash"] = t("account.ended_others", count=ended)
+            ui.flash(t("account.ended_others", count=ended))
             st.rerun()

@@ -6,7 +6,7 @@ Destructive changes (role change, password reset, deactivation) ask for confirma
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, auth, backup, units, vocab
+from secondment import audit, auth, backup, units, vocab, workdays
 from secondment import ui
 from secondment.errors import ValidationError
 
@@ -16,26 +16,12 @@ t = ui.t
 
 st.title(t("admin.title"))
 
-FLASH = "_admin_flash"
-
-
-def flash(message: str) -> None:
-    st.session_state[FLASH] = message
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
-
-
 def table_height(rows: int, most: int = 20) -> int:
     """Show up to ``most`` rows without an inner scroll (35 px a row, plus the header)."""
     return 38 + 35 * max(1, min(rows, most))
 
 
-def stamp(value) -> str:
-    return "" if not value else str(value).replace("T", " ").replace("Z", "")[:16]
+stamp = workdays.local_time  # stored in UTC, read in Shanghai time
 
 
 def yes_no(value) -> str:
@@ -86,7 +72,7 @@ tab_accounts, tab_units, tab_backup = st.tabs(
 # --- accounts ----------------------------------------------------------------------------------------
 
 with tab_accounts:
-    show_flash()
+    ui.show_flash(section="accounts")
     users = ui.attempt(auth.list_users, store, actor) or []
     c1, c2, c3 = st.columns([2, 3, 1.4], vertical_alignment="bottom")
     role_filter = c1.selectbox(t("admin.filter_role"), [None, *vocab.APP_ROLES], format_func=ui.fmt("app_role"),
@@ -146,7 +132,7 @@ with tab_accounts:
                 done = ui.attempt(auth.update_user, store, actor, user["id"], role=new_role, display_name=name,
                                   participant_id=participant_id, department_id=department_id)
                 if done is not None:
-                    flash(t("admin.role_changed", username=user["username"]))
+                    ui.flash(t("admin.role_changed", username=user["username"]), "accounts")
                     st.rerun()
             if right.button(t("common.cancel"), key="dlg_role_cancel", width="stretch"):
                 st.rerun()
@@ -162,7 +148,7 @@ with tab_accounts:
             if left.button(t("admin.reset_password"), type="primary", key="dlg_reset_ok", width="stretch"):
                 if passwords_match(first, second) and ui.attempt(
                         lambda: auth.set_password(store, actor, user["id"], first) or True):
-                    flash(t("admin.password_reset_done", username=user["username"]))
+                    ui.flash(t("admin.password_reset_done", username=user["username"]), "accounts")
                     st.rerun()
             if right.button(t("common.cancel"), key="dlg_reset_cancel", width="stretch"):
                 st.rerun()
@@ -175,7 +161,8 @@ with tab_accounts:
             if left.button(label, type="primary", key="dlg_active_ok", width="stretch"):
                 done = ui.attempt(auth.update_user, store, actor, user["id"], active=not turning_off)
                 if done is not None:
-                    flash(t("admin.deactivated" if turning_off else "admin.reactivated", username=user["username"]))
+                    ui.flash(t("admin.deactivated" if turning_off else "admin.reactivated", username=user["username"]),
+                             "accounts")
                     st.rerun()
             if right.button(t("common.cancel"), key="dlg_active_cancel", width="stretch"):
                 st.rerun()
@@ -218,7 +205,7 @@ with tab_accounts:
                                 display_name=display_name or None, participant_id=participant_id,
                                 department_id=department_id)
             if new_id is not None:
-                flash(t("admin.created", username=username.strip()))
+                ui.flash(t("admin.created", username=username.strip()), "accounts")
                 for key in ("new_username", "new_display", "new_pw1", "new_pw2"):
                     st.session_state.pop(key, None)
                 st.rerun()
@@ -226,7 +213,7 @@ with tab_accounts:
 # --- units and departments ---------------------------------------------------------------------------
 
 with tab_units:
-    show_flash()
+    ui.show_flash(section="units")
     c1, c2, c3, c4 = st.columns([1.4, 1.4, 2, 1.2], vertical_alignment="bottom")
     kind = c1.selectbox(t("admin.filter_kind"), [None, *vocab.UNIT_KINDS], format_func=ui.fmt("unit_kind"),
                         key="unit_kind_filter")
@@ -291,7 +278,7 @@ with tab_units:
         if save:
             after = ui.attempt(units.update_unit, store, actor, chosen["id"], **values)
             if after is not None:
-                flash(t("admin.unit_saved", name=after["name"]))
+                ui.flash(t("admin.unit_saved", name=after["name"]), "units")
                 st.rerun()
 
         def unit_active_dialog():
@@ -308,8 +295,8 @@ with tab_units:
             if left.button(label, type="primary", key="dlg_unit_ok", width="stretch"):
                 done = ui.attempt(units.set_active, store, actor, chosen["id"], not turning_off)
                 if done is not None:
-                    flash(t("admin.unit_deactivated" if turning_off else "admin.unit_reactivated",
-                            name=chosen["name"]))
+                    ui.flash(t("admin.unit_deactivated" if turning_off else "admin.unit_reactivated",
+                               name=chosen["name"]), "units")
                     st.rerun()
             if right.button(t("common.cancel"), key="dlg_unit_cancel", width="stretch"):
                 st.rerun()
@@ -328,7 +315,7 @@ with tab_units:
         if create:
             new_id = ui.attempt(units.create_unit, store, actor, **values)
             if new_id is not None:
-                flash(t("admin.unit_created", name=values["name"].strip()))
+                ui.flash(t("admin.unit_created", name=values["name"].strip()), "units")
                 st.rerun()
 
 # --- backup -------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ p2.caption(t("audit.page_of", page=page, pages=pages, total=total))
 
 frame = pd.DataFrame([{
     t("audit.column.id"): r["id"],
-    t("audit.column.at"): str(r["at"]).replace("T", " ").replace("Z", ""),
+    t("audit.column.at"): workdays.local_time(r["at"], "%Y-%m-%d %H:%M:%S"),
     t("audit.column.username"): r["username"] or "",
     t("audit.column.table"): audit.table_label(r["table_name"], lang),
     t("audit.column.row_id"): r["row_id"] or "",
@@ -91,7 +91,7 @@ if picked and picked[0] < len(rows):
     entry = rows[picked[0]]
     st.subheader(t("audit.detail", id=entry["id"], action=audit.action_label(entry["action"], lang),
                    table=audit.table_label(entry["table_name"], lang), row=entry["row_id"] or ""))
-    st.caption(t("audit.detail_meta", at=str(entry["at"]).replace("T", " ").replace("Z", " UTC"),
+    st.caption(t("audit.detail_meta", at=workdays.local_time(entry["at"], "%Y-%m-%d %H:%M:%S"),
                  user=entry["username"] or "—"))
     diff = audit.changes(entry)
     if not diff:

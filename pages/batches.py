@@ -17,9 +17,7 @@ EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
 editor = permissions.can(actor, "batch.edit")
 st.title(t("nav.batches"))
 st.caption(t("batches.subtitle"))
-flash = st.session_state.pop("ba_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+ui.show_flash()
 
 batches = roster.list_batches(store, actor)
 if not batches:
@@ -102,5 +100,5 @@ if editor:
         saved = ui.attempt(roster.save_batch, store, actor, pick, code=code, direction=direction, intake_year=year,
                            start_date=start, end_date=end, notes=notes)
         if saved is not None:
-            st.session_state["ba_flash"] = t("batches.saved", code=code.strip().upper())
+            ui.flash(t("batches.saved", code=code.strip().upper()))
             st.rerun()

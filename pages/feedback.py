@@ -19,8 +19,7 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 today = feedback.china_today()
 
 
-def when(ts) -> str:
-    return feedback._local_text(ts)
+when = workdays.local_time
 
 
 STATUS_COLOURS = {"submitted": "gray", "accepted": "blue", "in_progress": "orange", "answered": "violet",
@@ -32,9 +31,7 @@ can_supervise = permissions.can(actor, "feedback.supervise")
 
 st.title(t("feedback.title"))
 flash_box = st.container()  # always there, so what follows keeps its place whether or not a message shows
-flash = st.session_state.pop("fb_flash", None)
-if flash:
-    flash_box.success(t(flash[0], id=flash[1]), icon=":material/check_circle:")
+ui.show_flash(flash_box)
 
 dept_rows = feedback.departments(store, actor)
 dept_names = {d["id"]: d["name"] for d in dept_rows}
@@ -212,7 +209,7 @@ def detail(item: dict) -> None:
 
 def done(message_key: str, item_id: int, result) -> None:
     if result is not None:
-        st.session_state["fb_flash"] = (message_key, item_id)
+        ui.flash(t(message_key, id=item_id))
         st.session_state.pop("fb_confirm", None)
         st.rerun()
 
@@ -379,7 +376,7 @@ def raise_form() -> None:
                             details=details, urgency=urgency, department_id=department)
         if new_id is not None:
             st.session_state["fb_form_version"] = version + 1
-            st.session_state["fb_flash"] = ("feedback.raised", new_id)
+            ui.flash(t("feedback.raised", id=new_id))
             st.rerun()
 
 

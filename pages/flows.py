@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from secondment import charts, feedback, flows, ui
+from secondment import charts, feedback, flows, ui, workdays
 
 actor = ui.page_gate("flows")
 store = ui.store()
@@ -116,7 +116,7 @@ with tab_flow:
                     t("field.department"): r["department"], t("field.participant"): r["participant"],
                     t("field.batch"): r["batch"], t("feedback.col_due"): r["due_date"],
                     t("field.evaluation"): L("evaluation", r["evaluation"]) if r["evaluation"] else "",
-                    t("feedback.col_raised"): feedback._local_text(r["created_at"])[:10],
+                    t("feedback.col_raised"): workdays.local_time(r["created_at"], "%Y-%m-%d"),
                 } for r in items])
                 st.dataframe(frame, hide_index=True, width="stretch")
                 st.caption(t("flows.open_in_feedback"))

@@ -72,15 +72,13 @@ st.badge(L("week_state", state["state"]), icon=STATE_ICONS[state["state"]],
 if state["state"] == "returned":
     st.error(t("week.returned_banner", comment=state["comment"] or "—"), icon=":material/rate_review:")
 elif state["state"] == "submitted":
-    st.info(t("week.submitted_banner", at=(state["submitted_at"] or "")[:16].replace("T", " ")),
+    st.info(t("week.submitted_banner", at=workdays.local_time(state["submitted_at"])),
             icon=":material/schedule_send:")
 elif state["state"] == "approved":
     st.success(t("week.approved_banner") + (f" {t('week.comment_was', comment=state['comment'])}"
                                             if state["comment"] else ""), icon=":material/verified:")
 
-flash = st.session_state.pop("mw_flash", None)
-if flash:
-    st.success(t(flash), icon=":material/check_circle:")
+ui.show_flash()
 
 
 # --- quick add ------------------------------------------------------------------------------------
@@ -119,7 +117,7 @@ if state["editable"]:
     if added:
         if ui.attempt(activities.add_entry, store, actor, participant_id, date=day, role=role, title=title,
                       description=description, hours=hours, outcome=outcome, week=week):
-            st.session_state["mw_flash"] = "week.added"
+            ui.flash(t("week.added"))
             st.session_state["mw_clear"] = True
             st.rerun()
 
@@ -142,7 +140,7 @@ def edit_dialog(entry: dict) -> None:
         done = ui.attempt(activities.update_entry, store, actor, entry["id"], week=week, date=day, role=role,
                           title=title, description=description, hours=hours, outcome=outcome)
         if done:
-            st.session_state["mw_flash"] = "week.updated"
+            ui.flash(t("week.updated"))
             st.rerun()
 
 
@@ -152,7 +150,7 @@ def delete_dialog(entry: dict) -> None:
     c1, c2 = st.columns(2)
     if c1.button(t("common.delete"), type="primary", icon=":material/delete:", key="mw_delete_yes"):
         if ui.attempt(activities.delete_entry, store, actor, entry["id"]):
-            st.session_state["mw_flash"] = "week.deleted"
+            ui.flash(t("week.deleted"))
             st.rerun()
     if c2.button(t("common.cancel"), key="mw_delete_no"):
         st.rerun()
@@ -168,7 +166,7 @@ def propose_dialog(entry: dict) -> None:
         sent = st.form_submit_button(t("practice.propose"), type="primary", icon=":material/lightbulb:")
     if sent:
         if ui.attempt(practices.propose, store, actor, activity_id=entry["id"], title=title, summary=summary):
-            st.session_state["mw_flash"] = "practice.proposed"
+            ui.flash(t("practice.proposed"))
             st.rerun()
 
 
@@ -206,8 +204,7 @@ if state["editable"]:
         label = t("week.resubmit") if state["state"] == "returned" else t("week.submit")
         if st.button(label, type="primary", icon=":material/send:", key="mw_submit", width="stretch"):
             if ui.attempt(activities.submit_week, store, actor, participant_id, week):
-                st.session_state["mw_flash"] = "week.submitted"
-                st.rerun()
+                st.rerun()  # the state banner above now says it was submitted and when
         st.caption(t("week.submit_help"))
     else:
         st.caption(t("week.submit_needs_entry"))

@@ -1,7 +1,7 @@
 """Practice library: replicable practices distilled from counsellor work, from draft to promoted district-wide."""
 import streamlit as st
 
-from secondment import activities, practices, ui, vocab
+from secondment import activities, practices, ui, vocab, workdays
 
 actor = ui.page_gate("practices")
 store = ui.store()
@@ -17,9 +17,7 @@ STATUS_COLOURS = {"draft": "gray", "reviewed": "blue", "promoted": "green"}
 st.title(t("nav.practices"))
 st.caption(t("practice.intro"))
 
-flash = st.session_state.pop("pr_flash", None)
-if flash:
-    st.success(t(flash), icon=":material/check_circle:")
+ui.show_flash()
 
 options = practices.filter_options(store, actor)
 with st.container(border=True):
@@ -67,7 +65,7 @@ def manage(row: dict) -> None:
                           to_status=nxt if step else None)
         if done:
             st.session_state.pop("pr_open", None)
-            st.session_state["pr_flash"] = f"practice.done_{nxt}" if step else "common.saved"
+            ui.flash(t(f"practice.done_{nxt}" if step else "common.saved"))
             st.rerun()
 
 
@@ -93,7 +91,7 @@ for row in rows:
         bits = [b for b in (row["enterprise"], row["industry"],
                             t("practice.from_person", name=row["participant"], batch=row["batch"])
                             if row["participant"] else None,
-                            t("practice.promoted_on", date=row["promoted_at"][:10]) if row["promoted_at"] else None)
+                            t("practice.promoted_on", date=workdays.local_time(row["promoted_at"], "%Y-%m-%d")) if row["promoted_at"] else None)
                 if b]
         st.caption(" · ".join(bits))
         if row["summary"]:
@@ -134,5 +132,5 @@ if reviewer:
                     sent = st.form_submit_button(t("practice.propose"), type="primary")
                 if sent and ui.attempt(practices.propose, store, actor, activity_id=entry["id"], title=title,
                                        summary=summary):
-                    st.session_state["pr_flash"] = "practice.proposed"
+                    ui.flash(t("practice.proposed"))
                     st.rerun()

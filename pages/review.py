@@ -18,9 +18,7 @@ EAGER_EXPORT = 5000
 
 st.title(t("nav.review"))
 
-flash = st.session_state.pop("rv_flash", None)
-if flash:
-    st.success(t(flash[0], name=flash[1], week=flash[2]), icon=":material/check_circle:")
+ui.show_flash()
 
 # --- filters --------------------------------------------------------------------------------------
 batch_rows = activities.batches(store, actor)
@@ -86,14 +84,14 @@ with tab_queue:
             if b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}"):
                 if ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"], "approve",
                               comment or None):
-                    st.session_state["rv_flash"] = ("review.approved", item["name"], item["week"])
+                    ui.flash(t("review.approved", name=item["name"], week=item["week"]))
                     st.rerun()
             if b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}"):
                 if not (comment or "").strip():
                     st.error(t("review.return_needs_comment"), icon=":material/error:")
                 elif ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
                                 "return", comment):
-                    st.session_state["rv_flash"] = ("review.returned", item["name"], item["week"])
+                    ui.flash(t("review.returned", name=item["name"], week=item["week"]))
                     st.rerun()
 
 # --- every entry ----------------------------------------------------------------------------------
@@ -124,6 +122,6 @@ with tab_done:
             t("field.participant"): r["name"], t("field.batch"): r["batch"], t("field.week"): r["week"],
             t("field.week_state"): L("week_state", r["state"]), t("week.col_entries"): r["entries"],
             t("field.hours"): r["hours"], t("field.comment"): r["comment"] or "",
-            t("review.reviewed_at"): (r["reviewed_at"] or "")[:16].replace("T", " "),
+            t("review.reviewed_at"): workdays.local_time(r["reviewed_at"]),
         } for r in sorted(done, key=lambda r: r["reviewed_at"] or "", reverse=True)]), hide_index=True,
             width="stretch")

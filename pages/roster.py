@@ -26,9 +26,7 @@ own_only = permissions.scope(actor, "participant.read") is not None
 
 st.title(t("nav.roster"))
 st.caption(t("roster.subtitle"))
-flash = st.session_state.pop("ro_flash", None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+ui.show_flash()
 
 if own_only and actor.participant_id is None:
     ui.empty("roster.no_record")
@@ -49,7 +47,7 @@ def end_early_dialog(person: dict) -> None:
     c1, c2 = st.columns(2)
     if c1.button(t("roster.confirm_end"), type="primary", key="ro_end_confirm", icon=":material/event_busy:"):
         if ui.attempt(roster.end_stint_early, store, actor, person["id"], new_end, reason) is not None:
-            st.session_state["ro_flash"] = t("roster.ended", name=person["name"], end=new_end.isoformat())
+            ui.flash(t("roster.ended", name=person["name"], end=new_end.isoformat()))
             st.rerun()
     if c2.button(t("common.cancel"), key="ro_end_cancel"):
         st.rerun()
@@ -62,7 +60,7 @@ def withdraw_dialog(person: dict) -> None:
     c1, c2 = st.columns(2)
     if c1.button(t("roster.confirm_withdraw"), type="primary", key="ro_withdraw_confirm", icon=":material/block:"):
         if ui.attempt(roster.withdraw, store, actor, person["id"], reason) is not None:
-            st.session_state["ro_flash"] = t("roster.withdrawn", name=person["name"])
+            ui.flash(t("roster.withdrawn", name=person["name"]))
             st.rerun()
     if c2.button(t("common.cancel"), key="ro_withdraw_cancel"):
         st.rerun()
@@ -208,8 +206,7 @@ def draw_selected(person: dict) -> None:
                 after = ui.attempt(roster.update_participant, store, actor, person["id"], **changes)
                 if after is not None:
                     same = all(before.get(k) == after.get(k) for k in roster.EDITABLE)
-                    st.session_state["ro_flash"] = t("roster.unchanged") if same else \
-                        t("roster.updated", name=after["name"])
+                    ui.flash(t("roster.unchanged") if same else t("roster.updated", name=after["name"]))
                     st.rerun()
 
 
@@ -234,7 +231,7 @@ def draw_add() -> None:
             clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
             pid = ui.attempt(roster.create_participant, store, actor, batch=batch_id, **clean)
             if pid is not None:
-                st.session_state["ro_flash"] = t("roster.added", name=values["name"].strip())
+                ui.flash(t("roster.added", name=values["name"].strip()))
                 st.rerun()
 
 
@@ -288,7 +285,7 @@ def draw_import() -> None:
                 return
             message = t("import.done", **result)
             status.update(label=message, state="complete")
-        st.session_state["ro_flash"] = message
+        ui.flash(message)
         st.rerun()
 
 

@@ -115,17 +115,16 @@ def _where(table=None, username=None, action=None, since=None, until=None, text=
 
 
 def _bound(value, end: bool = False) -> str:
-    """A date (2026-11-26) or timestamp as the text the ``at`` column sorts against."""
-    from datetime import date, datetime, timedelta
+    """A date (2026-11-26, a day in China) or timestamp as the UTC text the ``at`` column sorts against."""
+    from datetime import date, datetime, time, timedelta, timezone
 
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, date):
-        return (value + timedelta(days=1) if end else value).isoformat()
-    text = str(value).strip()
-    if len(text) == 10 and end:
-        return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
-    return text
+    from secondment.workdays import CHINA, parse_stamp
+
+    if isinstance(value, str) and len(value.strip()) == 10:
+        value = date.fromisoformat(value.strip())
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value + timedelta(days=1) if end else value, time(), CHINA)
+    return parse_stamp(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def browse(store: Store, actor: Actor, *, table: str | None = None, username: str | None = None,
@@ -290,6 +289,7 @@ def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters):
     import pandas as pd
 
     from secondment import i18n
+    from secondment.workdays import local_time
 
     permissions.require(actor, "audit.read")
     filters.pop("limit", None)
@@ -297,7 +297,7 @@ def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters):
     rows, _ = browse(store, actor, limit=EXPORT_LIMIT, offset=0, **filters)
     cols = ["id", "at", "username", "table", "row_id", "action", "changes", "before", "after"]
     data = [{
-        "id": r["id"], "at": r["at"], "username": r["username"] or "",
+        "id": r["id"], "at": local_time(r["at"], "%Y-%m-%d %H:%M:%S"), "username": r["username"] or "",
         "table": table_label(r["table_name"], lang), "row_id": r["row_id"] or "",
         "action": action_label(r["action"], lang), "changes": summary(r, lang, limit=50),
         "before": r["before"] or "", "after": r["after"] or "",

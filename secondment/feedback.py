@@ -44,12 +44,7 @@ DEFAULT_ROLE = {vocab.CADRE: "info_officer", vocab.TALENT: "bridge"}
 
 # --- dates ------------------------------------------------------------------------------------------
 
-def _parse_ts(value) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    text = str(value).replace("Z", "+00:00")
-    dt = datetime.fromisoformat(text)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+_parse_ts = workdays.parse_stamp
 
 
 def local_date(timestamp) -> date | None:
@@ -649,19 +644,13 @@ def labelled(rows: list[dict], lang: str) -> pd.DataFrame:
     for column in ("overdue", "late", "escalated"):
         frame[column] = frame[column].map(lambda v: yes if _present(v) and v else no)
     for column in ("created_at", "answered_at", "closed_at"):
-        frame[column] = frame[column].map(_local_text)
+        frame[column] = frame[column].map(workdays.local_time)
     names = {c: i18n.translate(lang, k) for c, k in _EXPORT_LABELS.items()}
     return frame.rename(columns=names)
 
 
 def _present(value) -> bool:
     return value is not None and not (isinstance(value, float) and value != value) and value != ""
-
-
-def _local_text(ts) -> str:
-    if not _present(ts) or not isinstance(ts, (str, datetime)):
-        return ""
-    return _parse_ts(ts).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters) -> pd.DataFrame:

@@ -4,6 +4,7 @@ error display, downloads and charts. The only module of the core that imports St
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -242,12 +243,47 @@ def page_gate(page_key: str) -> Actor:
         st.error(t("common.page_refused", role=label("app_role", actor.role)))
         st.stop()
     demo_banner()
+    st.session_state[_PAGE] = page_key
     return actor
 
 
 def demo_banner() -> None:
     if store().is_demo():
         st.info(t("app.demo_banner"), icon=":material/science:")
+
+
+# --- messages that outlive the rerun that follows an action ---------------------------------------------
+
+_PAGE = "_page"
+_FLASH = "_flash"
+FLASH_SECONDS = 4.0
+
+
+def flash(message: str, section: str | None = None) -> None:
+    """Say ``message`` on the current page after the ``st.rerun()`` that follows a successful action.
+
+    The message stays for every run of the same page within a few seconds, not for exactly one run: a run
+    can be replaced by another before the browser draws it (a second click, a widget committing its value),
+    and a message shown only by the replaced run would never be seen. ``section`` ties it to one part of a
+    page (a tab) that calls ``show_flash`` with the same name."""
+    st.session_state[_FLASH] = {"text": message, "page": st.session_state.get(_PAGE), "section": section,
+                                "at": time.monotonic()}
+
+
+def show_flash(container=None, section: str | None = None) -> None:
+    """Show the pending message, if it belongs to this page (and section); call near the top of it."""
+    pending = st.session_state.get(_FLASH)
+    if not pending or pending.get("section") != section:
+        return
+    if pending["page"] != st.session_state.get(_PAGE):  # the person has moved on to another page
+        st.session_state.pop(_FLASH, None)
+        return
+    if time.monotonic() - pending["at"] > FLASH_SECONDS:
+        st.session_state.pop(_FLASH, None)
+        if pending.get("shown"):
+            return
+    pending["shown"] = True
+    (container or st).success(pending["text"], icon=":material/check_circle:")
 
 
 # --- calling the core --------------------------------------------------------------------------------
@@ -280,10 +316,10 @@ def downloads(frame: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, *, ke
     if frame is None:
         return
     build = frame if callable(frame) else (lambda: frame)
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("common.download_csv"), lambda: exports.to_csv_bytes(build()), file_name=f"{stem}.csv",
+    row = st.container(horizontal=True)
+    row.download_button(t("common.download_csv"), lambda: exports.to_csv_bytes(build()), file_name=f"{stem}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    c2.download_button(t("common.download_xlsx"), lambda: exports.to_xlsx_bytes(build(), sheet or stem),
+    row.download_button(t("common.download_xlsx"), lambda: exports.to_xlsx_bytes(build(), sheet or stem),
                        file_name=f"{stem}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

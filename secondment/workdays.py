@@ -7,7 +7,7 @@ screen say that a deadline in such a year is counted without holidays.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,21 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def today() -> date:
     """Today's date in China (the one "today" every page, service and figure uses)."""
     return datetime.now(CHINA).date()
+
+
+def parse_stamp(value) -> datetime:
+    """A stored timestamp (ISO text in UTC, ``Z`` or offset; or a datetime) as an aware datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp as Shanghai wall-clock text for people to read; "" for no value."""
+    if value is None or value == "" or not isinstance(value, (str, datetime)):
+        return ""
+    return parse_stamp(value).astimezone(CHINA).strftime(fmt)
 
 _MAX_STEPS = 3660  # ten years of days: a guard against a runaway loop on nonsense input
 

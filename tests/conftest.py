@@ -188,10 +188,29 @@ def live_server(demo_file, tmp_path_factory):
     server.store = store
     yield server
     server.stop()
+    # Shown only when a test of the module failed: the server's own account of what went wrong.
+    print("--- streamlit log (last 40 lines) ---")
+    print("\n".join(server.log_path.read_text(errors="replace").splitlines()[-40:]))
 
 
-def new_context(browser, lang: str = "zh-CN"):
-    return browser.new_context(viewport={"width": 1400, "height": 1000}, locale=lang)
+def new_context(browser, lang: str = "zh-CN", **options):
+    """A browser context (one person). Closed while a test is failing, it first prints what each of its
+    pages shows, so a CI log says what the person saw instead of only which wait timed out."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, "locale": lang, **options})
+    close = context.close
+
+    def close_reporting(*args, **kwargs):
+        if sys.exc_info()[0] is not None:
+            for page in context.pages:
+                print(f"--- what {page.url} showed when the test failed ---")
+                try:
+                    print(page.locator("[data-testid='stMain']").inner_text(timeout=2_000)[:4000])
+                except Exception as error:  # the page itself may be what broke
+                    print(f"(could not read the page: {error})")
+        close(*args, **kwargs)
+
+    context.close = close_reporting
+    return context
 
 
 def wait_ready(page, timeout: float = 30_000) -> None:
@@ -202,6 +221,15 @@ def wait_ready(page, timeout: float = 30_000) -> None:
         "!document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|运行/)",
         timeout=timeout)
     page.wait_for_timeout(300)
+
+
+def wait_until(predicate, what: str, timeout: float = 30) -> None:
+    """Poll ``predicate`` (e.g. a database query) until true; fail naming ``what`` was awaited."""
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            raise AssertionError(f"waited {timeout:g}s for: {what}")
+        time.sleep(0.2)
 
 
 def sign_in(page, base_url: str, username: str, password: str = auth.DEMO_PASSWORD) -> None:

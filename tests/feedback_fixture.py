@@ -65,7 +65,7 @@ def build(store: db.Store) -> dict[str, Actor]:
     return actors
 
 
-def built_file(folder) -> "Path":
+def built_file(folder):
     """Build the fixture once into ``folder`` and fold its WAL in, so a plain copy carries everything."""
     from pathlib import Path
 

@@ -1,5 +1,4 @@
 """Pages of the activities issue, run as real signed-in demo users through AppTest."""
-from datetime import date
 
 import pytest
 

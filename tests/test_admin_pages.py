@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from conftest import app_test, visible_text
-from secondment import audit, auth, backup, db, units
+from secondment import audit, auth, backup, db, units, workdays
 from secondment.errors import PermissionDenied, ValidationError
 from secondment.permissions import Actor
 
@@ -265,9 +265,11 @@ def test_audit_export_frame_is_labelled_and_filtered(store):
     boss = admin_actor(store)
     units.update_unit(store, boss, 1, industry="党建")
     frame = audit.export_frame(store, boss, "zh", table="units")
-    assert list(frame.columns) == ["编号", "时间（UTC）", "操作人", "数据表", "记录编号", "操作", "修改内容", "修改前",
+    assert list(frame.columns) == ["编号", "时间（北京时间）", "操作人", "数据表", "记录编号", "操作", "修改内容", "修改前",
                                    "修改后"]
     assert len(frame) == 1
+    stored = store.scalar("select at from audit_log where table_name = 'units'")
+    assert frame.iloc[0]["时间（北京时间）"] == workdays.local_time(stored, "%Y-%m-%d %H:%M:%S")
     assert frame.iloc[0]["数据表"] == "单位" and frame.iloc[0]["操作"] == "修改"
     assert frame.iloc[0]["修改内容"] == "行业: — → 党建"
     english = audit.export_frame(store, boss, "en")
@@ -278,8 +280,17 @@ def test_audit_export_frame_is_labelled_and_filtered(store):
 
 def test_audit_browse_dates_and_literal_text(store):
     boss = admin_actor(store)
-    today = store.scalar("select substr(max(at), 1, 10) from audit_log")
+    today = workdays.local_time(store.scalar("select max(at) from audit_log"), "%Y-%m-%d")  # a day in China
     assert audit.browse(store, boss, since=today, until=today)[1] == len(USERS)
     assert audit.browse(store, boss, until="2000-01-01")[1] == 0
     assert audit.browse(store, boss, text="%")[1] == 0  # a wildcard is taken literally
     assert audit.browse(store, boss, text="demo_admin")[1] == 1  # "_" too
+
+
+def test_audit_dates_are_days_in_china():
+    # 17:00 UTC on the 26th is 01:00 on the 27th in Shanghai: it belongs to the 27th.
+    assert audit._bound("2026-11-27") == "2026-11-26T16:00:00Z"
+    assert audit._bound("2026-11-26", end=True) == "2026-11-26T16:00:00Z"
+    assert "2026-11-26T17:00:00Z" >= audit._bound("2026-11-27")
+    assert workdays.local_time("2026-11-26T17:00:00Z") == "2026-11-27 01:00"
+    assert workdays.local_time(None) == "" and workdays.local_time(float("nan")) == ""

@@ -323,7 +323,9 @@ def test_demo_entry_on_a_demo_database(store):
     with store.write() as conn:
         db.set_meta(conn, "is_demo", "1")
     assert [a["username"] for a in auth.demo_accounts(store)] == ["demo_admin", "demo_viewer"]
+    assert store.scalar("select last_login_at from users where username = 'demo_viewer'") is None
     assert auth.demo_sign_in(store, "demo_viewer").role == "viewer"
+    assert store.scalar("select last_login_at from users where username = 'demo_viewer'")  # recorded
     with pytest.raises(auth.SignInFailed):
         auth.demo_sign_in(store, "boss")  # only demo accounts
 

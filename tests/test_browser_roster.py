@@ -116,7 +116,7 @@ def test_secondee_roster_shows_only_themselves(browser, live_server):
 
 def test_reviewer_downloads_the_filtered_roster(browser, live_server):
     """The files are made when the button is clicked (deferred), and carry what the filters show."""
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1200}, locale="zh-CN")
+    context = new_context(browser, accept_downloads=True, viewport={"width": 1400, "height": 1200})
     page = context.new_page()
     sign_in(page, live_server.url, "demo_reviewer")
     page.goto(f"{live_server.url}/roster")

@@ -1,13 +1,12 @@
 """The weekly routine in a real browser: a secondee logs and submits, a reviewer returns it with a comment,
 the secondee corrects and resubmits, the reviewer approves, and the coverage map shows the week approved."""
 import re
-from datetime import date
 
 import pytest
 
 from secondment import workdays
 
-from conftest import new_context, sign_in, wait_ready
+from conftest import new_context, sign_in, wait_ready, wait_until
 from secondment import activities
 
 pytestmark = pytest.mark.browser
@@ -33,6 +32,8 @@ def queue_item(page, name, week):
 def open_page(page, label):
     """Go to another page through the sidebar (same session, fresh data)."""
     page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(has_text=label).first.click()
+    # The page's own heading, not just an idle status widget: right after the click the old page is still up.
+    page.locator("[data-testid='stMain'] h1").filter(has_text=label).first.wait_for(timeout=20_000)
     wait_ready(page)
 
 
@@ -81,8 +82,8 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         item.locator("textarea").first.fill(COMMENT)
         item.locator("textarea").first.press("Tab")
         item.get_by_role("button", name=re.compile("退回修改")).click()
+        wait_until(lambda: week_state(store, pid, week) == "returned", "the week to be returned")
         rv.get_by_text(f"已退回 {name} 的 {week} 周志").wait_for(timeout=20_000)
-        assert week_state(store, pid, week) == "returned"
 
         # 3. the secondee sees the comment, corrects an entry and submits again
         open_page(me, "经验做法库")
@@ -105,8 +106,8 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         item = queue_item(rv, name, week)
         item.get_by_text(COMMENT).first.wait_for()          # the earlier comment is shown for context
         item.get_by_role("button", name=re.compile("^.*通过$")).click()
+        wait_until(lambda: week_state(store, pid, week) == "approved", "the week to be approved")
         rv.get_by_text(f"已通过 {name} 的 {week} 周志").wait_for(timeout=20_000)
-        assert week_state(store, pid, week) == "approved"
 
         open_page(rv, "履职覆盖")
         rv.locator(".js-plotly-plot").first.wait_for(timeout=20_000)
