@@ -105,8 +105,8 @@ if state["editable"]:
                         roles, format_func=role_text, horizontal=True, key="mw_role")
         day = st.date_input(t("field.date"), min_value=first_day, max_value=last_day, format="YYYY-MM-DD",
                             key="mw_date")
-        title = st.text_input(t("field.title"), max_chars=120, placeholder=t("week.title_placeholder"),
-                              key="mw_title")
+        example = "week.title_placeholder" if direction == vocab.CADRE else "week.title_placeholder_talent"
+        title = st.text_input(t("field.title"), max_chars=120, placeholder=t(example), key="mw_title")
         description = st.text_area(t("field.description"), max_chars=4000, height=100, key="mw_description",
                                    placeholder=t("week.description_placeholder"))
         hours = st.number_input(t("field.hours"), min_value=0.5, max_value=24.0, step=0.5, format="%.1f",

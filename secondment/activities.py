@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 from secondment import audit, i18n, permissions, textsort, validation, vocab, workdays
-from secondment.db import Store, now
+from secondment.db import Store, Where, now
 from secondment.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from secondment.permissions import Actor
 
@@ -83,18 +83,12 @@ def participants(store: Store, actor: Actor, *, batch: str | None = None, direct
                  active_only: bool = False) -> list[dict]:
     """Participants for choosers, sorted by pinyin; a secondee sees only themselves."""
     own = permissions.scope(actor, "activity.read")
-    where, params = ["1 = 1"], []
-    if own:
-        where.append("p.id = ?"); params.append(own["participant_id"])
-    if batch:
-        where.append("b.code = ?"); params.append(batch)
-    if direction:
-        where.append("b.direction = ?"); params.append(direction)
+    where = Where().eq("p.id", own and own["participant_id"]).eq("b.code", batch).eq("b.direction", direction)
     if active_only:
         from secondment import roster
 
-        where.append(f"{roster.status_sql(workdays.today())} = 'active'")
-    rows = store.rows(_PARTICIPANT_SQL + " where " + " and ".join(where), params)
+        where.add(f"{roster.status_sql(workdays.today())} = 'active'")
+    rows = store.rows(_PARTICIPANT_SQL + " where " + where.sql, where.params)
     return sorted(rows, key=lambda r: (pinyin_key(r["name"]), r["id"]))
 
 
@@ -110,44 +104,23 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _entry_filters(actor: Actor, *, participant_id=None, batch=None, direction=None, role=None,
                    week_from=None, week_to=None, state=None, text=None) -> tuple[str, list]:
     own = permissions.scope(actor, "activity.read")
-    where, params = ["1 = 1"], []
-    if own:
-        where.append("a.participant_id = ?"); params.append(own["participant_id"])
-    if participant_id is not None:
-        where.append("a.participant_id = ?"); params.append(int(participant_id))
-    if batch:
-        where.append("b.code = ?"); params.append(batch)
-    if direction:
-        where.append("b.direction = ?"); params.append(direction)
-    if role:
-        roles = [role] if isinstance(role, str) else list(role)
-        if roles:
-            where.append(f"a.role in ({', '.join('?' for _ in roles)})"); params.extend(roles)
-    if week_from:
-        where.append("a.week >= ?"); params.append(validation.normalise_text(week_from).upper())
-    if week_to:
-        where.append("a.week <= ?"); params.append(validation.normalise_text(week_to).upper())
-    if state:
-        states = [state] if isinstance(state, str) else list(state)
-        if states:
-            where.append(f"coalesce(r.state, 'not_submitted') in ({', '.join('?' for _ in states)})")
-            params.extend(states)
+    where = (Where()
+             .eq("a.participant_id", own and own["participant_id"])
+             .eq("a.participant_id", None if participant_id is None else int(participant_id))
+             .eq("b.code", batch).eq("b.direction", direction).among("a.role", role)
+             .at_least("a.week", week_from and validation.normalise_text(week_from).upper())
+             .at_most("a.week", week_to and validation.normalise_text(week_to).upper())
+             .among("coalesce(r.state, 'not_submitted')", state))
     text = search_text(text)
     if text:
         if len(text) >= 3:
-            where.append("a.id in (select rowid from activities_fts where activities_fts match ?)")
-            params.append(fts_phrase(text))
+            where.add("a.id in (select rowid from activities_fts where activities_fts match ?)", fts_phrase(text))
         else:  # trigram needs three characters; one or two are found with LIKE
-            where.append("(a.title like ? escape '\\' or coalesce(a.description, '') like ? escape '\\')")
-            params.extend([_like(text), _like(text)])
-    return " and ".join(where), params
+            where.contains(["a.title", "coalesce(a.description, '')"], text)
+    return where.build()
 
 
 _ENTRY_FROM = """
@@ -409,20 +382,10 @@ def list_weeks(store: Store, actor: Actor, *, state: str | list | None = "submit
                batch=None, direction=None, week_from=None, week_to=None, limit: int = 500) -> list[dict]:
     """Reviewed or submitted weeks (the review queue), oldest submission first, with entries and hours."""
     permissions.require(actor, "week.review")
-    where, params = ["1 = 1"], []
-    if state:
-        states = [state] if isinstance(state, str) else list(state)
-        where.append(f"r.state in ({', '.join('?' for _ in states)})"); params.extend(states)
-    if participant_id is not None:
-        where.append("r.participant_id = ?"); params.append(int(participant_id))
-    if batch:
-        where.append("b.code = ?"); params.append(batch)
-    if direction:
-        where.append("b.direction = ?"); params.append(direction)
-    if week_from:
-        where.append("r.week >= ?"); params.append(week_from)
-    if week_to:
-        where.append("r.week <= ?"); params.append(week_to)
+    where, params = (Where().among("r.state", state)
+                     .eq("r.participant_id", None if participant_id is None else int(participant_id))
+                     .eq("b.code", batch).eq("b.direction", direction)
+                     .at_least("r.week", week_from).at_most("r.week", week_to)).build()
     return store.rows(f"""
         select r.participant_id, p.name, b.code as batch, b.direction, r.week, r.state, r.comment,
                r.submitted_at, r.reviewed_at,
@@ -431,7 +394,7 @@ def list_weeks(store: Store, actor: Actor, *, state: str | list | None = "submit
                (select coalesce(sum(hours), 0) from activities a where a.participant_id = r.participant_id
                    and a.week = r.week) as hours
         from week_reviews r join participants p on p.id = r.participant_id join batches b on b.id = p.batch_id
-        where {' and '.join(where)}
+        where {where}
         order by r.submitted_at, r.week, p.name limit ?""", [*params, limit])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from secondment import permissions
-from secondment.db import Store, now, to_json
+from secondment.db import Store, Where, now, to_json
 from secondment.permissions import Actor
 
 
@@ -94,24 +94,13 @@ def _pk_text(pk) -> str:
 
 
 def _where(table=None, username=None, action=None, since=None, until=None, text=None):
-    where, params = ["1 = 1"], []
-    if table:
-        where.append("table_name = ?"); params.append(table)
-    if username:
-        where.append("username = ?"); params.append(username)
-    if action:
-        where.append("action = ?"); params.append(action)
-    if since:
-        where.append("at >= ?"); params.append(_bound(since))
-    if until:
-        # ``until`` is inclusive of its whole day when given as a date.
-        where.append("at < ?"); params.append(_bound(until, end=True))
-    if text and str(text).strip():
-        needle = str(text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("(coalesce(before, '') || ' ' || coalesce(after, '') || ' ' || coalesce(row_id, '') || ' ' "
-                     "|| coalesce(username, '')) like ? escape '\\'")
-        params.append(f"%{needle}%")
-    return " and ".join(where), params
+    where = Where().eq("table_name", table).eq("username", username).eq("action", action)
+    where.at_least("at", since and _bound(since))
+    if until:  # ``until`` is inclusive of its whole day when given as a date.
+        where.add("at < ?", _bound(until, end=True))
+    where.contains("(coalesce(before, '') || ' ' || coalesce(after, '') || ' ' || coalesce(row_id, '') || ' ' "
+                   "|| coalesce(username, ''))", str(text or "").strip())
+    return where.build()
 
 
 def _bound(value, end: bool = False) -> str:

@@ -46,6 +46,63 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
+def like_pattern(text: str) -> str:
+    """``%text%`` for ``like ? escape '\\'``, with the text's own ``%``, ``_`` and ``\\`` taken literally."""
+    return "%" + str(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class Where:
+    """A WHERE clause built from optional filters: each method adds its condition only when given a value
+    (None, "" and an empty list mean "no filter"), always with ``?`` parameters, never with the value inline.
+
+    >>> w = Where().eq("b.code", "C3").among("a.role", ["counsellor"]).eq("b.direction", None)
+    >>> w.sql, w.params
+    ('b.code = ? and a.role in (?)', ['C3', 'counsellor'])
+    """
+
+    def __init__(self):
+        self._parts: list[str] = []
+        self.params: list = []
+
+    @staticmethod
+    def given(value) -> bool:
+        return value is not None and value != "" and value != [] and value != ()
+
+    def add(self, condition: str, *params) -> "Where":
+        self._parts.append(condition)
+        self.params.extend(params)
+        return self
+
+    def eq(self, column: str, value) -> "Where":
+        return self.add(f"{column} = ?", value) if self.given(value) else self
+
+    def among(self, column: str, values) -> "Where":
+        values = [values] if isinstance(values, str) else list(values or [])
+        return self.add(f"{column} in ({', '.join('?' for _ in values)})", *values) if values else self
+
+    def at_least(self, column: str, value) -> "Where":
+        return self.add(f"{column} >= ?", value) if self.given(value) else self
+
+    def at_most(self, column: str, value) -> "Where":
+        return self.add(f"{column} <= ?", value) if self.given(value) else self
+
+    def contains(self, expressions: str | list[str], text) -> "Where":
+        """Any of ``expressions`` contains ``text`` literally (``%`` and ``_`` in it are not wildcards)."""
+        if not self.given(text):
+            return self
+        expressions = [expressions] if isinstance(expressions, str) else expressions
+        pattern = like_pattern(text)
+        return self.add("(" + " or ".join(f"{e} like ? escape '\\'" for e in expressions) + ")",
+                        *[pattern] * len(expressions))
+
+    @property
+    def sql(self) -> str:
+        return " and ".join(self._parts) or "1 = 1"
+
+    def build(self) -> tuple[str, list]:
+        return self.sql, self.params
+
+
 class Store:
     """A database file. ``read()`` and ``write()`` each open one connection for one operation."""
 

@@ -27,7 +27,7 @@ import pandas as pd
 from pypinyin import lazy_pinyin
 
 from secondment import audit, i18n, permissions, validation, vocab, workdays
-from secondment.db import Store, now, set_meta
+from secondment.db import Store, like_pattern, now, set_meta
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
 
@@ -473,10 +473,6 @@ _SELECT = f"""
 """
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _many(value) -> list:
     if value is None or value == "":
         return []
@@ -529,7 +525,7 @@ def filters_sql(actor: Actor, *, status=None, department=None, category=None, ur
         where.append("f.created_at < :period_to")
     text = validation.normalise_text(text)
     if text:
-        params["text"] = _like(text)
+        params["text"] = like_pattern(text)
         where.append("(f.summary like :text escape '\\' or coalesce(f.details, '') like :text escape '\\' "
                      "or coalesce(e.name, '') like :text escape '\\' or p.name like :text escape '\\' "
                      "or cast(f.id as text) = :text_id)")

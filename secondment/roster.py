@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from secondment import audit, i18n, permissions, validation, vocab, workdays
-from secondment.db import Store, now
+from secondment.db import Store, Where, now
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
 from secondment.textsort import pinyin_key
@@ -175,38 +175,24 @@ def _select(today: date | None) -> str:
 def _where(actor: Actor, *, direction=None, batch=None, status=None, host_unit=None, street=None, year=None,
            text=None, participant_id=None, today: date | None = None) -> tuple[str, list]:
     own = permissions.scope(actor, "participant.read")
-    where, params = ["1 = 1"], []
-    if own:
-        where.append("p.id = ?"); params.append(own["participant_id"])
-    if participant_id is not None:
-        where.append("p.id = ?"); params.append(int(participant_id))
-    if direction:
-        where.append("b.direction = ?"); params.append(direction)
-    if batch:
-        if isinstance(batch, int):
-            where.append("b.id = ?"); params.append(batch)
-        else:
-            where.append("upper(b.code) = ?"); params.append(validation.normalise_text(batch).upper())
-    if status:
-        statuses = [status] if isinstance(status, str) else list(status)
-        where.append(f"{status_sql(_today(today))} in ({', '.join('?' for _ in statuses)})"); params += statuses
-    if host_unit:
-        if isinstance(host_unit, int):
-            where.append("p.host_unit_id = ?"); params.append(host_unit)
-        else:
-            where.append("h.name like ?"); params.append(f"%{validation.normalise_text(host_unit)}%")
+    where = Where().eq("p.id", own and own["participant_id"])
+    where.eq("p.id", None if participant_id is None else int(participant_id)).eq("b.direction", direction)
+    if isinstance(batch, int):
+        where.eq("b.id", batch)
+    else:
+        where.eq("upper(b.code)", batch and validation.normalise_text(batch).upper())
+    where.among(status_sql(_today(today)), status)
+    if isinstance(host_unit, int):
+        where.eq("p.host_unit_id", host_unit)
+    elif host_unit:
+        where.contains("h.name", validation.normalise_text(host_unit))
     if street:
         # The street or town a stint sits in: the host's or home unit's street, or the unit that is the street.
-        where.append("(h.street = ? or hm.street = ? or h.name = ? or hm.name = ?)"); params += [street] * 4
-    if year:
-        where.append("b.intake_year = ?"); params.append(int(year))
-    needle = validation.normalise_text(text)
-    if needle:
-        where.append("(p.name like ? or coalesce(p.post, '') like ? or coalesce(h.name, '') like ? or "
-                     "coalesce(hm.name, '') like ? or coalesce(p.contact, '') like ? or coalesce(p.notes, '') like ? "
-                     "or b.code like ?)")
-        params += [f"%{needle}%"] * 7
-    return " and ".join(where), params
+        where.add("(h.street = ? or hm.street = ? or h.name = ? or hm.name = ?)", *[street] * 4)
+    where.eq("b.intake_year", int(year) if year else None)
+    where.contains(["p.name", "coalesce(p.post, '')", "coalesce(h.name, '')", "coalesce(hm.name, '')",
+                    "coalesce(p.contact, '')", "coalesce(p.notes, '')", "b.code"], validation.normalise_text(text))
+    return where.build()
 
 
 def list_participants(store: Store, actor: Actor, *, direction=None, batch=None, status=None, host_unit=None,
