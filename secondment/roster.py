@@ -369,6 +369,16 @@ def _with_reason(notes: str | None, label: str, reason: str, day: date) -> str:
     return f"{notes}\n{line}" if notes else line
 
 
+def _not_withdrawn(db, participant_id: int) -> dict:
+    """The participant's row, for a change that a withdrawn participant no longer allows."""
+    current = audit.get(db, "participants", participant_id)
+    if current is None:
+        raise NotFound("participant", participant_id)
+    if current["status"] == "withdrawn":
+        raise Conflict("roster.already_withdrawn")
+    return current
+
+
 def end_stint_early(store: Store, actor: Actor, participant_id: int, end_date, reason, *,
                     today: date | None = None) -> dict:
     """Bring the end of a stint forward; the reason is kept in the notes and the audit trail."""
@@ -377,11 +387,7 @@ def end_stint_early(store: Store, actor: Actor, participant_id: int, end_date, r
     end = validation.parse_date("end_date", end_date)
     reason = validation.text("reason", reason)
     with store.write() as db:
-        current = audit.get(db, "participants", participant_id)
-        if current is None:
-            raise NotFound("participant", participant_id)
-        if current["status"] == "withdrawn":
-            raise Conflict("roster.already_withdrawn")
+        current = _not_withdrawn(db, participant_id)
         start = validation.parse_date("start_date", current["start_date"])
         validation.date_order("start_date", start, "end_date", end)
         if end >= validation.parse_date("end_date", current["end_date"]):
@@ -400,11 +406,7 @@ def withdraw(store: Store, actor: Actor, participant_id: int, reason, *, today: 
     today = _today(today)
     reason = validation.text("reason", reason)
     with store.write() as db:
-        current = audit.get(db, "participants", participant_id)
-        if current is None:
-            raise NotFound("participant", participant_id)
-        if current["status"] == "withdrawn":
-            raise Conflict("roster.already_withdrawn")
+        current = _not_withdrawn(db, participant_id)
         changes = {"status": "withdrawn",
                    "notes": _with_reason(current["notes"], i18n.translate("zh", "roster.withdrawn_note"),
                                          reason, today),

@@ -135,3 +135,16 @@ def test_fts_trigram_finds_chinese_inside_text(empty_store):
                           "values (1,'2010-03-02','2010-W09','publicist','宣讲','向企业职工宣讲区里的人才新政',2)")
     hits = empty_store.rows("select rowid from activities_fts where activities_fts match ?", ('"人才新政"',))
     assert [h["rowid"] for h in hits] == [1]
+
+
+def test_where_builder_skips_absent_filters_and_matches_text_literally(empty_store):
+    w = db.Where().eq("a", None).eq("b", "").among("c", []).eq("d", 0).among("e", "x").at_most("f", "2026-W01")
+    assert w.build() == ("d = ? and e in (?) and f <= ?", [0, "x", "2026-W01"])
+    assert db.Where().build() == ("1 = 1", [])
+    with empty_store.write() as conn:
+        conn.conn.execute("create table t(s text)")
+        conn.conn.executemany("insert into t values (?)", [("100%",), ("100 percent",), ("a_b",), ("axb",)])
+    for needle, expected in (("0%", ["100%"]), ("a_b", ["a_b"]), ("100", ["100%", "100 percent"])):
+        where = db.Where().contains("s", needle)
+        assert [r["s"] for r in empty_store.rows(f"select s from t where {where.sql} order by rowid",
+                                                 where.params)] == expected
