@@ -110,6 +110,10 @@ def _language_picked() -> None:
         actor = current_actor()
         if actor is not None:
             auth.set_language(store(), actor, choice)
+            # A select box keeps showing the option text its format function made in the old language
+            # (streamlit/streamlit#13788), so the browser reloads the page: the new session resumes from the
+            # cookie, on the same page, in the saved language, with every label drawn afresh.
+            st.session_state["_reload"] = True
 
 
 def localise_builtins() -> None:
@@ -199,12 +203,15 @@ def sync_cookie() -> None:
     token = st.session_state.get(_TOKEN)
     seen = _browser_cookie()
     st.session_state.pop("_cookie_pending", None)
+    reload = st.session_state.pop("_reload", False) and token
     if token and token != seen:
         max_age = 7 * 24 * 3600
         _script(f"document.cookie = '{COOKIE}=' + {json.dumps(token)} + "
                 f"'; path=/; max-age={max_age}; SameSite=Strict';")
     elif not token and (seen or st.session_state.get("_clear_cookie")):
         _script(f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';")
+    if reload:  # after the cookie is written, so the reloaded page resumes this sign-in
+        _script("window.location.reload();")
 
 
 def _script(js: str) -> None:

@@ -229,3 +229,26 @@ def test_secondee_cannot_reach_another_secondee_by_url(live_server, browser):
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
+
+
+def test_switching_language_redraws_every_label_and_keeps_the_page(live_server, browser):
+    # A select box would otherwise keep its option text in the old language (the week picker on My week).
+    store = live_server.store
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_talent")
+        week = page.locator(f"{MAIN} [data-testid='stSelectbox'] input").first  # shows the chosen option
+        week.wait_for(timeout=30_000)
+        assert week.input_value().endswith("本周")
+        page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).first.click()
+        page.get_by_role("heading", name="My week").wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => { const s = document.querySelector(\"[data-testid='stMain'] [data-testid='stSelectbox'] input\");"
+            " return s && s.value.endsWith('this week'); }", timeout=30_000)
+        wait_ready(page)
+        assert "本周" not in page.locator(f"{MAIN} [data-testid='stSelectbox'] input").first.input_value()
+        assert "/my_week" in page.url and page.locator(NAV_LINKS).count() > 0  # same page, still signed in
+        assert store.scalar("select language from users where username = 'demo_talent'") == "en"
+    finally:
+        context.close()
