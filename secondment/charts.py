@@ -139,16 +139,36 @@ def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, he
            node_colours: list[str] | None = None, value_label: str = "") -> go.Figure:
     """A Sankey from ``nodes`` (each with ``label``; order = index) and ``links`` (``source``, ``target``,
     ``value`` as node indices). Links take their source node's colour, lighter."""
-    colours = node_colours or ["#9AA5B1"] * len(nodes)
+    colours = list(node_colours or ["#9AA5B1"] * len(nodes))
+    labels = [n["label"] for n in nodes]
+    link_colours = [_rgba(colours[lk["source"]], 0.35) for lk in links]
+    shown = "%{source.label} → %{target.label}: %{value}<extra></extra>"
+    link_hover = [shown] * len(links)
+    node_hover = ["%{label}: %{value}<extra></extra>"] * len(nodes)
+    sources, targets = [lk["source"] for lk in links], [lk["target"] for lk in links]
+    values = [lk["value"] for lk in links]
+    # Plotly writes the labels of the last column to the left of its nodes, over the incoming flows. An
+    # invisible extra column, fed by every end node, makes the real last column write its labels to the right.
+    inflow: dict[int, float] = {}
+    for lk in links:
+        inflow[lk["target"]] = inflow.get(lk["target"], 0) + lk["value"]
+    ends = [i for i in inflow if i not in set(sources)]
+    if ends:
+        spacer = len(labels)
+        labels.append("")
+        colours.append("rgba(0,0,0,0)")
+        node_hover.append("<extra></extra>")
+        for end in ends:
+            sources.append(end)
+            targets.append(spacer)
+            values.append(inflow[end])
+            link_colours.append("rgba(0,0,0,0)")
+            link_hover.append("<extra></extra>")
     fig = go.Figure(go.Sankey(
         arrangement="snap", valueformat="d", valuesuffix=f" {value_label}" if value_label else "",
-        node=dict(label=[n["label"] for n in nodes], color=colours, pad=14, thickness=16,
-                  line=dict(color="white", width=0.5),
-                  hovertemplate="%{label}: %{value}<extra></extra>"),
-        link=dict(source=[lk["source"] for lk in links], target=[lk["target"] for lk in links],
-                  value=[lk["value"] for lk in links],
-                  color=[_rgba(colours[lk["source"]], 0.35) for lk in links],
-                  hovertemplate="%{source.label} → %{target.label}: %{value}<extra></extra>"),
+        node=dict(label=labels, color=colours, pad=14, thickness=16, line=dict(color="white", width=0.5),
+                  hovertemplate=node_hover),
+        link=dict(source=sources, target=targets, value=values, color=link_colours, hovertemplate=link_hover),
     ))
     return _layout(fig, title, height)
 

@@ -224,3 +224,18 @@ def test_trends_fill_the_months_between(scenario):
         with store.write() as conn:
             conn.conn.execute("delete from feedback_events where feedback_id = ?", (extra,))
             conn.conn.execute("delete from feedback where id = ?", (extra,))
+
+
+def test_sankey_figure_keeps_the_flows_and_labels_its_last_column_on_the_right():
+    from secondment import charts
+
+    nodes = [{"label": "A"}, {"label": "B"}, {"label": "X"}, {"label": "Y"}]
+    links = [{"source": 0, "target": 2, "value": 3}, {"source": 1, "target": 2, "value": 1},
+             {"source": 1, "target": 3, "value": 2}]
+    trace = charts.sankey(nodes, links).data[0]
+    # The real flows are untouched and come first; each end node (X, Y) feeds one invisible spacer node.
+    assert list(trace.link.source[:3]) == [0, 1, 1] and list(trace.link.value[:3]) == [3, 1, 2]
+    assert list(trace.node.label) == ["A", "B", "X", "Y", ""]
+    extra = list(zip(trace.link.source[3:], trace.link.target[3:], trace.link.value[3:]))
+    assert sorted(extra) == [(2, 4, 4), (3, 4, 2)]
+    assert trace.node.color[4] == "rgba(0,0,0,0)" and set(trace.link.color[3:]) == {"rgba(0,0,0,0)"}
