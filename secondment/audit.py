@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from secondment import permissions
+from secondment import permissions, vocab
 from secondment.db import Store, Where, now, to_json
 from secondment.permissions import Actor
 
@@ -222,7 +222,12 @@ def action_label(name: str | None, lang: str) -> str:
     if not name:
         return ""
     key = f"audit.action.{name}"
-    return i18n.translate(lang, key) if i18n.has(key) else name
+    if i18n.has(key):
+        return i18n.translate(lang, key)
+    group, _, step = name.partition(".")
+    if group == "feedback" and step in vocab.FEEDBACK_STEPS:  # feedback.accept, feedback.transfer, ...
+        return i18n.translate(lang, "audit.action.feedback_step", step=vocab.label("feedback_step", step, lang))
+    return name
 
 
 def _show(value) -> str:

@@ -18,6 +18,9 @@ Why it is built the way it is:
   yet is where the item still stands, so recent items are open and some are overdue.
 - Everything is written with ``executemany`` in one transaction into a temporary file that is renamed over
   the target only when complete; the audit helpers are not used (a demo is not anyone's action).
+- The audit trail of the last six weeks is then derived from the written rows (``_audit_trail``): one
+  entry per entry written, week submitted or reviewed, feedback step and practice step, in the exact shape
+  the services record (same tables, actions, row ids, before/after), stamped with the event's own time.
 """
 from __future__ import annotations
 
@@ -1057,9 +1060,130 @@ def _generate(conn: sqlite3.Connection, *, seed: int, today: date, batches: list
     tables["feedback"].extend(_with_users(items, "feedback", "closed_by", user_of, liaison_of))
     tables["feedback_events"].extend(_with_users(events, "feedback_events", "user_id", user_of, liaison_of))
     tables["practices"].extend(_practices(rng, people, kept, today))
-    return {name: tables[name].count for name in ("batches", "units", "participants", "activities",
-                                                  "week_reviews", "feedback", "feedback_events", "practices",
-                                                  "users")}
+    counts = {name: tables[name].count for name in ("batches", "units", "participants", "activities",
+                                                    "week_reviews", "feedback", "feedback_events", "practices",
+                                                    "users")}
+    counts["audit_log"] = _write_audit(conn, _audit_trail(conn, today))
+    return counts
+
+
+# --- the audit trail ----------------------------------------------------------------------------------------------
+
+AUDIT_DAYS = 42  # the recent history the audit trail covers, up to ``today``
+# Steps a department takes. Only two departments have a demo liaison; the others' steps are recorded as
+# entered by the organisation department's reviewer, who may handle any department's items.
+_DEPARTMENT_STEPS = frozenset({"accept", "transfer", "extend", "answer"})
+
+
+def _select(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur]
+
+
+def _feedback_changes(step: str, state: dict, event: dict, item: dict) -> dict:
+    """What ``secondment.feedback`` changes on the item for ``step`` (before status and updated_at)."""
+    at, due = event["at"], event.get("due_date")
+    if step == "accept":
+        return {"accepted_at": at}
+    if step == "transfer":
+        return {"department_id": event["to_department_id"], "transfers": (state["transfers"] or 0) + 1,
+                "accepted_at": None, "due_date": due, "extended_days": 0}
+    if step == "extend":
+        days = workdays.working_days_between(state["due_date"], due)
+        return {"due_date": due, "extended_days": (state["extended_days"] or 0) + days}
+    if step == "answer":
+        return {"answered_at": at, "answer": event["note"]}
+    if step == "send_back":
+        return {"evaluation": "unsatisfied", "send_backs": (state["send_backs"] or 0) + 1, "answered_at": None,
+                "due_date": due, "extended_days": 0}
+    if step == "evaluate":  # the last step of an item: its rating is the one it keeps
+        return {"evaluation": item["evaluation"], "closed_at": at, "closed_by": event["user_id"]}
+    if step == "escalate":
+        return {"escalated": 1}
+    if step == "close_unresolved":
+        return {"closed_at": at, "closed_by": event["user_id"], "close_reason": event["note"]}
+    raise ValueError(f"unknown feedback step {step!r}")
+
+
+def _audit_trail(conn: sqlite3.Connection, today: date, days: int = AUDIT_DAYS) -> list[tuple]:
+    """The audit rows the services would have written over the ``days`` before ``today``, derived from the
+    data already written, oldest first: activity entries (``insert``), weeks submitted, approved and returned,
+    feedback raised and every later step (``feedback.<step>``, the changed columns before/after), practices
+    proposed, reviewed and promoted. Each is stamped with its event's time and its actor's account; a step
+    whose actor has no account (people of past batches) is left out, except a department's step, which the
+    reviewer entered. Rows are ``(at, user_id, username, table_name, row_id, action, before, after)``."""
+    since = _utc(datetime.combine(today - timedelta(days=days), time()))
+    usernames = dict(conn.execute("select id, username from users"))
+    out: list[tuple] = []
+
+    def add(at, user_id, table, row_id, action, before, after) -> None:
+        if at and at >= since and user_id in usernames:
+            out.append((at, len(out), (at, user_id, usernames[user_id], table, row_id, action,
+                                       db.to_json(before), db.to_json(after))))
+
+    def change(at, user_id, table, row_id, action, state: dict, changes: dict) -> None:
+        """As ``audit.update``: only the columns that change, before and after; nothing when none does."""
+        changed = {k: v for k, v in changes.items() if state.get(k) != v}
+        if changed:
+            add(at, user_id, table, row_id, action, {k: state.get(k) for k in changed}, changed)
+            state.update(changed)
+
+    for row in _select(conn, "select * from activities where created_at >= ? order by id", (since,)):
+        add(row["created_at"], row["created_by"], "activities", str(row["id"]), "insert", None, row)
+
+    for row in _select(conn, "select * from week_reviews where coalesce(reviewed_at, submitted_at) >= ? "
+                             "order by participant_id, week", (since,)):
+        key = f"{row['participant_id']}/{row['week']}"
+        state = dict(row, state="submitted", reviewed_at=None, reviewed_by=None, comment=None)
+        add(row["submitted_at"], row["submitted_by"], "week_reviews", key, "submit", None, state)
+        if row["reviewed_at"]:
+            change(row["reviewed_at"], row["reviewed_by"], "week_reviews", key,
+                   "approve" if row["state"] == "approved" else "return", state,
+                   {"state": row["state"], "reviewed_at": row["reviewed_at"], "reviewed_by": row["reviewed_by"],
+                    "comment": row["comment"]})
+
+    for row in _select(conn, "select * from practices where coalesce(promoted_at, reviewed_at, created_at) >= ? "
+                             "order by id", (since,)):
+        key = str(row["id"])
+        state = dict(row, status="draft", reviewed_by=None, reviewed_at=None, promoted_by=None, promoted_at=None,
+                     updated_at=row["created_at"])
+        add(row["created_at"], row["created_by"], "practices", key, "propose", None, state)
+        for step, status, by, at in (("review", "reviewed", "reviewed_by", "reviewed_at"),
+                                     ("promote", "promoted", "promoted_by", "promoted_at")):
+            if row[at]:
+                change(row[at], row[by], "practices", key, step, state,
+                       {"status": status, by: row[by], at: row[at], "updated_at": row[at]})
+
+    recent = "select distinct feedback_id from feedback_events where at >= ?"
+    items = {r["id"]: r for r in _select(conn, f"select * from feedback where id in ({recent})", (since,))}
+    state: dict = {}
+    for event in _select(conn, f"select * from feedback_events where feedback_id in ({recent}) "
+                               "order by feedback_id, at, id", (since,)):
+        item, step, at, user_id = items[event["feedback_id"]], event["step"], event["at"], event["user_id"]
+        key = str(item["id"])
+        if step == "raise":
+            state = dict(item, department_id=event["to_department_id"], status="submitted", accepted_at=None,
+                         answered_at=None, closed_at=None, due_date=event.get("due_date"), extended_days=0,
+                         transfers=0, send_backs=0, escalated=0, answer=None, evaluation=None, closed_by=None,
+                         close_reason=None, updated_at=at)
+            add(at, user_id, "feedback", key, "feedback.raise", None, state)
+            continue
+        if user_id is None and step in _DEPARTMENT_STEPS:
+            user_id = REVIEWER_ID
+        changes = _feedback_changes(step, state, event, item)
+        changes.update(status=event["to_status"], updated_at=at)
+        change(at, user_id, "feedback", key, f"feedback.{step}", state, changes)
+
+    out.sort(key=lambda r: r[:2])
+    return [r[2] for r in out]
+
+
+def _write_audit(conn: sqlite3.Connection, rows: list[tuple]) -> int:
+    for i in range(0, len(rows), CHUNK):
+        conn.executemany("insert into audit_log(at, user_id, username, table_name, row_id, action, before, after) "
+                         "values (?, ?, ?, ?, ?, ?, ?, ?)", rows[i:i + CHUNK])
+    return len(rows)
 
 
 # --- files --------------------------------------------------------------------------------------------------------

@@ -294,3 +294,20 @@ def test_audit_dates_are_days_in_china():
     assert "2026-11-26T17:00:00Z" >= audit._bound("2026-11-27")
     assert workdays.local_time("2026-11-26T17:00:00Z") == "2026-11-27 01:00"
     assert workdays.local_time(None) == "" and workdays.local_time(float("nan")) == ""
+
+
+def test_every_audit_action_the_code_writes_has_a_label_in_both_languages(demo_store):
+    import re
+    from pathlib import Path
+
+    from secondment import vocab
+
+    source = "".join(p.read_text() for p in (Path(audit.__file__).parent).glob("*.py"))
+    names = set(re.findall(r'action="([a-z_.]+)"', source)) - {"store_true", "feedback.flows"}
+    names |= {r["action"] for r in demo_store.rows("select distinct action from audit_log")}
+    names |= {"insert", "update", "delete", "lock", "backup", "approve", "return", "review", "promote"}
+    names |= {f"feedback.{step}" for step in vocab.FEEDBACK_STEPS}
+    for lang in ("zh", "en"):
+        unlabelled = sorted(n for n in names if audit.action_label(n, lang) == n)
+        assert not unlabelled, (lang, unlabelled)
+    assert audit.action_label("feedback.transfer", "zh") == "问题反馈：转办"
