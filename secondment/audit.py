@@ -193,6 +193,13 @@ def value_label(table: str | None, name: str, value, lang: str):
     group = _VALUE_GROUPS.get((table, name))
     if group and isinstance(value, str):
         return vocab.label(group, value, lang)
+    if name.endswith("_at") and isinstance(value, str) and value[10:11] == "T":  # a stored UTC time
+        from secondment.workdays import local_time
+
+        try:
+            return local_time(value, "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            return value
     return value
 
 
@@ -201,7 +208,7 @@ def field_label(name: str, lang: str, table: str | None = None) -> str:
 
     special = _FIELD_KEYS.get((table, name))
     for key in ((special,) if special else ()) + (
-            f"field.{name}", f"audit.column.{name}", f"field.{name.removesuffix('_id')}"):
+            f"field.{name}", f"audit.column.{name}", f"audit.field.{name}", f"field.{name.removesuffix('_id')}"):
         if i18n.has(key):
             return i18n.translate(lang, key)
     return name
