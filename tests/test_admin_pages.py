@@ -311,3 +311,11 @@ def test_every_audit_action_the_code_writes_has_a_label_in_both_languages(demo_s
         unlabelled = sorted(n for n in names if audit.action_label(n, lang) == n)
         assert not unlabelled, (lang, unlabelled)
     assert audit.action_label("feedback.transfer", "zh") == "问题反馈：转办"
+
+
+def test_audit_summary_labels_columns_and_reads_times_in_china_time():
+    row = {"table_name": "week_reviews", "before": '{"state": "submitted", "reviewed_at": null}',
+           "after": '{"state": "approved", "reviewed_at": "2026-11-26T17:20:00Z"}'}
+    assert audit.summary(row, "zh") == "审核状态: 已提交 → 已通过; 审核时间: — → 2026-11-27 01:20:00" or \
+        audit.summary(row, "zh") == "审核时间: — → 2026-11-27 01:20:00; 审核状态: 已提交 → 已通过"
+    assert "Reviewed at: — → 2026-11-27 01:20:00" in audit.summary(row, "en")
