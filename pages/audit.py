@@ -72,6 +72,7 @@ p1, p2 = st.columns([1, 5], vertical_alignment="bottom")
 page = p1.number_input(t("audit.page"), min_value=1, max_value=pages, step=1, key="aud_page")
 rows, total = audit.browse(store, actor, limit=page_size, offset=(page - 1) * page_size, **filters)
 p2.caption(t("audit.page_of", page=page, pages=pages, total=total))
+names = audit.reference_names(store, actor, rows)  # "沈婕 (#68)" rather than "68"
 
 frame = pd.DataFrame([{
     t("audit.column.id"): r["id"],
@@ -80,7 +81,7 @@ frame = pd.DataFrame([{
     t("audit.column.table"): audit.table_label(r["table_name"], lang),
     t("audit.column.row_id"): r["row_id"] or "",
     t("audit.column.action"): audit.action_label(r["action"], lang),
-    t("audit.column.changes"): audit.summary(r, lang),
+    t("audit.column.changes"): audit.summary(r, lang, names=names),
 } for r in rows])
 event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
                      key=f"aud_table_{signature}_{page}",
@@ -98,7 +99,7 @@ if picked and picked[0] < len(rows):
         ui.empty("audit.no_changes")
     else:
         def show(field, value):
-            value = audit.value_label(entry["table_name"], field, value, lang)
+            value = audit.value_label(entry["table_name"], field, value, lang, names)
             return "—" if value is None else str(value)
 
         st.dataframe(pd.DataFrame([{

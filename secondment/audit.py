@@ -186,10 +186,50 @@ _VALUE_GROUPS = {
 }
 
 
-def value_label(table: str | None, name: str, value, lang: str):
-    """A stored value as people read it: coded values by their label, everything else as it is."""
+# Columns that hold another row's id, and the table whose name for it people read.
+_REFERENCES = {
+    "participant_id": "participants", "department_id": "units", "home_unit_id": "units", "host_unit_id": "units",
+    "enterprise_id": "units", "from_department_id": "units", "to_department_id": "units", "batch_id": "batches",
+    "activity_id": "activities", "user_id": "users", "created_by": "users", "updated_by": "users",
+    "submitted_by": "users", "reviewed_by": "users", "promoted_by": "users", "closed_by": "users",
+}
+_NAME_SQL = {"participants": "select id, name from participants where id in ({})",
+             "units": "select id, name from units where id in ({})",
+             "batches": "select id, code from batches where id in ({})",
+             "activities": "select id, title from activities where id in ({})",
+             "users": "select id, username from users where id in ({})"}
+
+
+def reference_names(store: Store, actor: Actor, rows: list[dict]) -> dict[tuple[str, int], str]:
+    """The names behind the ids that ``rows``' changes mention (a participant, unit, batch, entry or account),
+    as ``{(table, id): name}``, so a change reads "沈婕 (#68)" rather than "68". One query per table."""
+    permissions.require(actor, "audit.read")
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        for item in changes(row):
+            target = _REFERENCES.get(item["field"])
+            if target:
+                wanted.setdefault(target, set()).update(
+                    v for v in (item["before"], item["after"]) if isinstance(v, int) and not isinstance(v, bool))
+    out: dict[tuple[str, int], str] = {}
+    for target, ids in wanted.items():
+        ids = sorted(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for r in store.rows(_NAME_SQL[target].format(", ".join("?" * len(chunk))), chunk):
+                values = list(r.values())
+                out[(target, values[0])] = str(values[1])
+    return out
+
+
+def value_label(table: str | None, name: str, value, lang: str, names: dict | None = None):
+    """A stored value as people read it: coded values by their label, an id by the name behind it (given
+    ``names`` from ``reference_names``), a stored time in China time, everything else as it is."""
     from secondment import vocab
 
+    target = _REFERENCES.get(name)
+    if names and target and (target, value) in names:
+        return f"{names[(target, value)]} (#{value})"
     group = _VALUE_GROUPS.get((table, name))
     if group and isinstance(value, str):
         return vocab.label(group, value, lang)
@@ -252,8 +292,8 @@ _SUMMARY_SKIP = {"id", "created_at", "updated_at", "created_by", "updated_by", "
                  "last_login_at", "password_hash"}
 
 
-def summary(row: dict, lang: str, limit: int = 6) -> str:
-    """A readable one-line account of the change: "字段: 旧 → 新; …"."""
+def summary(row: dict, lang: str, limit: int = 6, names: dict | None = None) -> str:
+    """A readable one-line account of the change: "字段: 旧 → 新; …" (ids named when ``names`` is given)."""
     parts = []
     table = row.get("table_name")
     items = changes(row)
@@ -267,7 +307,7 @@ def summary(row: dict, lang: str, limit: int = 6) -> str:
         items = [i for i in items if i["field"] not in _SUMMARY_SKIP] or items
 
     def show(item, side):
-        return _show(value_label(table, item["field"], item[side], lang))
+        return _show(value_label(table, item["field"], item[side], lang, names))
 
     for item in items[:limit]:
         label = field_label(item["field"], lang, table)
@@ -296,11 +336,12 @@ def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters):
     filters.pop("limit", None)
     filters.pop("offset", None)
     rows, _ = browse(store, actor, limit=EXPORT_LIMIT, offset=0, **filters)
+    names = reference_names(store, actor, rows)
     cols = ["id", "at", "username", "table", "row_id", "action", "changes", "before", "after"]
     data = [{
         "id": r["id"], "at": local_time(r["at"], "%Y-%m-%d %H:%M:%S"), "username": r["username"] or "",
         "table": table_label(r["table_name"], lang), "row_id": r["row_id"] or "",
-        "action": action_label(r["action"], lang), "changes": summary(r, lang, limit=50),
+        "action": action_label(r["action"], lang), "changes": summary(r, lang, limit=50, names=names),
         "before": r["before"] or "", "after": r["after"] or "",
     } for r in rows]
     frame = pd.DataFrame(data, columns=cols)

@@ -2,6 +2,7 @@
 them (units, backups, audit export). Refused roles and signed-out visitors see a message and no data."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -319,3 +320,19 @@ def test_audit_summary_labels_columns_and_reads_times_in_china_time():
     assert audit.summary(row, "zh") == "审核状态: 已提交 → 已通过; 审核时间: — → 2026-11-27 01:20:00" or \
         audit.summary(row, "zh") == "审核时间: — → 2026-11-27 01:20:00; 审核状态: 已提交 → 已通过"
     assert "Reviewed at: — → 2026-11-27 01:20:00" in audit.summary(row, "en")
+
+
+def test_audit_names_the_rows_an_id_points_to(demo_store):
+    boss = Actor(1, "demo_admin", "admin")
+    rows = demo_store.rows("select * from audit_log where table_name = 'feedback' and action = 'feedback.raise' "
+                           "order by id desc limit 3")
+    assert rows, "the demo's audit trail has raised feedback"
+    names = audit.reference_names(demo_store, boss, rows)
+    for row in rows:
+        after = json.loads(row["after"])
+        person = demo_store.scalar("select name from participants where id = ?", (after["participant_id"],))
+        department = demo_store.scalar("select name from units where id = ?", (after["department_id"],))
+        text = audit.summary(row, "zh", limit=50, names=names)
+        assert f"{person} (#{after['participant_id']})" in text and f"{department} (#{after['department_id']})" in text
+    with pytest.raises(PermissionDenied):
+        audit.reference_names(demo_store, Actor(5, "demo_viewer", "viewer"), rows)
