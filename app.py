@@ -15,6 +15,7 @@ st.set_page_config(page_title="双岗 · Two-Way Secondment", page_icon=":materi
 actor = ui.current_actor()
 ui.sync_cookie()
 ui.localise_builtins()
+ui.app_styles()
 
 with st.sidebar:
     st.markdown(f"**{ui.t('app.title')}**")

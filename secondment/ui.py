@@ -130,6 +130,21 @@ def localise_builtins() -> None:
     </style>""")
 
 
+def app_styles() -> None:
+    """Layout touches Streamlit has no option for, as one style-only block (it takes no space)."""
+    st.html("""<style>
+      /* metrics in a metric_row(): equal shares of the row, wrapping two or three to a row on a phone */
+      [data-testid='stHorizontalBlock'] > [data-testid='stElementContainer']:has(> [data-testid='stMetric']) {
+          flex: 1 1 9rem; min-width: 9rem; }
+    </style>""")
+
+
+def metric_row():
+    """A row for a few ``st.metric`` cards: side by side on a wide screen, wrapping on a phone (``st.columns``
+    would stack them one per line there)."""
+    return st.container(horizontal=True)
+
+
 # --- who is signed in ------------------------------------------------------------------------------
 
 def current_actor() -> Actor | None:
