@@ -51,6 +51,11 @@ if not weeks:
 this_week = activities.week_of(today)
 
 
+def day_label(day: date) -> str:
+    """A day of the week as people say it: 周三 11-25 / Wed 11-25."""
+    return t("week.day_label", weekday=t(f"week.weekday_{day.weekday()}"), date=day.strftime("%m-%d"))
+
+
 def week_label(week: str) -> str:
     mon = activities.monday(week)
     text = t("week.week_label", week=week, start=mon.strftime("%m-%d"),
@@ -65,6 +70,7 @@ mon = activities.monday(week)
 sun = mon + timedelta(days=6)
 first_day = max(mon, date.fromisoformat(person["start_date"][:10]))
 last_day = min(sun, today, date.fromisoformat(person["end_date"][:10]))
+days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
 
 state = activities.week_state(store, actor, participant_id, week)
 st.badge(L("week_state", state["state"]), icon=STATE_ICONS[state["state"]],
@@ -103,8 +109,8 @@ if state["editable"]:
     with st.form("mw_add", clear_on_submit=False):
         role = st.radio(t("week.role_cadre") if direction == vocab.CADRE else t("week.role_talent"),
                         roles, format_func=role_text, horizontal=True, key="mw_role")
-        day = st.date_input(t("field.date"), min_value=first_day, max_value=last_day, format="YYYY-MM-DD",
-                            key="mw_date")
+        # One tap on the day (not a calendar pop-up): the week's days up to today, inside the stint.
+        day = st.pills(t("field.date"), days, format_func=day_label, key="mw_date")
         example = "week.title_placeholder" if direction == vocab.CADRE else "week.title_placeholder_talent"
         title = st.text_input(t("field.title"), max_chars=120, placeholder=t(example), key="mw_title")
         description = st.text_area(t("field.description"), max_chars=4000, height=100, key="mw_description",
@@ -128,8 +134,8 @@ def edit_dialog(entry: dict) -> None:
     with st.form(f"mw_edit_{entry['id']}"):
         role = st.radio(t("field.role"), roles, index=roles.index(entry["role"]) if entry["role"] in roles else 0,
                         format_func=role_text, horizontal=True)
-        day = st.date_input(t("field.date"), value=min(max(date.fromisoformat(entry["date"]), first_day), last_day),
-                            min_value=first_day, max_value=last_day, format="YYYY-MM-DD")
+        day = st.pills(t("field.date"), days, format_func=day_label, key=f"mw_edit_day_{entry['id']}",
+                       default=min(max(date.fromisoformat(entry["date"]), first_day), last_day))
         title = st.text_input(t("field.title"), value=entry["title"], max_chars=120)
         description = st.text_area(t("field.description"), value=entry["description"] or "", max_chars=4000)
         hours = st.number_input(t("field.hours"), min_value=0.5, max_value=24.0, value=float(entry["hours"]),

@@ -66,6 +66,25 @@ def test_my_week_add_entry_and_submit(demo_store):
     assert len(at.radio) == 0                                                            # no add form
 
 
+@pytest.mark.parametrize("lang, monday", [("zh", "周一"), ("en", "Mon")])
+def test_my_week_day_is_one_tap_with_the_weekday_named(demo_store, lang, monday):
+    pid = reset_week(demo_store, "demo_secondee")
+    at = app_test("my_week", demo_store, "demo_secondee", lang=lang)
+    at.run()
+    days = at.button_group(key="mw_date")
+    first = activities.monday(this_week())
+    assert days.value == workdays.today()                                  # today by default
+    assert days.options[0] == f"{monday} {first:%m-%d}"                    # 周一 11-23, not a calendar
+    assert len(days.options) == (workdays.today() - first).days + 1        # nothing after today
+    days.set_value(first)
+    at.radio(key="mw_role").set_value("coordinator")
+    at.text_input(key="mw_title").input("协调解决企业用工需求")
+    button(at, i18n.translate(lang, "week.add")).click().run()
+    assert not at.exception
+    assert demo_store.scalar("select date from activities where participant_id = ? and week = ?",
+                             (pid, this_week())) == first.isoformat()
+
+
 def test_my_week_refuses_an_empty_title_with_a_message(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     at = app_test("my_week", demo_store, "demo_secondee", lang="en")
@@ -86,7 +105,7 @@ def test_changing_week_keeps_the_form_valid(demo_store):
     weeks = at.selectbox(key="mw_week").options
     at.selectbox(key="mw_week").set_value(activities.add_weeks(this_week(), -3)).run()
     assert not at.exception
-    day = at.date_input(key="mw_date").value
+    day = at.button_group(key="mw_date").value
     assert activities.week_of(day) == activities.add_weeks(this_week(), -3) and len(weeks) > 3
 
 
