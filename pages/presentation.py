@@ -27,7 +27,10 @@ auto = c_auto.toggle(ui.t("present.autoplay"), key="autoplay", help=ui.t("presen
 def slide_programme():
     h = analytics.headline(store, actor)
     st.title(ui.t("app.title"))
-    st.subheader(ui.t("present.programme_line", since=2010))
+    if not h["participants"]:
+        ui.empty("overview.empty")
+        return
+    st.subheader(ui.t("present.programme_line", since=h["first_year"]))
     c = [ui.metric_row()] * 4
     c[0].metric(ui.t("overview.participants"), h["participants"], border=True)
     c[1].metric(ui.t("overview.cadre_batches"), h["cadre_batches"], border=True)

@@ -40,6 +40,7 @@ def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
             "practices_promoted": q("select count(*) from practices where status = 'promoted'"),
             "enterprises": q("select count(distinct host_unit_id) from participants p join batches b "
                              "on b.id = p.batch_id where b.direction = 'cadre_to_enterprise'"),
+            "first_year": q("select min(intake_year) from batches"),  # None until a batch exists
         }
 
 
