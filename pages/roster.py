@@ -77,6 +77,10 @@ def unit_select(container, label: str, choices: dict[int, str], current: int | N
     ids = list(choices)
     if current is not None and current not in choices:   # a deactivated unit still shows what is stored
         ids.insert(0, current)
+    if not ids:  # nothing to choose yet: say where units come from instead of an empty list
+        container.selectbox(label, ["—"], disabled=True, key=key)
+        container.caption(t("roster.no_units", kind=label))
+        return None
     return container.selectbox(label, ids, index=ids.index(current) if current in ids else None, key=key,
                                format_func=lambda i: choices.get(i, f"#{i}"), placeholder="—")
 

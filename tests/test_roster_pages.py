@@ -145,3 +145,16 @@ def test_demo_profile_of_another_refused(demo_store):
 def test_demo_batches_page(demo_store):
     at = app_test("batches", demo_store, "demo_viewer").run()
     assert not at.exception and len(table(at)) == 9
+
+
+def test_adding_a_person_before_any_enterprise_exists_says_where_units_come_from(empty_store):
+    from secondment import roster
+
+    admin = Actor.system("test")
+    auth.create_user(empty_store, admin, "rev", PASSWORD, "reviewer")
+    roster.save_batch(empty_store, admin, code="C1", direction="cadre_to_enterprise", intake_year=2026,
+                      start_date="2026-03-01", end_date="2027-02-28")
+    at = app_test("roster", empty_store, "rev").run()
+    assert not at.exception
+    text = visible_text(at)
+    assert "没有可选的派出单位" in text and "没有可选的挂职单位" in text and "系统管理" in text
