@@ -38,6 +38,8 @@ class ValidationError(SecondmentError, ValueError):
         self.reason = reason
         self.row = row
         key = "error.invalid_row" if row is not None else "error.invalid"
+        if reason == "required" and (value is None or value == ""):  # nothing to quote: just say it is needed
+            key = "error.required_row" if row is not None else "error.required"
         super().__init__(key, field=("t", f"field.{field}"), value=_show(value),
                          reason=("t", f"reason.{reason}"), row=row, **extra)
 

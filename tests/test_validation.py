@@ -104,3 +104,13 @@ def test_batch_codes(code, direction, ok):
 
 def test_free_text_keeps_chinese_punctuation():
     assert v.text("notes", " 负责党建（兼）工作，表现突出。 ") == "负责党建（兼）工作，表现突出。"
+
+
+@pytest.mark.parametrize("row, zh, en", [
+    (None, "“标题”为必填项，请填写后再保存。", "Title is required: please fill it in."),
+    (7, "第 7 行，“标题”为必填项。", "Row 7: Title is required."),
+])
+def test_an_empty_required_field_is_named_without_an_empty_value(row, zh, en):
+    error = ValidationError("title", "", "required", row=row)
+    assert (error.message("zh"), error.message("en")) == (zh, en)
+    assert "“  ”" in ValidationError("title", "  ", "required").message("zh")  # typed spaces are still shown
