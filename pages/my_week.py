@@ -57,9 +57,7 @@ def day_label(day: date) -> str:
 
 
 def week_label(week: str) -> str:
-    mon = activities.monday(week)
-    text = t("week.week_label", week=week, start=mon.strftime("%m-%d"),
-             end=(mon + timedelta(days=6)).strftime("%m-%d"))
+    text = activities.week_label(week, lang)
     return f"{text} · {t('week.this_week')}" if week == this_week else text
 
 

@@ -33,6 +33,13 @@ def add_weeks(week: str, n: int) -> str:
     return week_of(monday(week) + timedelta(weeks=n))
 
 
+def week_label(week: str, lang: str) -> str:
+    """A week as people read it: 2026-W48（11-23 至 11-29） / 2026-W48 (11-23 to 11-29)."""
+    mon = monday(week)
+    return i18n.translate(lang, "week.week_label", week=week, start=mon.strftime("%m-%d"),
+                          end=(mon + timedelta(days=6)).strftime("%m-%d"))
+
+
 def week_span(week_from: str, week_to: str) -> list[str]:
     """Every ISO week from ``week_from`` to ``week_to`` inclusive, oldest first."""
     start, end = monday(week_from), monday(week_to)

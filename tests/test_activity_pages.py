@@ -1,5 +1,7 @@
 """Pages of the activities issue, run as real signed-in demo users through AppTest."""
 
+from datetime import timedelta
+
 import pytest
 
 from secondment import workdays
@@ -141,6 +143,22 @@ def test_review_queue_approves_a_week(demo_store):
     assert not at.exception
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
                              (pid, this_week())) == "approved"
+
+
+def test_review_week_range_is_chosen_by_named_weeks(demo_store):
+    at = app_test("review", demo_store, "demo_reviewer")
+    at.run()
+    start, end = at.selectbox(key="rv_from"), at.selectbox(key="rv_to")
+    assert (start.value, end.value) == (activities.add_weeks(this_week(), -11), this_week())   # the last 12 weeks
+    mon = activities.monday(this_week())
+    assert end.format_func(this_week()) == f"{this_week()}（{mon:%m-%d} 至 {mon + timedelta(days=6):%m-%d}）"
+    assert "2010-W" in start.options[-1]                                   # back to the first batch
+    start.set_value(activities.add_weeks(this_week(), -1)).run()
+    at.selectbox(key="rv_to").set_value(activities.add_weeks(this_week(), -1)).run()
+    assert not at.exception
+    last_week = demo_store.scalar("select count(*) from activities where week = ?",
+                                  (activities.add_weeks(this_week(), -1),))
+    assert last_week and i18n.translate("zh", "common.shown_of", shown=last_week, total=last_week) in visible_text(at)
 
 
 def test_review_return_needs_a_comment(demo_store):
