@@ -52,7 +52,7 @@ def department_picker(label_key: str, key: str, current: int | None = None) -> i
     if not departments:
         st.warning(t("admin.no_departments"))
         return None
-    names = {d["id"]: f"{d['name']}（{ui.label('unit_kind', d['kind'])}）" for d in departments}
+    names = {d["id"]: d["name"] + t("common.in_brackets", text=ui.label("unit_kind", d["kind"])) for d in departments}
     ids = list(names)
     index = ids.index(current) if current in names else None
     return st.selectbox(t(label_key), ids, index=index, format_func=names.get, key=key,

@@ -41,7 +41,7 @@ else:
     colours = {direction_label[d]: c for d, c in charts.DIRECTION_COLOURS.items()}
     if show == "batches":
         bars = pd.DataFrame({
-            "y": [f"{b['code']}（{b['intake_year']}）" if lang == "zh" else f"{b['code']} ({b['intake_year']})"
+            "y": [b["code"] + t("common.in_brackets", text=b["intake_year"])
                   for b in batches],
             "start": pd.to_datetime([b["start_date"] for b in batches]),
             # px.timeline draws to the end instant; the last day is inclusive.

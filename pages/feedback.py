@@ -22,6 +22,11 @@ today = feedback.china_today()
 when = workdays.local_time
 
 
+def lv(label: str, value) -> str:
+    """"**类别**：值" / "**Category**: value" (the colon of the session's language)."""
+    return t("common.labelled", label=f"**{label}**", value=value)
+
+
 STATUS_COLOURS = {"submitted": "gray", "accepted": "blue", "in_progress": "orange", "answered": "violet",
                   "closed": "green", "closed_unresolved": "red"}
 is_secondee = actor.role == "secondee"
@@ -126,7 +131,7 @@ def pick_item(rows: list[dict], selected: int | None, key: str) -> int | None:
 def who(ev: dict, item: dict) -> str:
     """Who took a step; when the account is not recorded (imported history), who must have taken it."""
     if ev["user_name"]:
-        return ev["user_name"] + (f"（{L('app_role', ev['user_role'])}）" if ev.get("user_role") else "")
+        return ev["user_name"] + (t("common.in_brackets", text=L("app_role", ev["user_role"])) if ev.get("user_role") else "")
     if ev["step"] in ("raise", "evaluate", "send_back"):
         return item["participant"]
     if ev["step"] in ("accept", "transfer", "extend", "answer"):
@@ -141,9 +146,9 @@ def timeline(item: dict) -> None:
         step = ev["step"]
         label = L("feedback_step", step)
         if step == "evaluate" and item.get("evaluation"):
-            label += f"（{L('evaluation', item['evaluation'])}）"
+            label += t("common.in_brackets", text=L("evaluation", item["evaluation"]))
         if step == "send_back":
-            label += f"（{L('evaluation', 'unsatisfied')}）"
+            label += t("common.in_brackets", text=L("evaluation", "unsatisfied"))
         moved = ev["from_department"] != ev["to_department"] and ev["from_department"]
         rows.append({
             t("feedback.ev_when"): when(ev["at"]),
@@ -176,29 +181,29 @@ def detail(item: dict) -> None:
         if item["escalated"]:
             badges.badge(t("feedback.flag_escalated"), icon=":material/flag:", color="violet")
         a, b, c3 = st.columns(3)
-        a.markdown(f"**{t('field.category')}**：{L('feedback_category', item['category'])}  \n"
-                   f"**{t('field.role')}**：{L('role', item['role']) if item['role'] else '—'}  \n"
-                   f"**{t('field.enterprise')}**：{item['enterprise'] or '—'}")
-        b.markdown(f"**{t('field.department')}**：{item['department'] or '—'}  \n"
-                   f"**{t('field.participant')}**：{item['participant']}（{item['batch']}）  \n"
-                   f"**{t('feedback.col_raised')}**：{when(item['created_at'])}")
+        a.markdown(f"{lv(t('field.category'), L('feedback_category', item['category']))}  \n"
+                   f"{lv(t('field.role'), L('role', item['role']) if item['role'] else '—')}  \n"
+                   f"{lv(t('field.enterprise'), item['enterprise'] or '—')}")
+        b.markdown(f"{lv(t('field.department'), item['department'] or '—')}  \n"
+                   f"{lv(t('field.participant'), item['participant'])}{t('common.in_brackets', text=item['batch'])}  \n"
+                   f"{lv(t('feedback.col_raised'), when(item['created_at']))}")
         due_note = ""
         if item["due_date"] and not workdays.covered(int(item["due_date"][:4])):
             due_note = f"  \n:gray[{t('feedback.calendar_uncovered', year=item['due_date'][:4])}]"
         days_left = (t("feedback.days_left", n=item["days_left"]) if item["days_left"] is not None
                      and item["days_left"] >= 0 and not item["overdue"] else "")
-        c3.markdown(f"**{t('feedback.col_due')}**：{item['due_date'] or '—'} {days_left}  \n"
-                    f"**{t('feedback.col_transfers')}**：{item['transfers']} · "
-                    f"**{t('feedback.col_send_backs')}**：{item['send_backs']} · "
-                    f"**{t('feedback.col_extended')}**：{item['extended_days']}{due_note}")
+        c3.markdown(f"{lv(t('feedback.col_due'), item['due_date'] or '—')} {days_left}  \n"
+                    f"{lv(t('feedback.col_transfers'), item['transfers'])} · "
+                    f"{lv(t('feedback.col_send_backs'), item['send_backs'])} · "
+                    f"{lv(t('feedback.col_extended'), item['extended_days'])}{due_note}")
         if item["details"]:
             st.markdown(f"**{t('field.details')}**")
             st.text(item["details"])
         if item["answer"] and item["status"] in ("answered", "closed", "closed_unresolved"):
-            st.markdown(f"**{t('field.answer')}**（{when(item['answered_at'])}）")
+            st.markdown(f"**{t('field.answer')}**{t('common.in_brackets', text=when(item['answered_at']))}")
             st.info(item["answer"], icon=":material/reply:")
         if item["evaluation"] and item["status"] == "closed":
-            st.markdown(f"**{t('field.evaluation')}**：{L('evaluation', item['evaluation'])}")
+            st.markdown(f"{lv(t('field.evaluation'), L('evaluation', item['evaluation']))}")
         if item["status"] == "closed_unresolved":
             st.warning(t("feedback.closed_unresolved_by", who=item.get("closed_by_name") or "—",
                          when=when(item["closed_at"]), reason=item["close_reason"] or "—"),

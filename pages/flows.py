@@ -78,9 +78,9 @@ with tab_flow:
                 kind, i = opt
                 if kind == "node":
                     n = nodes[i]
-                    return f"{stage_name(n['stage'])}：{n['label']}（{n['value']}）"
+                    return t("common.labelled", label=stage_name(n["stage"]), value=n["label"]) + t("common.in_brackets", text=n["value"])
                 link = data["links"][i]
-                return f"{nodes[link['source']]['label']} → {nodes[link['target']]['label']}（{link['value']}）"
+                return f"{nodes[link['source']]['label']} → {nodes[link['target']]['label']}" + t("common.in_brackets", text=link["value"])
 
             left, right = st.columns([3, 2])
             with left:

@@ -189,7 +189,7 @@ for entry in entries:
         if entry["description"]:
             st.markdown(entry["description"])
         if entry["outcome"]:
-            st.markdown(f"*{t('field.outcome')}*：{entry['outcome']}")
+            st.markdown(t("common.labelled", label=f"*{t('field.outcome')}*", value=entry["outcome"]))
         buttons = st.container(horizontal=True)
         if state["editable"]:
             if buttons.button(t("common.edit"), key=f"mw_e_{entry['id']}", icon=":material/edit:"):

@@ -86,7 +86,7 @@ with tab_queue:
                 if entry["description"]:
                     st.caption(entry["description"])
                 if entry["outcome"]:
-                    st.caption(f"{t('field.outcome')}：{entry['outcome']}")
+                    st.caption(t("common.labelled", label=t("field.outcome"), value=entry["outcome"]))
             comment = st.text_area(t("field.comment"), key=f"rv_comment_{key}",
                                    placeholder=t("review.comment_placeholder"), height=80)
             b = st.container(horizontal=True)

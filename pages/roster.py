@@ -274,7 +274,7 @@ def draw_import() -> None:
         return
     for part, title in (("adds", "import.adds"), ("updates", "import.updates"), ("new_units", "import.new_units")):
         if not frames[part].empty:
-            st.subheader(f"{t(title)}（{len(frames[part])}）" if lang == "zh" else f"{t(title)} ({len(frames[part])})")
+            st.subheader(t(title) + t("common.in_brackets", text=len(frames[part])))
             st.dataframe(frames[part], hide_index=True, width="stretch", key=f"ro_imp_{part}")
     if not (plan.adds or plan.updates or plan.new_units):
         st.success(t("import.nothing"), icon=":material/check_circle:")

@@ -200,6 +200,12 @@ def test_page_in_english(world):
     table = at.dataframe[0].value
     assert "Overdue" in table.columns and "Due" in table.columns
     assert "Urgent" in set(table["Urgency"])
+    # An opened item reads "**Category**: …" with English punctuation, "**类别**：…" in Chinese.
+    for lang, label, colon, number in (("en", "**Category**", ": ", "No."), ("zh", "**问题类别**", "：", "编号")):
+        at = app_test("feedback", store, "fx_reviewer", lang=lang).run()
+        at.selectbox(key="fb_items_None").set_value(at.dataframe[0].value.iloc[0][number]).run()
+        lines = [ln for m in at.markdown for ln in m.value.splitlines() if ln.startswith(label)]
+        assert lines and all(ln.startswith(label + colon) for ln in lines), lines
 
 
 def test_admin_edits_routing_on_the_feedback_page(world):
