@@ -51,7 +51,11 @@ def catalogue(lang: str) -> dict[str, str]:
 
 
 def translate(lang: str, key: str, **params) -> str:
+    """The text of ``key`` in ``lang`` with ``params`` filled in. A key may have a ``<key>_one`` variant for a
+    count of one ("1 entry" rather than "1 entries"); it is used when the ``n`` or ``count`` parameter is 1."""
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    if 1 in (params.get("n"), params.get("count")) and f"{key}_one" in catalogue(lang):
+        key = f"{key}_one"
     text = catalogue(lang).get(key)
     if text is None:
         text = catalogue(DEFAULT_LANGUAGE).get(key, key)
