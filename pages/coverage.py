@@ -118,7 +118,7 @@ with tabs[2]:
             shown = pd.DataFrame({t("field.participant"): wide["name"], t("field.batch"): wide["batch"]})
             for r in role_cols:
                 shown[role_label(r)] = wide[r].fillna(0)
-            shown[t("coverage.flag")] = [("⚠ " + "、".join(role_label(x) for x in flag_map[pid]))
+            shown[t("coverage.flag")] = [("⚠ " + t("common.list_sep").join(role_label(x) for x in flag_map[pid]))
                                          if pid in flag_map else ""
                                          for pid in wide["participant_id"]]
             flagged_cells = {(pid, r) for pid, roles_ in flag_map.items() for r in roles_}

@@ -259,14 +259,14 @@ def draw_import() -> None:
         return
     frames = roster_import.preview_frames(plan, lang)
     st.info(roster_import.summary(plan, lang), icon=":material/fact_check:")
-    m = st.columns(5)
+    m = [ui.metric_row()] * 5
     m[0].metric(t("import.adds"), len(plan.adds), border=True)
     m[1].metric(t("import.updates"), len(plan.updates), border=True)
     m[2].metric(t("import.unchanged"), len(plan.unchanged), border=True)
     m[3].metric(t("import.new_units"), len(plan.new_units), border=True)
     m[4].metric(t("import.errors"), len(plan.errors), border=True)
     if plan.ignored_columns:
-        st.caption(t("import.ignored", columns="、".join(plan.ignored_columns)))
+        st.caption(t("import.ignored", columns=t("common.list_sep").join(plan.ignored_columns)))
     if plan.errors:
         st.error(t("import.errors_title", count=len(plan.errors)), icon=":material/error:")
         st.dataframe(frames["errors"], hide_index=True, width="stretch", key="ro_imp_errors")

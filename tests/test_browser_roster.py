@@ -1,5 +1,6 @@
 """The roster in a real browser: a reviewer filters, opens a profile, edits a post and finds the change in the
-audit trail; a secondee's roster shows only themselves. One live server for the module."""
+audit trail; a secondee's roster shows only themselves; a file is imported only when every row is good. One live
+server for the module."""
 from __future__ import annotations
 
 import re
@@ -128,3 +129,51 @@ def test_reviewer_downloads_the_filtered_roster(browser, live_server):
     assert lines[0].startswith("姓名,")
     assert len(lines) == 1 + live_server.store.scalar("select count(*) from participants")
     context.close()
+
+
+HEADER = "姓名,性别,批次,派出单位,挂职单位,挂职职务,开始日期,结束日期\n"
+
+
+def upload(page, name: str, text: str) -> None:
+    page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("utf-8")}])
+    wait_ready(page)
+
+
+def test_reviewer_imports_a_file_only_when_every_row_is_good(browser, live_server):
+    store = live_server.store
+    before = store.scalar("select count(*) from participants")
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        open_page(page, f"{live_server.url}/roster")
+        page.get_by_role("tab", name="导入").click()
+        # A bad date on row 3: the page lists it by row, column and value, and nothing is written.
+        upload(page, "bad.csv", HEADER + " 柯一鸣 ,男,C5,区委组织部,上海导入测试科技有限公司,副总经理(挂职),2025/9/1,"
+                                          "2027年8月31日\n莫语桐,女,C5,区委组织部,上海导入测试科技有限公司,,2025-13-01,"
+                                          "2027-08-31\n")
+        page.get_by_text("文件中有 1 处错误").wait_for(timeout=30_000)
+        wait_grid_contains(page, "2025-13-01")
+        errors = page.evaluate("() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] table\")]"
+                               ".map(t => t.textContent).find(t => t.includes('2025-13-01'))")
+        assert errors.startswith("行号列内容原因3开始日期2025-13-01不是可识别的日期"), errors   # row 3, column, value, reason
+        assert page.get_by_role("button", name=re.compile("确认导入")).count() == 0
+        assert store.scalar("select count(*) from participants") == before
+        # The corrected file: a preview, then the import on confirmation.
+        upload(page, "good.csv", HEADER + " 柯一鸣 ,男,C5,区委组织部,上海导入测试科技有限公司,副总经理(挂职),2025/9/1,"
+                                           "2027年8月31日\n莫语桐,女,C5,区委组织部,上海导入测试科技有限公司,,2025.09.01,"
+                                           "2027-08-31\n")
+        page.get_by_role("button", name=re.compile("确认导入")).wait_for(timeout=30_000)
+        metrics = page.locator("[data-testid='stMetric']").all_inner_texts()
+        assert any("将新增" in m and "2" in m for m in metrics), metrics
+        assert store.scalar("select count(*) from participants") == before    # not yet
+        page.get_by_role("button", name=re.compile("确认导入")).click()
+        page.get_by_text("导入完成：新增 2 人").first.wait_for(timeout=30_000)
+        rows = store.rows("select p.name, p.start_date, p.end_date, h.name as host from participants p "
+                          "join units h on h.id = p.host_unit_id where p.name in ('柯一鸣', '莫语桐') order by p.name")
+        assert [(r["name"], r["start_date"], r["end_date"], r["host"]) for r in rows] == [
+            ("柯一鸣", "2025-09-01", "2027-08-31", "上海导入测试科技有限公司"),
+            ("莫语桐", "2025-09-01", "2027-08-31", "上海导入测试科技有限公司")]
+    finally:
+        context.close()
