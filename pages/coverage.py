@@ -1,5 +1,5 @@
 """Coverage: who is logging, who has gone quiet, who neglects a role, and how the roles develop over time."""
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +18,18 @@ this_week = activities.week_of(today)
 st.title(t("nav.coverage"))
 
 batch_rows = activities.batches(store, actor)
+programme_start = min((date.fromisoformat(b["start_date"][:10]) for b in batch_rows), default=today)
+all_weeks = activities.weeks_back_to(programme_start, today)  # the week pickers' choices, newest first
+
+
+def week_range(c_from, c_to, back: int | None, key: str) -> tuple[str, str]:
+    """From/to weeks picked by name; ``back`` weeks before this one by default (None = the programme's start)."""
+    start = ui.week_select(c_from, t("review.week_from"), all_weeks,
+                           all_weeks[-1] if back is None else activities.add_weeks(this_week, -back), f"{key}_from")
+    end = ui.week_select(c_to, t("review.week_to"), all_weeks, this_week, f"{key}_to")
+    return (start, end) if start <= end else (end, start)
+
+
 c = st.columns([2, 1, 2])
 direction = c[0].segmented_control(t("field.direction"), list(vocab.DIRECTIONS), format_func=fmt("direction_short"),
                                    key="cv_direction")
@@ -100,13 +112,10 @@ with tabs[2]:
         bal_direction = direction or c[0].segmented_control(
             t("field.direction"), list(vocab.DIRECTIONS), default=vocab.CADRE, format_func=fmt("direction_short"),
             key="cv_bal_direction") or vocab.CADRE
-        start = c[1].date_input(t("review.week_from"), value=today - timedelta(weeks=n_weeks - 1), format="YYYY-MM-DD",
-                                key="cv_bal_from")
-        end = c[2].date_input(t("review.week_to"), value=today, format="YYYY-MM-DD", key="cv_bal_to")
+        bal_from, bal_to = week_range(c[1], c[2], n_weeks - 1, "cv_bal")
         measure = st.segmented_control(t("coverage.measure"), ["entries", "hours"], default="entries",
                                        format_func=lambda m: t(f"coverage.measure_{m}"), key="cv_measure") or "entries"
-        balance = coverage.role_balance(store, actor, week_from=activities.week_of(start),
-                                        week_to=activities.week_of(end),
+        balance = coverage.role_balance(store, actor, week_from=bal_from, week_to=bal_to,
                                         batch=batch, direction=bal_direction, today=today)
         if balance.empty:
             ui.empty("coverage.no_balance")
@@ -140,7 +149,7 @@ with tabs[2]:
                                 colours=charts.label_colours(charts.ROLE_COLOURS, role_label),
                                 labels={"role_label": t("field.role"), measure: t(f"coverage.measure_{measure}")},
                                 title=t("coverage.balance_totals")), key="cv_bal_chart")
-            ui.downloads(shown, f"role_balance_{activities.week_of(start)}_{activities.week_of(end)}", key="cv_bal_dl")
+            ui.downloads(shown, f"role_balance_{bal_from}_{bal_to}", key="cv_bal_dl")
 
 # --- per batch ------------------------------------------------------------------------------------
 with tabs[3]:
@@ -150,12 +159,9 @@ with tabs[3]:
             t("field.direction"), list(vocab.DIRECTIONS), default=vocab.CADRE, format_func=fmt("direction_short"),
             key="cv_b_direction") or vocab.CADRE
         # Batches are compared over the whole programme by default (served by the covering indexes).
-        programme_start = min((date.fromisoformat(b["start_date"][:10]) for b in batch_rows), default=today)
-        b_start = c[1].date_input(t("review.week_from"), value=min(programme_start, today), format="YYYY-MM-DD",
-                                  key="cv_b_from")
-        b_end = c[2].date_input(t("review.week_to"), value=today, format="YYYY-MM-DD", key="cv_b_to")
-        per_batch = coverage.batch_balance(store, actor, week_from=activities.week_of(b_start),
-                                           week_to=activities.week_of(b_end), direction=b_direction, today=today)
+        b_from, b_to = week_range(c[1], c[2], None, "cv_b")
+        per_batch = coverage.batch_balance(store, actor, week_from=b_from, week_to=b_to, direction=b_direction,
+                                           today=today)
         if batch:
             per_batch = per_batch[per_batch["batch"] == batch]
         if per_batch.empty:
@@ -178,7 +184,7 @@ with tabs[3]:
                 t("coverage.flagged_col"): per_batch["flagged"],
             })
             st.dataframe(frame, hide_index=True, width="stretch")
-            ui.downloads(frame, f"batch_balance_{activities.week_of(b_start)}_{activities.week_of(b_end)}",
+            ui.downloads(frame, f"batch_balance_{b_from}_{b_to}",
                          key="cv_b_dl")
 
 # --- over time ------------------------------------------------------------------------------------
@@ -190,11 +196,9 @@ with tabs[4]:
         t_measure = c[1].segmented_control(t("coverage.measure"), ["entries", "hours"], default="entries",
                                            format_func=lambda m: t(f"coverage.measure_{m}"),
                                            key="cv_t_measure") or "entries"
-        t_start = c[2].date_input(t("review.week_from"), value=today - timedelta(weeks=25), format="YYYY-MM-DD",
-                                  key="cv_t_from")
-        t_end = c[3].date_input(t("review.week_to"), value=today, format="YYYY-MM-DD", key="cv_t_to")
-        series = coverage.trend(store, actor, week_from=activities.week_of(t_start), week_to=activities.week_of(t_end),
-                                batch=batch, direction=direction, split=split)
+        t_from, t_to = week_range(c[2], c[3], 25, "cv_t")
+        series = coverage.trend(store, actor, week_from=t_from, week_to=t_to, batch=batch, direction=direction,
+                                split=split)
         if series.empty:
             ui.empty("coverage.no_trend")
         else:

@@ -1,5 +1,4 @@
 """Review: the submitted weeks waiting for a decision, and every entry with filters and full-text search."""
-from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -20,10 +19,6 @@ st.title(t("nav.review"))
 
 ui.show_flash()
 
-def week_label(week: str | None) -> str:
-    return t("common.all") if week is None else activities.week_label(week, lang)
-
-
 # --- filters --------------------------------------------------------------------------------------
 batch_rows = activities.batches(store, actor)
 with st.container(border=True):
@@ -40,16 +35,12 @@ with st.container(border=True):
     roles = c[3].multiselect(t("field.role"), role_options, format_func=fmt("role"), key="rv_roles",
                              placeholder=t("common.all"))
     c = st.columns(4)
-    # Weeks by name ("2026-W48（11-23 至 11-29）"), newest first, back to the first batch; typing filters them.
+    # Weeks by name, newest first, back to the first batch.
     this_week = activities.week_of(today)
-    first = min((b["start_date"] for b in batch_rows), default=None) or (today - timedelta(weeks=52)).isoformat()
-    all_weeks = list(reversed(activities.week_span(activities.week_of(date.fromisoformat(first[:10])), this_week)))
-    for key, default in (("rv_from", activities.add_weeks(this_week, -11)), ("rv_to", this_week)):
-        if st.session_state.get(key, default) not in (None, *all_weeks):
-            st.session_state[key] = None  # a default before the first batch: no lower limit
-        st.session_state.setdefault(key, default if default in all_weeks else None)
-    week_from = c[0].selectbox(t("review.week_from"), [None, *all_weeks], key="rv_from", format_func=week_label)
-    week_to = c[1].selectbox(t("review.week_to"), [None, *all_weeks], key="rv_to", format_func=week_label)
+    all_weeks = activities.weeks_back_to(min((b["start_date"] for b in batch_rows), default=None), today)
+    week_from = ui.week_select(c[0], t("review.week_from"), all_weeks, activities.add_weeks(this_week, -11),
+                               "rv_from", allow_all=True)
+    week_to = ui.week_select(c[1], t("review.week_to"), all_weeks, this_week, "rv_to", allow_all=True)
     states = c[2].multiselect(t("field.week_state"), list(vocab.WEEK_STATES), format_func=fmt("week_state"),
                               key="rv_states", placeholder=t("common.all"))
     text = c[3].text_input(t("common.search"), key="rv_text", placeholder=t("review.search_placeholder"))

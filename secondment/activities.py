@@ -40,6 +40,14 @@ def week_label(week: str, lang: str) -> str:
                           end=(mon + timedelta(days=6)).strftime("%m-%d"))
 
 
+def weeks_back_to(first_day, today: date | None = None) -> list[str]:
+    """Every ISO week from the one holding ``first_day`` (a date or ISO text; None = a year ago) to this week,
+    newest first: the choices of a week picker."""
+    today = today or workdays.today()
+    first = date.fromisoformat(str(first_day)[:10]) if first_day else today - timedelta(weeks=52)
+    return list(reversed(week_span(week_of(min(first, today)), week_of(today))))
+
+
 def week_span(week_from: str, week_to: str) -> list[str]:
     """Every ISO week from ``week_from`` to ``week_to`` inclusive, oldest first."""
     start, end = monday(week_from), monday(week_to)

@@ -139,6 +139,24 @@ def app_styles() -> None:
     </style>""")
 
 
+def week_select(container, label: str, weeks: list[str], default: str | None, key: str,
+                allow_all: bool = False) -> str | None:
+    """A week chosen by name ("2026-W48（11-23 至 11-29）") from ``weeks`` (newest first; typing filters them),
+    rather than a calendar pop-up Streamlit draws in English. ``allow_all`` adds "All" (None) first."""
+    from secondment import activities
+
+    options = ([None] if allow_all else []) + list(weeks)
+    if default not in options:
+        default = options[-1] if options and not allow_all else None
+    if st.session_state.get(key, default) not in options:  # a week no longer offered (another batch, ...)
+        st.session_state[key] = default
+    st.session_state.setdefault(key, default)
+    language = lang()
+    return container.selectbox(
+        label, options, key=key,
+        format_func=lambda w: i18n.translate(language, "common.all") if w is None else activities.week_label(w, language))
+
+
 def metric_row():
     """A row for a few ``st.metric`` cards: side by side on a wide screen, wrapping on a phone (``st.columns``
     would stack them one per line there)."""

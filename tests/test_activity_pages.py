@@ -1,6 +1,6 @@
 """Pages of the activities issue, run as real signed-in demo users through AppTest."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -222,6 +222,23 @@ def test_coverage_tabs(demo_store, tab, expect, charts):
     assert i18n.translate("zh", expect) in text or any(
         i18n.translate("zh", expect) in str(list(d.value.columns)) for d in at.dataframe)
     assert len(at.get("plotly_chart")) == charts
+
+
+@pytest.mark.parametrize("tab, key, back", [("coverage.tab_balance", "cv_bal", 11), ("coverage.tab_trends", "cv_t", 25),
+                                           ("coverage.tab_batches", "cv_b", None)])
+def test_coverage_periods_are_named_weeks(demo_store, tab, key, back):
+    at = app_test("coverage", demo_store, "demo_reviewer")
+    at.run()
+    at.session_state["cv_tab_zh"] = i18n.translate("zh", tab)
+    at.run()
+    start, end = at.selectbox(key=f"{key}_from"), at.selectbox(key=f"{key}_to")
+    first = demo_store.scalar("select min(start_date) from batches")
+    assert start.value == (activities.week_of(date.fromisoformat(first)) if back is None
+                           else activities.add_weeks(this_week(), -back))
+    assert end.value == this_week() and "（" in end.format_func(end.value)
+    start.set_value(this_week()).run()                       # from after to: the range is taken the right way round
+    at.selectbox(key=f"{key}_to").set_value(activities.add_weeks(this_week(), -2)).run()
+    assert not at.exception
 
 
 def test_quiet_tab_lists_the_quiet(demo_store):
