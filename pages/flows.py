@@ -26,8 +26,8 @@ batch_codes = feedback.batch_codes(store, actor)
 
 with st.container(border=True):
     f = st.columns([1.2, 1, 1, 1.3, 1.2])
-    period_from = f[0].date_input(t("flows.period_from"), value=first, format="YYYY-MM-DD", key="fl_from")
-    period_to = f[1].date_input(t("flows.period_to"), value=max(last, today), format="YYYY-MM-DD", key="fl_to")
+    period_from, period_to = ui.month_range(f[0], f[1], (t("flows.period_from"), t("flows.period_to")), first,
+                                            max(last, today), "fl")
     batch = f[2].selectbox(t("field.batch"), [None, *batch_codes], key="fl_batch",
                            format_func=lambda b: t("common.all") if b is None else b)
     department = f[3].selectbox(t("field.department"), [None, *dept_names], key="fl_department",

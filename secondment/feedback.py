@@ -479,6 +479,16 @@ def _many(value) -> list:
     return [value] if isinstance(value, (str, int)) else list(value)
 
 
+def raised_bounds(store: Store, actor: Actor) -> tuple[date, date]:
+    """The China dates of the first and last items the actor may see (today when there are none): the
+    choices of the period filter."""
+    permissions.require(actor, "feedback.read")
+    clause, params = filters_sql(actor)
+    row = store.one(f"select min(f.created_at) as lo, max(f.created_at) as hi from feedback f where {clause}", params)
+    today = china_today()
+    return local_date(row["lo"]) or today, max(local_date(row["hi"]) or today, today)
+
+
 def filters_sql(actor: Actor, *, status=None, department=None, category=None, urgency=None,
                 overdue_only: bool = False, escalation_only: bool = False, text=None, period_from=None,
                 period_to=None, participant_id=None, batch=None, direction=None, role=None, today=None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -155,6 +156,40 @@ def week_select(container, label: str, weeks: list[str], default: str | None, ke
     return container.selectbox(
         label, options, key=key,
         format_func=lambda w: i18n.translate(language, "common.all") if w is None else activities.week_label(w, language))
+
+
+def month_range(c_from, c_to, labels: tuple[str, str], first: date, last: date, key: str,
+                default_all: bool = False) -> tuple[date | None, date | None]:
+    """A period picked as months ("2026-11", newest first) instead of calendar pop-ups Streamlit draws in English.
+    Returns the first day of the "from" month and the last day of the "to" month (None = open-ended, when
+    ``default_all``: the choices then start with "All")."""
+    months, cursor = [], date(last.year, last.month, 1)
+    while cursor >= date(first.year, first.month, 1):
+        months.append(cursor.strftime("%Y-%m"))
+        cursor = date(cursor.year - (cursor.month == 1), 12 if cursor.month == 1 else cursor.month - 1, 1)
+    options = ([None] if default_all else []) + months
+    language = lang()
+
+    def show(m):
+        return i18n.translate(language, "common.all") if m is None else m
+
+    picked = []
+    for container, label, default, k in ((c_from, labels[0], None if default_all else months[-1], f"{key}_from"),
+                                         (c_to, labels[1], None if default_all else months[0], f"{key}_to")):
+        if st.session_state.get(k, default) not in options:
+            st.session_state[k] = default
+        st.session_state.setdefault(k, default)
+        picked.append(container.selectbox(label, options, key=k, format_func=show))
+    start, end = picked
+    if start and end and start > end:
+        start, end = end, start
+    first_day = date.fromisoformat(f"{start}-01") if start else None
+    if end:
+        y, m = int(end[:4]), int(end[5:])
+        last_day = date(y + (m == 12), 1 if m == 12 else m + 1, 1) - timedelta(days=1)
+    else:
+        last_day = None
+    return first_day, last_day
 
 
 def metric_row():

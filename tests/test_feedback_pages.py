@@ -280,3 +280,21 @@ def test_reviewer_exports_only_when_asked(world):
     at.toggle(key="fb_export_on").set_value(True).run()
     assert not at.exception
     assert len(at.get("download_button")) == 2  # CSV and Excel
+
+
+def test_periods_are_picked_as_months(world):
+    store, _, ids = world
+    this_month = feedback.china_today().strftime("%Y-%m")
+    at = app_test("feedback", store, "fx_reviewer").run()
+    start, end = at.selectbox(key="fb_f_from"), at.selectbox(key="fb_f_to")
+    assert start.value is None and end.value is None                      # the inbox is not narrowed by default
+    assert start.options[:2] == ["全部", this_month] and "2026-01" in start.options
+    start.set_value("2026-01").run()
+    at.selectbox(key="fb_f_to").set_value("2026-01").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["编号"]) == [ids["a_overdue"]]    # raised 2026-01-05 only
+
+    at = app_test("flows", store, "fx_reviewer").run()
+    first = feedback.local_date(store.scalar("select min(created_at) from feedback")).strftime("%Y-%m")
+    assert (at.selectbox(key="fl_from").value, at.selectbox(key="fl_to").value) == (first, this_month)
+    assert at.selectbox(key="fl_to").options[0] == this_month            # newest first
