@@ -34,6 +34,12 @@ def nav_titles(page) -> list[str]:
             for link in page.locator(NAV_LINKS).all()]
 
 
+def wait_sign_in_form(page) -> None:
+    """Wait until the sign-in form has drawn whole (it draws field by field): the password field and its button."""
+    page.wait_for_selector("input[type='password']", timeout=30_000)
+    page.get_by_role("button", name=zh("signin.submit"), exact=True).wait_for(timeout=30_000)
+
+
 def is_sign_in_page(page) -> bool:
     return page.get_by_label(zh("field.username"), exact=True).count() == 1 and \
         page.get_by_role("button", name=zh("signin.submit"), exact=True).count() == 1
@@ -77,7 +83,7 @@ def test_signed_out_direct_urls_show_sign_in_and_no_data(live_server, browser):
         for key in keys:
             page.goto(f"{live_server.url}/{key}")
             wait_ready(page)
-            page.wait_for_selector("input[type='password']", timeout=30_000)
+            wait_sign_in_form(page)
             assert is_sign_in_page(page), key
             text = main_text(page)
             assert page.locator("[data-testid='stDataFrame']").count() == 0, key
@@ -151,17 +157,17 @@ def test_refresh_and_second_tab_keep_the_session_until_sign_out(live_server, bro
         assert second.url.rstrip("/").endswith("/roster") and not is_sign_in_page(second)
 
         page.get_by_role("button", name=zh("app.sign_out")).click()
-        page.wait_for_selector("input[type='password']", timeout=30_000)
+        wait_sign_in_form(page)
         wait_ready(page)
         page.reload()
         wait_ready(page)
-        page.wait_for_selector("input[type='password']", timeout=30_000)
+        wait_sign_in_form(page)
         assert is_sign_in_page(page) and page.locator(NAV_LINKS).count() == 0
 
         # The other tab's session was the same one: it is over too.
         second.reload()
         wait_ready(second)
-        second.wait_for_selector("input[type='password']", timeout=30_000)
+        wait_sign_in_form(second)
         assert is_sign_in_page(second)
     finally:
         context.close()

@@ -100,12 +100,12 @@ def body(page) -> str:
     return page.inner_text("body")
 
 
-def shows(page, text, timeout: float = 20_000) -> None:
+def shows(page, text, timeout: float = 30_000) -> None:
     """Wait until the page shows ``text`` (a string or a compiled pattern)."""
     expect(page.locator("body")).to_contain_text(text, timeout=timeout)
 
 
-def eventually(check, timeout: float = 20.0):
+def eventually(check, timeout: float = 30.0):
     """Poll ``check()`` until it returns something true (the server writes on its own schedule)."""
     deadline = time.time() + timeout
     while True:

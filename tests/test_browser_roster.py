@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import new_context, sign_in, wait_ready
+from conftest import new_context, sign_in, wait_ready, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def grid_rows(page, index: int = 0) -> int:
     return page.locator(GRID).nth(index).locator("[role=row]").count() - 1   # minus the header row
 
 
-def wait_grid_contains(page, text: str, timeout: float = 20_000) -> None:
+def wait_grid_contains(page, text: str, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "text => [...document.querySelectorAll(\"[data-testid='stDataFrame'] table\")]"
         ".some(t => t.textContent.includes(text))", arg=text, timeout=timeout)
@@ -68,15 +68,16 @@ def test_reviewer_filters_opens_profile_edits_post_and_sees_audit(browser, live_
         form = page.locator("[data-testid='stForm']").first
         form.get_by_label("挂职职务").fill(new_post)
         form.get_by_role("button", name="保存").click()
-        page.get_by_text(f"已保存 {person['name']} 的修改").wait_for(timeout=20_000)
-        assert store.scalar("select post from participants where id = ?", (person["id"],)) == new_post
+        wait_until(lambda: store.scalar("select post from participants where id = ?", (person["id"],)) == new_post,
+                   "the new post to be saved")
+        page.get_by_text(f"已保存 {person['name']} 的修改").wait_for(timeout=30_000)
 
         wait_ready(page)
         if not page.get_by_role("link", name="打开档案").is_visible():
             select_first_row(page)
         page.get_by_role("link", name="打开档案").click()
-        page.wait_for_url(re.compile(rf"/profile\?id={person['id']}$"), timeout=20_000)
-        page.wait_for_selector(f"h1:has-text('{person['name']}')", timeout=20_000)
+        page.wait_for_url(re.compile(rf"/profile\?id={person['id']}$"), timeout=30_000)
+        page.wait_for_selector(f"h1:has-text('{person['name']}')", timeout=30_000)
         wait_ready(page)
         assert new_post in page.locator("[data-testid='stMain']").inner_text()
 

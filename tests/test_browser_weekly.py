@@ -21,7 +21,7 @@ def week_state(store, pid, week):
 def queue_item(page, name, week):
     """The reviewer's expander for that person's week, opened."""
     item = page.locator("[data-testid='stExpander']").filter(has_text=re.compile(f"{name}.*{week}"))
-    item.first.wait_for(timeout=20_000)
+    item.first.wait_for(timeout=30_000)
     summary = item.first.locator("summary")
     if item.first.locator("textarea").count() == 0 or not item.first.locator("textarea").first.is_visible():
         summary.click()
@@ -33,7 +33,7 @@ def open_page(page, label):
     """Go to another page through the sidebar (same session, fresh data)."""
     page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(has_text=label).first.click()
     # The page's own heading, not just an idle status widget: right after the click the old page is still up.
-    page.locator("[data-testid='stMain'] h1").filter(has_text=label).first.wait_for(timeout=20_000)
+    page.locator("[data-testid='stMain'] h1").filter(has_text=label).first.wait_for(timeout=30_000)
     wait_ready(page)
 
 
@@ -43,7 +43,7 @@ def add_entry(page, role, title, description):
     form.get_by_label("标题").fill(title)
     form.get_by_label("工作内容").fill(description)
     form.get_by_role("button", name=re.compile("保存这一条")).click()
-    page.get_by_text(title).first.wait_for(timeout=20_000)
+    page.get_by_text(title).first.wait_for(timeout=30_000)
     wait_ready(page)
     assert page.locator("[data-testid='stForm']").first.get_by_label("标题").input_value() == ""  # cleared
 
@@ -65,13 +65,13 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         # 1. the secondee logs two entries and submits the week
         me = secondee_ctx.new_page()
         sign_in(me, live_server.url, "demo_secondee")
-        me.locator("[data-testid='stForm']").first.wait_for(timeout=20_000)
+        me.locator("[data-testid='stForm']").first.wait_for(timeout=30_000)
         add_entry(me, "辅导员", "指导党支部制定年度计划", "与支部书记梳理三会一课安排")
         add_entry(me, "信息员", "走访车间了解职工诉求", "收集职工对通勤班车的意见")
         assert store.scalar("select count(*) from activities where participant_id = ? and week = ?",
                             (pid, week)) == 2
         me.get_by_role("button", name=re.compile("提交本周周志")).click()
-        me.get_by_text("正在等待审核").first.wait_for(timeout=20_000)
+        me.get_by_text("正在等待审核").first.wait_for(timeout=30_000)
         assert week_state(store, pid, week) == "submitted"
 
         # 2. a reviewer, in a second browser context, returns it with a comment
@@ -83,21 +83,21 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         item.locator("textarea").first.press("Tab")
         item.get_by_role("button", name=re.compile("退回修改")).click()
         wait_until(lambda: week_state(store, pid, week) == "returned", "the week to be returned")
-        rv.get_by_text(f"已退回 {name} 的 {week} 周志").wait_for(timeout=20_000)
+        rv.get_by_text(f"已退回 {name} 的 {week} 周志").wait_for(timeout=30_000)
 
         # 3. the secondee sees the comment, corrects an entry and submits again
         open_page(me, "经验做法库")
         open_page(me, "我的周志")
-        me.get_by_text(COMMENT).first.wait_for(timeout=20_000)
+        me.get_by_text(COMMENT).first.wait_for(timeout=30_000)
         me.get_by_role("button", name=re.compile("编辑")).nth(1).click()
         dialog = me.get_by_role("dialog")
         dialog.get_by_label("工作内容").fill("走访三号车间，12 名职工反映通勤班车不足")
         dialog.get_by_role("button", name=re.compile("保存")).click()
-        me.get_by_text("条目已修改").wait_for(timeout=20_000)
+        me.get_by_text("条目已修改").wait_for(timeout=30_000)
         assert store.scalar("select count(*) from activities where participant_id = ? and week = ? and "
                             "description like '%12 名职工%'", (pid, week)) == 1
         me.get_by_role("button", name=re.compile("重新提交")).click()
-        me.get_by_text("正在等待审核").first.wait_for(timeout=20_000)
+        me.get_by_text("正在等待审核").first.wait_for(timeout=30_000)
         assert week_state(store, pid, week) == "submitted"
 
         # 4. the reviewer approves it, and the coverage map shows the week approved
@@ -107,10 +107,10 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         item.get_by_text(COMMENT).first.wait_for()          # the earlier comment is shown for context
         item.get_by_role("button", name=re.compile("^.*通过$")).click()
         wait_until(lambda: week_state(store, pid, week) == "approved", "the week to be approved")
-        rv.get_by_text(f"已通过 {name} 的 {week} 周志").wait_for(timeout=20_000)
+        rv.get_by_text(f"已通过 {name} 的 {week} 周志").wait_for(timeout=30_000)
 
         open_page(rv, "履职覆盖")
-        rv.locator(".js-plotly-plot").first.wait_for(timeout=20_000)
+        rv.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
         cells = rv.evaluate("() => { const el = document.querySelector('.js-plotly-plot');"
                             " return el.data[0].text.flat(); }")
         mine = [c for c in cells if c.startswith(f"{name} · {week}")]
