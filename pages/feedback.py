@@ -437,9 +437,9 @@ with items_area:
             batch = f[0].selectbox(t("field.batch"), [None, *batch_codes], key="fb_f_batch",
                                    format_func=lambda b: t("common.all") if b is None else b)
             f = f[1:]
-        feedback_months = feedback.raised_bounds(store, actor)
+        first, last = feedback.raised_bounds(store, actor)
         period_from, period_to = ui.month_range(f[0], f[1], (t("feedback.raised_from"), t("feedback.raised_to")),
-                                                *feedback_months, "fb_f", default_all=True)
+                                                first or today, max(last or today, today), "fb_f", default_all=True)
         overdue_only = f[2].toggle(t("feedback.overdue_only"), key="fb_f_overdue")
         escalation_only = f[3].toggle(t("feedback.escalation_only"), key="fb_f_escalation") if not is_liaison else False
 

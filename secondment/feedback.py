@@ -479,14 +479,13 @@ def _many(value) -> list:
     return [value] if isinstance(value, (str, int)) else list(value)
 
 
-def raised_bounds(store: Store, actor: Actor) -> tuple[date, date]:
-    """The China dates of the first and last items the actor may see (today when there are none): the
-    choices of the period filter."""
-    permissions.require(actor, "feedback.read")
-    clause, params = filters_sql(actor)
+def raised_bounds(store: Store, actor: Actor, action: str = "feedback.read") -> tuple[date | None, date | None]:
+    """The China dates of the first and last items the actor may see under ``action`` (None when there are
+    none): the span of a period filter."""
+    permissions.require(actor, action)
+    clause, params = filters_sql(actor, action=action)
     row = store.one(f"select min(f.created_at) as lo, max(f.created_at) as hi from feedback f where {clause}", params)
-    today = china_today()
-    return local_date(row["lo"]) or today, max(local_date(row["hi"]) or today, today)
+    return local_date(row["lo"]), local_date(row["hi"])
 
 
 def filters_sql(actor: Actor, *, status=None, department=None, category=None, urgency=None,

@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from secondment import feedback, i18n, permissions, vocab, workdays
+from secondment import feedback, i18n, vocab, workdays
 from secondment.db import Store
 from secondment.permissions import Actor
 
@@ -263,24 +263,12 @@ def monthly_trends(store: Store, actor: Actor, *, period_from=None, period_to=No
     if frame.empty:
         return frame
     present = sorted(frame["month"].dropna().unique())
-    months = _month_range(present[0], present[-1]) if present else []
+    months = workdays.months_between(present[0], present[-1]) if present else []
     full = pd.MultiIndex.from_product([months, list(TREND_MEASURES)], names=["month", "measure"])
     frame = frame.groupby(["month", "measure"])["items"].sum().reindex(full, fill_value=0).reset_index()
     return frame
 
 
-def _month_range(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` ("2026-01" form), so quiet months show as zero."""
-    year, month = int(first[:4]), int(first[5:7])
-    out = []
-    while f"{year:04d}-{month:02d}" <= last:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
 def period_bounds(store: Store, actor: Actor) -> tuple[date | None, date | None]:
     """The China dates of the first and last items, for the period filter's defaults."""
-    permissions.require(actor, "feedback.flows")
-    row = store.one("select min(created_at) as lo, max(created_at) as hi from feedback")
-    return feedback.local_date(row["lo"]), feedback.local_date(row["hi"])
+    return feedback.raised_bounds(store, actor, action="feedback.flows")

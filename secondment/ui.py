@@ -3,16 +3,17 @@ error display, downloads and charts. The only module of the core that imports St
 """
 from __future__ import annotations
 
+import calendar
 import json
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from secondment import auth, db, exports, i18n, navigation, permissions, vocab
+from secondment import auth, db, exports, i18n, navigation, permissions, vocab, workdays
 from secondment.errors import SecondmentError
 from secondment.permissions import Actor
 
@@ -149,9 +150,7 @@ def week_select(container, label: str, weeks: list[str], default: str | None, ke
     options = ([None] if allow_all else []) + list(weeks)
     if default not in options:
         default = options[-1] if options and not allow_all else None
-    if st.session_state.get(key, default) not in options:  # a week no longer offered (another batch, ...)
-        st.session_state[key] = default
-    st.session_state.setdefault(key, default)
+    _keep_choice(key, options, default)
     language = lang()
     return container.selectbox(
         label, options, key=key,
@@ -163,10 +162,7 @@ def month_range(c_from, c_to, labels: tuple[str, str], first: date, last: date, 
     """A period picked as months ("2026-11", newest first) instead of calendar pop-ups Streamlit draws in English.
     Returns the first day of the "from" month and the last day of the "to" month (None = open-ended, when
     ``default_all``: the choices then start with "All")."""
-    months, cursor = [], date(last.year, last.month, 1)
-    while cursor >= date(first.year, first.month, 1):
-        months.append(cursor.strftime("%Y-%m"))
-        cursor = date(cursor.year - (cursor.month == 1), 12 if cursor.month == 1 else cursor.month - 1, 1)
+    months = list(reversed(workdays.months_between(first, last)))
     options = ([None] if default_all else []) + months
     language = lang()
 
@@ -176,20 +172,24 @@ def month_range(c_from, c_to, labels: tuple[str, str], first: date, last: date, 
     picked = []
     for container, label, default, k in ((c_from, labels[0], None if default_all else months[-1], f"{key}_from"),
                                          (c_to, labels[1], None if default_all else months[0], f"{key}_to")):
-        if st.session_state.get(k, default) not in options:
-            st.session_state[k] = default
-        st.session_state.setdefault(k, default)
+        _keep_choice(k, options, default)
         picked.append(container.selectbox(label, options, key=k, format_func=show))
     start, end = picked
     if start and end and start > end:
         start, end = end, start
     first_day = date.fromisoformat(f"{start}-01") if start else None
+    last_day = None
     if end:
-        y, m = int(end[:4]), int(end[5:])
-        last_day = date(y + (m == 12), 1 if m == 12 else m + 1, 1) - timedelta(days=1)
-    else:
-        last_day = None
+        year, month = int(end[:4]), int(end[5:])
+        last_day = date(year, month, calendar.monthrange(year, month)[1])
     return first_day, last_day
+
+
+def _keep_choice(key: str, options: list, default) -> None:
+    """Start a select box at ``default``, and move it there when its remembered choice is no longer offered."""
+    if st.session_state.get(key, default) not in options:
+        st.session_state[key] = default
+    st.session_state.setdefault(key, default)
 
 
 def metric_row():

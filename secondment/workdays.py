@@ -36,6 +36,17 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     return parse_stamp(value).astimezone(CHINA).strftime(fmt)
 
+def months_between(first, last) -> list[str]:
+    """Every month from ``first`` to ``last`` (dates or "2026-01" text) as "2026-01", oldest first."""
+    year, month = int(str(first)[:4]), int(str(first)[5:7])
+    last = str(last)[:7]
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 _MAX_STEPS = 3660  # ten years of days: a guard against a runaway loop on nonsense input
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import feedback_fixture as fx
-from secondment import feedback, flows
+from secondment import feedback, flows, workdays
 from secondment.errors import PermissionDenied
 
 TODAY = date(2026, 11, 30)  # a Monday
@@ -207,7 +207,7 @@ def test_flows_are_for_reviewers_admins_and_leaders_only(scenario):
 
 
 def test_quiet_months_show_as_zero():
-    assert flows._month_range("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert workdays.months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
 
 
 def test_trends_fill_the_months_between(scenario):
