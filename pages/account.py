@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from secondment import auth, i18n, workdays
+from secondment import auth, clock, i18n
 from secondment import ui
 from secondment.errors import ValidationError
 
@@ -66,8 +66,8 @@ this = auth.session_id(store, ui.session_token())
 if sessions:
     st.dataframe(pd.DataFrame([{
         t("account.session_id"): s["session"] + "…",
-        t("account.session_started"): workdays.local_time(s["created_at"]),
-        t("account.session_last_seen"): workdays.local_time(s["last_seen"]),
+        t("account.session_started"): clock.local_time(s["created_at"]),
+        t("account.session_last_seen"): clock.local_time(s["last_seen"]),
         t("account.session_state"): t("account.session_this") if s["_id"] == this else
         t("account.session_open") if s["open"] else t("account.session_closed"),
     } for s in sessions]), hide_index=True, width="stretch")

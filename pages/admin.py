@@ -6,7 +6,7 @@ Destructive changes (role change, password reset, deactivation) ask for confirma
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, auth, backup, units, vocab, workdays
+from secondment import audit, auth, backup, clock, units, vocab
 from secondment import ui
 from secondment.errors import ValidationError
 
@@ -21,7 +21,7 @@ def table_height(rows: int, most: int = 20) -> int:
     return 38 + 35 * max(1, min(rows, most))
 
 
-stamp = workdays.local_time  # stored in UTC, read in Shanghai time
+stamp = clock.local_time  # stored in UTC, read in Shanghai time
 
 
 def yes_no(value) -> str:

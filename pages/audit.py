@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, workdays
+from secondment import audit, clock
 from secondment import ui
 
 actor = ui.page_gate("audit")
@@ -38,7 +38,7 @@ user = c2.selectbox(t("audit.filter_user"), [None, *facets["users"]], key="aud_u
 action = c3.selectbox(t("audit.filter_action"), [None, *facets["actions"]], key="aud_action",
                       format_func=lambda v: t("common.all") if v is None else audit.action_label(v, lang))
 c4, c5, c6 = st.columns([2, 3, 1])
-dates = c4.date_input(t("audit.filter_dates"), value=(), key="aud_dates", max_value=workdays.today() + timedelta(days=1))
+dates = c4.date_input(t("audit.filter_dates"), value=(), key="aud_dates", max_value=clock.today() + timedelta(days=1))
 text = c5.text_input(t("audit.filter_text"), key="aud_text", help=t("audit.filter_text_help"))
 page_size = c6.selectbox(t("audit.page_size"), [25, 50, 100, 200], index=1, key="aud_size")
 
@@ -76,7 +76,7 @@ names = audit.reference_names(store, actor, rows)  # "沈婕 (#68)" rather than 
 
 frame = pd.DataFrame([{
     t("audit.column.id"): r["id"],
-    t("audit.column.at"): workdays.local_time(r["at"], "%Y-%m-%d %H:%M:%S"),
+    t("audit.column.at"): clock.local_time(r["at"], "%Y-%m-%d %H:%M:%S"),
     t("audit.column.username"): r["username"] or "",
     t("audit.column.table"): audit.table_label(r["table_name"], lang),
     t("audit.column.row_id"): r["row_id"] or "",
@@ -92,7 +92,7 @@ if picked and picked[0] < len(rows):
     entry = rows[picked[0]]
     st.subheader(t("audit.detail", id=entry["id"], action=audit.action_label(entry["action"], lang),
                    table=audit.table_label(entry["table_name"], lang), row=entry["row_id"] or ""))
-    st.caption(t("audit.detail_meta", at=workdays.local_time(entry["at"], "%Y-%m-%d %H:%M:%S"),
+    st.caption(t("audit.detail_meta", at=clock.local_time(entry["at"], "%Y-%m-%d %H:%M:%S"),
                  user=entry["username"] or "—"))
     diff = audit.changes(entry)
     if not diff:
@@ -120,4 +120,4 @@ if st.session_state.get("_aud_export_for") == signature:
     export = ui.attempt(audit.export_frame, store, actor, lang, **filters)
     if export is not None:
         st.caption(t("audit.export_ready"))
-        ui.downloads(export, t("audit.file_stem", day=workdays.today().isoformat()), key="aud_download", sheet="audit")
+        ui.downloads(export, t("audit.file_stem", day=clock.today().isoformat()), key="aud_download", sheet="audit")

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from secondment import charts, permissions, roster, ui, vocab, workdays
+from secondment import charts, clock, permissions, roster, ui, vocab
 
 actor = ui.page_gate("batches")
 store = ui.store()
@@ -69,7 +69,7 @@ else:
         fig = charts.stint_timeline(bars, "start", "end", "y", "direction", colours=colours, hover=hover,
                                     labels={"direction": t("field.direction"), "y": ""},
                                     height=None if show == "people" else 140 + 34 * len(bars))
-        today = pd.Timestamp(workdays.today())
+        today = pd.Timestamp(clock.today())
         fig.add_vline(x=today, line_dash="dot", line_color="#555")
         ui.chart(fig, key=f"ba_timeline_{show}")
 
@@ -88,7 +88,7 @@ if editor:
                                    index=directions.index(current["direction"]) if current else 0,
                                    format_func=lambda d: L("direction", d))
         year = c[2].number_input(t("field.intake_year"), min_value=2000, max_value=2100, step=1,
-                                 value=int(current.get("intake_year") or workdays.today().year))
+                                 value=int(current.get("intake_year") or clock.today().year))
         c = st.columns(3)
         start = c[0].date_input(t("field.start_date"), min_value=EARLIEST, max_value=LATEST,
                                 value=date.fromisoformat(current["start_date"]) if current else None)

@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, charts, coverage, ui, vocab, workdays
+from secondment import activities, charts, clock, coverage, ui, vocab
 
 actor = ui.page_gate("coverage")
 store = ui.store()
@@ -12,7 +12,7 @@ lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
-today = workdays.today()
+today = clock.today()
 this_week = activities.week_of(today)
 
 st.title(t("nav.coverage"))

@@ -10,16 +10,16 @@ Overdue items stand out everywhere (red badge and column, sorted first).
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, feedback, permissions, ui, vocab, workdays
+from secondment import activities, clock, feedback, permissions, ui, vocab
 
 actor = ui.page_gate("feedback")
 store = ui.store()
 lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
-today = feedback.china_today()
+today = clock.today()
 
 
-when = workdays.local_time
+when = clock.local_time
 
 
 def lv(label: str, value) -> str:
@@ -67,8 +67,7 @@ m[3].metric(t("feedback.m_escalation"), c["escalation"], border=True, help=t("fe
 # --- shared pieces ------------------------------------------------------------------------------------------------
 def overdue_text(row: dict) -> str:
     if row["overdue"]:
-        late_by = workdays.working_days_between(row["due_date"], today)
-        return "● " + t("feedback.overdue_by", n=late_by)
+        return "● " + t("feedback.overdue_by", n=row["days_late"])
     if row["late"]:
         return "○ " + t("feedback.answered_late")
     return ""
@@ -84,7 +83,7 @@ def items_table(rows: list[dict], key: str) -> int | None:
         t("field.category"): L("feedback_category", r["category"]),
         t("field.urgency"): L("urgency", r["urgency"]),
         t("field.department"): r["department"] or "",
-        t("feedback.col_due"): r["due_date"] or "",
+        t("feedback.col_due"): (r["due_date"] or "") + (t("feedback.weekdays_only_mark") if r["due_weekdays_only"] else ""),
         t("feedback.col_days_left"): None if r["days_left"] is None or r["overdue"] else r["days_left"],
         t("field.participant"): r["participant"],
         t("field.enterprise"): r["enterprise"] or "",
@@ -172,7 +171,7 @@ def detail(item: dict) -> None:
         badges.badge(L("feedback_status", item["status"]), color=STATUS_COLOURS.get(item["status"], "gray"))
         badges.badge(L("urgency", item["urgency"]), color="orange" if item["urgency"] == "urgent" else "gray")
         if item["overdue"]:
-            badges.badge(t("feedback.badge_overdue", n=workdays.working_days_between(item["due_date"], today)),
+            badges.badge(t("feedback.badge_overdue", n=item["days_late"]),
                          icon=":material/alarm:", color="red")
         if item["late"]:
             badges.badge(t("feedback.answered_late"), icon=":material/alarm:", color="orange")
@@ -188,7 +187,7 @@ def detail(item: dict) -> None:
                    f"{lv(t('field.participant'), item['participant'])}{t('common.in_brackets', text=item['batch'])}  \n"
                    f"{lv(t('feedback.col_raised'), when(item['created_at']))}")
         due_note = ""
-        if item["due_date"] and not workdays.covered(int(item["due_date"][:4])):
+        if item["due_weekdays_only"]:
             due_note = f"  \n:gray[{t('feedback.calendar_uncovered', year=item['due_date'][:4])}]"
         days_left = (t("feedback.days_left", n=item["days_left"]) if item["days_left"] is not None
                      and item["days_left"] >= 0 and not item["overdue"] else "")
@@ -253,9 +252,11 @@ def actions(item: dict) -> None:
                 days = st.number_input(t("field.extension_days"), min_value=1,
                                        max_value=feedback.MAX_EXTENSION_DAYS, value=5, step=1,
                                        key=f"fb_ext_days_{fid}")
-                if item["due_date"]:
-                    st.caption(t("feedback.extension_hint", due=item["due_date"],
-                                 new=workdays.add_working_days(item["due_date"], int(days)).isoformat()))
+                new_due = ui.attempt(feedback.extension_due, store, actor, fid, int(days))
+                if new_due:
+                    st.caption(t("feedback.extension_hint", due=item["due_date"], new=new_due["due"].isoformat()))
+                    if new_due["weekdays_only"]:
+                        st.caption(t("feedback.calendar_uncovered", year=new_due["due"].year))
                 reason = st.text_area(t("field.reason"), key=f"fb_ext_reason_{fid}", height=80)
                 if st.button(t("feedback.do_extend"), type="primary", key=f"fb_extend_{fid}",
                              icon=":material/more_time:"):
@@ -364,11 +365,10 @@ def raise_form() -> None:
         c2.caption(t("feedback.no_routing"))
     elif category and department == proposed:
         c2.caption(t("feedback.proposed", department=dept_names.get(proposed, "")))
-    limit = feedback.limit_for(store, actor, department, urgency)
-    due = workdays.add_working_days(today, limit)
-    st.caption(t("feedback.limit_hint", days=limit, due=due.isoformat()))
-    if not workdays.covered(due.year):
-        st.caption(t("feedback.calendar_uncovered", year=due.year))
+    due = feedback.due_if_raised(store, actor, department, urgency, today)
+    st.caption(t("feedback.limit_hint", days=due["limit"], due=due["due"].isoformat()))
+    if due["weekdays_only"]:
+        st.caption(t("feedback.calendar_uncovered", year=due["due"].year))
     if st.button(t("feedback.submit"), type="primary", icon=":material/send:", key=k + "submit"):
         if category is None:
             st.error(t("feedback.pick_category"), icon=":material/error:")

@@ -3,13 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from secondment import charts, feedback, flows, ui, workdays
+from secondment import charts, clock, feedback, flows, ui
 
 actor = ui.page_gate("flows")
 store = ui.store()
 lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
-today = feedback.china_today()
+today = clock.today()
 
 
 st.title(t("flows.title"))
@@ -116,7 +116,7 @@ with tab_flow:
                     t("field.department"): r["department"], t("field.participant"): r["participant"],
                     t("field.batch"): r["batch"], t("feedback.col_due"): r["due_date"],
                     t("field.evaluation"): L("evaluation", r["evaluation"]) if r["evaluation"] else "",
-                    t("feedback.col_raised"): workdays.local_time(r["created_at"], "%Y-%m-%d"),
+                    t("feedback.col_raised"): clock.local_time(r["created_at"], "%Y-%m-%d"),
                 } for r in items])
                 st.dataframe(frame, hide_index=True, width="stretch")
                 st.caption(t("flows.open_in_feedback"))

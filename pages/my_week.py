@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, practices, ui, vocab, workdays
+from secondment import activities, clock, practices, ui, vocab
 
 actor = ui.page_gate("my_week")
 store = ui.store()
@@ -12,7 +12,7 @@ lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
-today = workdays.today()
+today = clock.today()
 
 STATE_COLOURS = {"not_submitted": "gray", "submitted": "blue", "approved": "green", "returned": "orange"}
 STATE_ICONS = {"not_submitted": ":material/edit_note:", "submitted": ":material/schedule_send:",
@@ -76,7 +76,7 @@ st.badge(L("week_state", state["state"]), icon=STATE_ICONS[state["state"]],
 if state["state"] == "returned":
     st.error(t("week.returned_banner", comment=state["comment"] or "—"), icon=":material/rate_review:")
 elif state["state"] == "submitted":
-    st.info(t("week.submitted_banner", at=workdays.local_time(state["submitted_at"])),
+    st.info(t("week.submitted_banner", at=clock.local_time(state["submitted_at"])),
             icon=":material/schedule_send:")
 elif state["state"] == "approved":
     st.success(t("week.approved_banner") + (f" {t('week.comment_was', comment=state['comment'])}"

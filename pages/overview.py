@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, validation, vocab, workdays
+from secondment import analytics, charts, clock, validation, vocab
 from secondment import ui
 
 actor = ui.page_gate("overview")
@@ -71,7 +71,7 @@ with left:
                                                            lambda s: ui.label("feedback_status", s))),
                  key="by_status")
 with right:
-    since = validation.iso_week(workdays.today() - timedelta(weeks=25))
+    since = validation.iso_week(clock.today() - timedelta(weeks=25))
     trend = analytics.recent_activity_trend(store, actor, since)
     if trend.empty:
         ui.empty("overview.no_activities")

@@ -1,7 +1,7 @@
 """Practice library: replicable practices distilled from counsellor work, from draft to promoted district-wide."""
 import streamlit as st
 
-from secondment import activities, practices, ui, vocab, workdays
+from secondment import activities, clock, practices, ui, vocab
 
 actor = ui.page_gate("practices")
 store = ui.store()
@@ -91,7 +91,7 @@ for row in rows:
         bits = [b for b in (row["enterprise"], row["industry"],
                             t("practice.from_person", name=row["participant"], batch=row["batch"])
                             if row["participant"] else None,
-                            t("practice.promoted_on", date=workdays.local_time(row["promoted_at"], "%Y-%m-%d")) if row["promoted_at"] else None)
+                            t("practice.promoted_on", date=clock.local_time(row["promoted_at"], "%Y-%m-%d")) if row["promoted_at"] else None)
                 if b]
         st.caption(" · ".join(bits))
         if row["summary"]:

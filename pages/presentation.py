@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, validation, workdays
+from secondment import analytics, charts, clock, validation
 from secondment import ui
 
 actor = ui.page_gate("presentation")
@@ -70,7 +70,7 @@ def slide_roles():
         ui.chart(charts.donut(roles, "role_label", "entries", colours=colours, height=480,
                               title=ui.t("overview.entries")), key="p_roles")
     with right:
-        since = validation.iso_week(workdays.today() - timedelta(weeks=25))
+        since = validation.iso_week(clock.today() - timedelta(weeks=25))
         trend = analytics.recent_activity_trend(store, actor, since)
         if not trend.empty:
             trend["role_label"] = trend["role"].map(lambda r: ui.label("role", r))

@@ -5,7 +5,7 @@ their own, and any other id is refused by the service before anything about that
 import pandas as pd
 import streamlit as st
 
-from secondment import charts, permissions, roster, ui, vocab, workdays
+from secondment import charts, clock, permissions, roster, ui, vocab
 from secondment.errors import NotFound, SecondmentError
 
 actor = ui.page_gate("profile")
@@ -162,7 +162,7 @@ if not data["feedback"]:
     ui.empty("profile.feedback_empty")
 else:
     frame = pd.DataFrame({
-        t("profile.created_at"): [workdays.local_time(f["created_at"], "%Y-%m-%d") for f in data["feedback"]],
+        t("profile.created_at"): [clock.local_time(f["created_at"], "%Y-%m-%d") for f in data["feedback"]],
         t("field.category"): [L("feedback_category", f["category"]) for f in data["feedback"]],
         t("field.summary"): [f["summary"] for f in data["feedback"]],
         t("field.urgency"): [L("urgency", f["urgency"]) for f in data["feedback"]],

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, permissions, ui, vocab, workdays
+from secondment import activities, clock, permissions, ui, vocab
 
 actor = ui.page_gate("review")
 store = ui.store()
@@ -11,7 +11,7 @@ lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 
 
-today = workdays.today()
+today = clock.today()
 QUEUE_SHOWN = 30
 EAGER_EXPORT = 5000
 
@@ -122,6 +122,6 @@ with tab_done:
             t("field.participant"): r["name"], t("field.batch"): r["batch"], t("field.week"): r["week"],
             t("field.week_state"): L("week_state", r["state"]), t("week.col_entries"): r["entries"],
             t("field.hours"): r["hours"], t("field.comment"): r["comment"] or "",
-            t("review.reviewed_at"): workdays.local_time(r["reviewed_at"]),
+            t("review.reviewed_at"): clock.local_time(r["reviewed_at"]),
         } for r in sorted(done, key=lambda r: r["reviewed_at"] or "", reverse=True)]), hide_index=True,
             width="stretch")

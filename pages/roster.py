@@ -5,13 +5,13 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import permissions, roster, roster_import, ui, units, vocab, workdays
+from secondment import clock, permissions, roster, roster_import, ui, units, vocab
 
 actor = ui.page_gate("roster")
 store = ui.store()
 lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
-today = workdays.today()
+today = clock.today()
 EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from secondment import audit, i18n, permissions, textsort, validation, vocab, workdays
-from secondment.db import Store, Where, now
+from secondment import audit, clock, i18n, permissions, textsort, validation, vocab
+from secondment.db import Store, Where, search_text
 from secondment.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from secondment.permissions import Actor
 
@@ -43,7 +43,7 @@ def week_label(week: str, lang: str) -> str:
 def weeks_back_to(first_day, today: date | None = None) -> list[str]:
     """Every ISO week from the one holding ``first_day`` (a date or ISO text; None = a year ago) to this week,
     newest first: the choices of a week picker."""
-    today = today or workdays.today()
+    today = today or clock.today()
     first = date.fromisoformat(str(first_day)[:10]) if first_day else today - timedelta(weeks=52)
     return list(reversed(week_span(week_of(min(first, today)), week_of(today))))
 
@@ -60,16 +60,12 @@ def week_span(week_from: str, week_to: str) -> list[str]:
 
 def allowed_weeks(participant: dict, today: date | None = None) -> list[str]:
     """The weeks a participant may log: inside the stint and not after this week, newest first."""
-    today = today or workdays.today()
+    today = today or clock.today()
     start = validation.parse_date("start_date", participant["start_date"])
     end = min(validation.parse_date("end_date", participant["end_date"]), today)
     if end < start:
         return []
     return list(reversed(week_span(week_of(start), week_of(end))))
-
-
-def search_text(value) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def pinyin_key(name: str | None) -> str:
@@ -102,7 +98,7 @@ def participants(store: Store, actor: Actor, *, batch: str | None = None, direct
     if active_only:
         from secondment import roster
 
-        where.add(f"{roster.status_sql(workdays.today())} = 'active'")
+        where.add(f"{roster.status_sql(clock.today())} = 'active'")
     rows = store.rows(_PARTICIPANT_SQL + " where " + where.sql, where.params)
     return sorted(rows, key=lambda r: (pinyin_key(r["name"]), r["id"]))
 
@@ -273,7 +269,7 @@ def add_entry(store: Store, actor: Actor, participant_id: int, *, date=None, rol
         clean = _clean_entry(person, {"date": date, "role": role, "title": title, "description": description,
                                       "hours": hours, "outcome": outcome}, week=week, today=today)
         _check_unlocked(db, participant_id, clean["week"])
-        stamp = now()
+        stamp = clock.stamp()
         return audit.insert(db, actor, "activities", {
             "participant_id": participant_id, **clean,
             "created_by": actor.user_id, "created_at": stamp, "updated_by": actor.user_id, "updated_at": stamp,
@@ -301,7 +297,7 @@ def update_entry(store: Store, actor: Actor, entry_id: int, *, week: str | None 
         if clean["week"] != current["week"]:
             _check_unlocked(db, current["participant_id"], clean["week"])
         return audit.update(db, actor, "activities", entry_id,
-                            {**clean, "updated_by": actor.user_id, "updated_at": now()})
+                            {**clean, "updated_by": actor.user_id, "updated_at": clock.stamp()})
 
 
 def delete_entry(store: Store, actor: Actor, entry_id: int) -> dict:
@@ -317,7 +313,7 @@ def delete_entry(store: Store, actor: Actor, entry_id: int) -> dict:
 
 
 def _today() -> date:
-    return workdays.today()
+    return clock.today()
 
 
 # --- submitting and reviewing ------------------------------------------------------------------------------
@@ -333,7 +329,7 @@ def submit_week(store: Store, actor: Actor, participant_id: int, week: str) -> d
         if entries == 0:
             raise Conflict("error.week_empty", week=week)
         row = _state_row(db, participant_id, week)
-        stamp = now()
+        stamp = clock.stamp()
         values = {"state": "submitted", "submitted_at": stamp, "submitted_by": actor.user_id}
         if row is None:
             audit.insert(db, actor, "week_reviews", {"participant_id": participant_id, "week": week, **values},
@@ -358,7 +354,7 @@ def review_week(store: Store, actor: Actor, participant_id: int, week: str, deci
         if row is None or row["state"] != "submitted":
             raise Conflict("error.week_not_submitted", week=week)
         audit.update(db, actor, "week_reviews", (participant_id, week), {
-            "state": "approved" if decision == "approve" else "returned", "reviewed_at": now(),
+            "state": "approved" if decision == "approve" else "returned", "reviewed_at": clock.stamp(),
             "reviewed_by": actor.user_id, "comment": comment,
         }, action=decision)
     return week_state(store, actor, participant_id, week)

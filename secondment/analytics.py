@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from secondment import permissions, roster, workdays
+from secondment import clock, feedback, permissions, roster
 from secondment.db import Store
 from secondment.permissions import Actor
 
@@ -18,8 +18,8 @@ def _frame(store: Store, sql: str, params=()) -> pd.DataFrame:
 def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
     """The programme's headline figures for the overview."""
     permissions.require(actor, "overview.read")
-    active = f"{roster.status_sql(today or workdays.today())} = 'active'"
-    today = (today or workdays.today()).isoformat()
+    active = f"{roster.status_sql(today or clock.today())} = 'active'"
+    today = (today or clock.today()).isoformat()
     with store.read() as db:
         q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]  # noqa: E731
         return {
@@ -34,9 +34,8 @@ def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
             "activities": q("select count(*) from activities"),
             "hours": q("select coalesce(sum(hours), 0) from activities"),
             "feedback": q("select count(*) from feedback"),
-            "feedback_open": q("select count(*) from feedback where status in ('submitted','accepted','in_progress')"),
-            "feedback_overdue": q("select count(*) from feedback where status in ('submitted','accepted',"
-                                  "'in_progress') and due_date < ?", (today,)),
+            "feedback_open": q(f"select count(*) from feedback f where {feedback.open_sql()}"),
+            "feedback_overdue": q(f"select count(*) from feedback f where {feedback.overdue_sql(today='?')}", (today,)),
             "practices_promoted": q("select count(*) from practices where status = 'promoted'"),
             "enterprises": q("select count(distinct host_unit_id) from participants p join batches b "
                              "on b.id = p.batch_id where b.direction = 'cadre_to_enterprise'"),
@@ -46,7 +45,7 @@ def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
 
 def participants_by_batch(store: Store, actor: Actor, today: date | None = None) -> pd.DataFrame:
     permissions.require(actor, "overview.read")
-    status = roster.status_sql(today or workdays.today())
+    status = roster.status_sql(today or clock.today())
     return _frame(store, f"""
         select b.code as batch, b.direction, b.intake_year, b.start_date, b.end_date,
                count(p.id) as participants,
@@ -77,18 +76,16 @@ def recent_activity_trend(store: Store, actor: Actor, since_week: str) -> pd.Dat
 def feedback_loop(store: Store, actor: Actor, today: date | None = None) -> dict:
     """Closed-loop figures for leadership: how much is closed, answered on time, and satisfied."""
     permissions.require(actor, "overview.read")
-    today = (today or workdays.today()).isoformat()
-    row = store.one("""
+    today = (today or clock.today()).isoformat()
+    row = store.one(f"""
         select count(*) as total,
-               sum(case when status in ('closed', 'closed_unresolved') then 1 else 0 end) as closed,
-               sum(case when answered_at is not null then 1 else 0 end) as answered,
-               sum(case when answered_at is not null and substr(answered_at, 1, 10) <= due_date
-                        then 1 else 0 end) as on_time,
-               sum(case when evaluation is not null then 1 else 0 end) as evaluated,
-               sum(case when evaluation in ('satisfied', 'basically_satisfied') then 1 else 0 end) as satisfied,
-               sum(case when status in ('submitted', 'accepted', 'in_progress') and due_date < ?
-                        then 1 else 0 end) as overdue
-        from feedback""", (today,))
+               sum(case when {feedback.final_sql()} then 1 else 0 end) as closed,
+               sum(case when f.answered_at is not null then 1 else 0 end) as answered,
+               sum(case when {feedback.answered_on_time_sql()} then 1 else 0 end) as on_time,
+               sum(case when f.evaluation is not null then 1 else 0 end) as evaluated,
+               sum(case when {feedback.satisfied_sql()} then 1 else 0 end) as satisfied,
+               sum(case when {feedback.overdue_sql(today='?')} then 1 else 0 end) as overdue
+        from feedback f""", (today,))
     row = {k: (v or 0) for k, v in row.items()}
     pct = lambda a, b: round(100 * a / b) if b else None  # noqa: E731
     return {**row, "closed_pct": pct(row["closed"], row["total"]),

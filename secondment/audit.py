@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from secondment import permissions, vocab
-from secondment.db import Store, Where, now, to_json
+from secondment import clock, permissions, vocab
+from secondment.db import Store, Where, to_json
 from secondment.permissions import Actor
 
 
@@ -17,7 +17,7 @@ def record(db: sqlite_utils.Database, actor: Actor, table: str, row_id, action: 
     db.conn.execute(
         "insert into audit_log(at, user_id, username, table_name, row_id, action, before, after) "
         "values (?, ?, ?, ?, ?, ?, ?, ?)",
-        (now(), actor.user_id, actor.username, table, None if row_id is None else str(row_id), action,
+        (clock.stamp(), actor.user_id, actor.username, table, None if row_id is None else str(row_id), action,
          to_json(_clean(before)), to_json(_clean(after))))
 
 
@@ -107,7 +107,7 @@ def _bound(value, end: bool = False) -> str:
     """A date (2026-11-26, a day in China) or timestamp as the UTC text the ``at`` column sorts against."""
     from datetime import date, datetime, time, timedelta, timezone
 
-    from secondment.workdays import CHINA, parse_stamp
+    from secondment.clock import CHINA, parse_stamp
 
     if isinstance(value, str) and len(value.strip()) == 10:
         value = date.fromisoformat(value.strip())
@@ -234,7 +234,7 @@ def value_label(table: str | None, name: str, value, lang: str, names: dict | No
     if group and isinstance(value, str):
         return vocab.label(group, value, lang)
     if name.endswith("_at") and isinstance(value, str) and value[10:11] == "T":  # a stored UTC time
-        from secondment.workdays import local_time
+        from secondment.clock import local_time
 
         try:
             return local_time(value, "%Y-%m-%d %H:%M:%S")
@@ -330,7 +330,7 @@ def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters):
     import pandas as pd
 
     from secondment import i18n
-    from secondment.workdays import local_time
+    from secondment.clock import local_time
 
     permissions.require(actor, "audit.read")
     filters.pop("limit", None)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from secondment import audit, permissions, vocab
-from secondment.db import Store, now
+from secondment import audit, clock, permissions, vocab
+from secondment.db import Store
 from secondment.errors import Conflict, NotFound, SecondmentError, ValidationError
 from secondment.permissions import Actor
 
@@ -79,13 +79,10 @@ def actor_from_row(row: dict) -> Actor:
 
 
 def _parse(ts: str | None) -> datetime | None:
-    if not ts:
-        return None
-    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    return clock.parse_stamp(ts) if ts else None
 
 
-def _utc(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+_utc = clock.stamp
 
 
 def authenticate(store: Store, username: str, password: str) -> Actor:
@@ -97,7 +94,7 @@ def authenticate(store: Store, username: str, password: str) -> Actor:
     the answer nor its timing tells whether the name exists.
     """
     username = (username or "").strip()
-    now_dt = datetime.now(timezone.utc)
+    now_dt = clock.now()
     refusal: SecondmentError | None = None
     actor: Actor | None = None
     with store.write() as db:
@@ -115,7 +112,7 @@ def authenticate(store: Store, username: str, password: str) -> Actor:
             if ok:
                 db.conn.execute("delete from meta where key = ?", (throttle_key,))
                 db.conn.execute("update users set failed_attempts = 0, locked_until = null, last_login_at = ? "
-                                "where id = ?", (now(), row["id"]))
+                                "where id = ?", (clock.stamp(), row["id"]))
                 actor = actor_from_row(row)
             else:
                 failures += 1
@@ -174,8 +171,8 @@ def _serializer(store: Store) -> URLSafeTimedSerializer:
 def start_session(store: Store, actor: Actor) -> str:
     """A signed token naming a new server-side session; the browser keeps it in a cookie."""
     session_id = secrets.token_urlsafe(24)
-    stamp = now()
-    keep_after = _utc(datetime.now(timezone.utc) - timedelta(days=SESSION_KEEP_DAYS))
+    stamp = clock.stamp()
+    keep_after = _utc(clock.now() - timedelta(days=SESSION_KEEP_DAYS))
     with store.write() as db:
         # Sessions long over are only clutter: keep a month of them (the account page lists recent ones).
         db.conn.execute("delete from sessions where last_seen < ? and user_id = ?", (keep_after, actor.user_id))
@@ -197,13 +194,13 @@ def resume_session(store: Store, token: str | None, *, touch: bool = True) -> Ac
     if row is None or row["revoked"] or not row["active"]:
         return None
     last_seen = _parse(row["last_seen"])
-    now_dt = datetime.now(timezone.utc)
+    now_dt = clock.now()
     if last_seen is None or now_dt - last_seen > timedelta(minutes=idle_minutes()):
         end_session(store, token)
         return None
     if touch and now_dt - last_seen > timedelta(seconds=30):
         with store.write() as db:
-            db.conn.execute("update sessions set last_seen = ? where id = ?", (now(), session_id))
+            db.conn.execute("update sessions set last_seen = ? where id = ?", (clock.stamp(), session_id))
     return actor_from_row(row)
 
 
@@ -264,7 +261,7 @@ def create_user(store: Store, actor: Actor, username: str, password: str, role: 
         _check_link(db, role, participant_id, department_id)
         if db.conn.execute("select 1 from users where lower(username) = lower(?)", (username,)).fetchone():
             raise ValidationError("username", username, "taken")
-        stamp = now()
+        stamp = clock.stamp()
         return audit.insert(db, actor, "users", {
             "username": username, "display_name": (display_name or "").strip() or username, "role": role,
             "participant_id": participant_id if role == "secondee" else None,
@@ -335,7 +332,7 @@ def update_user(store: Store, actor: Actor, user_id: int, *, role: str | None = 
             if others == 0:
                 raise Conflict("error.last_admin")
         changes = {"role": role, "participant_id": participant_id if role == "secondee" else None,
-                   "department_id": department_id if role == "liaison" else None, "updated_at": now()}
+                   "department_id": department_id if role == "liaison" else None, "updated_at": clock.stamp()}
         if display_name is not None:
             if not display_name.strip():
                 raise ValidationError("display_name", display_name, "required")
@@ -362,7 +359,7 @@ def set_password(store: Store, actor: Actor, user_id: int, new_password: str,
             raise ValidationError("current_password", "", "wrong_password")
         audit.update(db, actor, "users", user_id, {"password_hash": hash_password(new_password),
                                                     "failed_attempts": 0, "locked_until": None,
-                                                    "updated_at": now()},
+                                                    "updated_at": clock.stamp()},
                      action="password_change" if own else "password_reset")
         db.conn.execute("delete from meta where key = ?", (_throttle_key(row["username"]),))
         if not own:
@@ -386,7 +383,7 @@ def list_sessions(store: Store, actor: Actor) -> list[dict]:
     rows = store.rows("select id, created_at, last_seen, revoked from sessions where user_id = ? "
                       "order by created_at desc, rowid desc limit 50", (actor.user_id,))
     limit = timedelta(minutes=idle_minutes())
-    now_dt = datetime.now(timezone.utc)
+    now_dt = clock.now()
     out = []
     for row in rows:
         last = _parse(row["last_seen"])
@@ -440,5 +437,5 @@ def demo_sign_in(store: Store, username: str) -> Actor:
                               (username,)).fetchone()
         if row is None:
             raise SignInFailed()
-        db.conn.execute("update users set last_login_at = ? where id = ?", (now(), row["id"]))
+        db.conn.execute("update users set last_login_at = ? where id = ?", (clock.stamp(), row["id"]))
     return actor_from_row(dict(row))

@@ -8,8 +8,8 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from secondment import audit, permissions
-from secondment.db import BUSY_TIMEOUT_MS, Store, now
+from secondment import audit, clock, permissions
+from secondment.db import BUSY_TIMEOUT_MS, Store
 from secondment.permissions import Actor
 
 
@@ -26,7 +26,7 @@ def _copy_into(store: Store, target: sqlite3.Connection) -> None:
 def _audit(store: Store, actor: Actor, destination: str, size: int) -> None:
     with store.write() as db:
         audit.record(db, actor, "backup", None, "backup", None,
-                     {"file": destination, "bytes": size, "at": now()})
+                     {"file": destination, "bytes": size, "at": clock.stamp()})
 
 
 def backup_to(store: Store, actor: Actor, out_path: str | Path) -> Path:
@@ -68,5 +68,5 @@ def backup_bytes(store: Store, actor: Actor) -> bytes:
 
 def file_name(today: str | None = None) -> str:
     """A file name people can sort: secondment-backup-2026-11-26T1855Z.db."""
-    stamp = (today or now()).replace(":", "")[:15] + "Z"
+    stamp = (today or clock.stamp()).replace(":", "")[:15] + "Z"
     return f"secondment-backup-{stamp}.db"

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from secondment import activities, permissions, roster, vocab, workdays
+from secondment import activities, clock, permissions, roster, vocab
 from secondment.activities import add_weeks, week_of, week_span
 from secondment.db import Store
 from secondment.permissions import Actor
@@ -21,7 +21,7 @@ BALANCE_WEEKS = 8
 
 
 def _today(today: date | None) -> date:
-    return today or workdays.today()
+    return today or clock.today()
 
 
 def _people(store: Store, *, batch=None, direction=None, active_only=True, week_from=None,

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
+
+from secondment import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "secondment.db"
@@ -29,11 +31,6 @@ def default_path() -> Path:
     """``SECONDMENT_DB`` when set, else ``data/secondment.db``."""
     env = os.environ.get("SECONDMENT_DB", "").strip()
     return Path(env) if env else DEFAULT_DB
-
-
-def now() -> str:
-    """UTC timestamp, ISO 8601 to the second: sorts as text, reads as a date."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
@@ -52,32 +49,49 @@ def like_pattern(text: str) -> str:
 
 
 class Where:
-    """A WHERE clause built from optional filters: each method adds its condition only when given a value
-    (None, "" and an empty list mean "no filter"), always with ``?`` parameters, never with the value inline.
+    """The one builder of a filtered list's WHERE clause: each method adds its condition only when given a
+    value (None, "" and an empty list mean "no filter"), always with parameters, never with the value inline.
+    Text search is literal everywhere (``%`` and ``_`` typed by a person are not wildcards).
+
+    Conditions are written with ``?``; a builder made with ``named=True`` turns them into ``:w0``, ``:w1`` …
+    and keeps ``params`` as a dict, for queries that also use named parameters of their own (``:today``).
 
     >>> w = Where().eq("b.code", "C3").among("a.role", ["counsellor"]).eq("b.direction", None)
     >>> w.sql, w.params
     ('b.code = ? and a.role in (?)', ['C3', 'counsellor'])
+    >>> Where(named=True).eq("f.status", "submitted").build()
+    ('f.status = :w0', {'w0': 'submitted'})
     """
 
-    def __init__(self):
+    def __init__(self, *, named: bool = False):
         self._parts: list[str] = []
-        self.params: list = []
+        self.named = named
+        self.params: list | dict = {} if named else []
 
     @staticmethod
     def given(value) -> bool:
         return value is not None and value != "" and value != [] and value != ()
 
     def add(self, condition: str, *params) -> "Where":
+        if condition.count("?") != len(params):
+            raise ValueError(f"{condition!r} has {condition.count('?')} placeholders for {len(params)} values")
+        if self.named:
+            pieces = condition.split("?")
+            condition = pieces[0]
+            for value, piece in zip(params, pieces[1:]):
+                name = f"w{len(self.params)}"
+                self.params[name] = value
+                condition += f":{name}{piece}"
+        else:
+            self.params.extend(params)
         self._parts.append(condition)
-        self.params.extend(params)
         return self
 
     def eq(self, column: str, value) -> "Where":
         return self.add(f"{column} = ?", value) if self.given(value) else self
 
     def among(self, column: str, values) -> "Where":
-        values = [values] if isinstance(values, str) else list(values or [])
+        values = [values] if isinstance(values, (str, int)) else list(values or [])
         return self.add(f"{column} in ({', '.join('?' for _ in values)})", *values) if values else self
 
     def at_least(self, column: str, value) -> "Where":
@@ -86,21 +100,44 @@ class Where:
     def at_most(self, column: str, value) -> "Where":
         return self.add(f"{column} <= ?", value) if self.given(value) else self
 
-    def contains(self, expressions: str | list[str], text) -> "Where":
-        """Any of ``expressions`` contains ``text`` literally (``%`` and ``_`` in it are not wildcards)."""
-        if not self.given(text):
+    def before(self, column: str, value) -> "Where":
+        return self.add(f"{column} < ?", value) if self.given(value) else self
+
+    def contains(self, expressions: str | list[str], text, *, or_equal: tuple[str, object] | None = None) -> "Where":
+        """Any of ``expressions`` contains ``text`` literally (``%`` and ``_`` in it are not wildcards), or
+        (``or_equal=(expression, value)``) that expression equals the value, e.g. an item's number."""
+        text = search_text(text)
+        if not text:
             return self
         expressions = [expressions] if isinstance(expressions, str) else expressions
-        pattern = like_pattern(text)
-        return self.add("(" + " or ".join(f"{e} like ? escape '\\'" for e in expressions) + ")",
-                        *[pattern] * len(expressions))
+        # As typed, and with full-width letters and digits as half-width ("ｃ２" finds C2), since stored text
+        # keeps whatever width it was typed in.
+        conditions, params = [], []
+        for variant in dict.fromkeys((text, unicodedata.normalize("NFKC", text))):
+            conditions += [f"{e} like ? escape '\\'" for e in expressions]
+            params += [like_pattern(variant)] * len(expressions)
+        if or_equal is not None:
+            conditions.append(f"{or_equal[0]} = ?")
+            params.append(or_equal[1])
+        return self.add("(" + " or ".join(conditions) + ")", *params)
 
     @property
     def sql(self) -> str:
         return " and ".join(self._parts) or "1 = 1"
 
-    def build(self) -> tuple[str, list]:
+    def build(self) -> tuple[str, list | dict]:
         return self.sql, self.params
+
+
+MAX_SEARCH = 200  # characters of a search box that count; a longer text is cut, never sent whole to SQL
+
+
+def search_text(value) -> str:
+    """What a search box holds, as searched: trimmed (the ideographic space too) and at most ``MAX_SEARCH``
+    characters, otherwise as typed, since stored text keeps its Chinese punctuation (，（）) as written."""
+    if value is None:
+        return ""
+    return str(value).strip()[:MAX_SEARCH]
 
 
 class Store:
@@ -340,7 +377,7 @@ def _m0001(db: sqlite_utils.Database) -> None:
 
     for statement in _FTS_STATEMENTS:
         db.conn.execute(statement)
-    set_meta(db, "created_at", now())
+    set_meta(db, "created_at", clock.stamp())
     set_meta(db, "secret", secrets.token_hex(32))
     set_meta(db, "is_demo", "0")
 
@@ -369,6 +406,16 @@ def _m0004(db: sqlite_utils.Database) -> None:
     db["feedback"].create_index(["activity_id"], if_not_exists=True)
     db["practices"].create_index(["activity_id"], if_not_exists=True)
     db["practices"].create_index(["participant_id"], if_not_exists=True)
+
+
+@migrations(name="0005_holidays")
+def _m0005(db: sqlite_utils.Database) -> None:
+    # Official holiday arrangements an administrator enters for years the calendar library does not cover:
+    # one row per listed day, "holiday" (off) or "workday" (a weekend worked, 调休上班).
+    db["holidays"].create({
+        "day": str, "year": int, "kind": str, "name": str, "entered_by": int, "entered_at": str,
+    }, pk="day", not_null={"year", "kind"})
+    db["holidays"].create_index(["year"])
 
 
 LATEST_VERSION = len(migrations._migrations)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from secondment import _demo_text as text
+from secondment import _demo_text as text, clock
 from secondment import auth, db, vocab, workdays
 
 DEMO_SEED = 2010
@@ -134,7 +134,7 @@ def _add_months(day: date, months: int) -> date:
 
 
 def _first_workday(day: date) -> date:
-    while day.weekday() >= 5 or not workdays.is_workday(day):
+    while day.weekday() >= 5 or not workdays.LIBRARY.is_workday(day):
         day += timedelta(days=1)
     return day
 
@@ -159,7 +159,7 @@ def _week_workdays(monday: date) -> list[date]:
     """Monday–Friday of a week that are working days on the official calendar (none in Golden Week)."""
     days = _WEEK_DAYS.get(monday)
     if days is None:
-        days = [d for d in (monday + timedelta(days=i) for i in range(5)) if workdays.is_workday(d)]
+        days = [d for d in (monday + timedelta(days=i) for i in range(5)) if workdays.LIBRARY.is_workday(d)]
         _WEEK_DAYS[monday] = days
     return days
 
@@ -559,7 +559,7 @@ def _review(person: Person, monday: date, age: int, erng: random.Random, as_of: 
         submitted = datetime.combine(friday, time(17, 30)) + timedelta(minutes=erng.randrange(90))
     reviewed = comment = None
     if state != "submitted":
-        day = workdays.add_working_days(submitted.date(), erng.randint(1, 4))
+        day = workdays.LIBRARY.add_working_days(submitted.date(), erng.randint(1, 4))
         reviewed = datetime.combine(day, time(9)) + timedelta(minutes=erng.randrange(480))
         if reviewed >= as_of:
             state, reviewed = "submitted", None
@@ -636,7 +636,7 @@ class _Loop:
                  raiser: int, ctx: dict):
         self.id, self.urgency, self.limits, self.as_of, self.ctx = item_id, urgency, limits, as_of, ctx
         self.status, self.dept, self.at = "submitted", dept, created
-        self.due = workdays.add_working_days(created.date(), self.limit(dept))
+        self.due = workdays.LIBRARY.add_working_days(created.date(), self.limit(dept))
         self.accepted_at = self.answered_at = self.closed_at = None
         self.closed_by = self.close_reason = self.evaluation = self.answer = None
         self.extended = self.transfers = self.send_backs = self.escalated = 0
@@ -663,16 +663,16 @@ class _Loop:
         elif step == "transfer":
             self.dept, self.accepted_at, self.extended = change["to"], None, 0
             self.transfers += 1
-            self.due = workdays.add_working_days(at.date(), self.limit(self.dept))
+            self.due = workdays.LIBRARY.add_working_days(at.date(), self.limit(self.dept))
         elif step == "extend":
-            self.due = workdays.add_working_days(self.due, change["days"])
+            self.due = workdays.LIBRARY.add_working_days(self.due, change["days"])
             self.extended += change["days"]
         elif step == "answer":
             self.answered_at, self.answer = at, note
         elif step == "send_back":
             self.evaluation, self.answered_at, self.extended = "unsatisfied", None, 0
             self.send_backs += 1
-            self.due = workdays.add_working_days(at.date(), self.limit(self.dept))
+            self.due = workdays.LIBRARY.add_working_days(at.date(), self.limit(self.dept))
         elif step == "evaluate":
             self.evaluation, self.closed_at, self.closed_by = change["evaluation"], at, actor
         elif step == "escalate":
@@ -689,7 +689,7 @@ def _later(rng: random.Random, t: datetime, lo: int, hi: int) -> datetime:
     """A moment in working hours ``lo``–``hi`` working days after ``t`` (0: later the same day); ``hi``
     below ``lo`` (no time left before the due date) means ``lo``."""
     n = rng.randint(lo, max(lo, hi))
-    day = workdays.add_working_days(t.date(), n) if n else t.date()
+    day = workdays.LIBRARY.add_working_days(t.date(), n) if n else t.date()
     moment = datetime.combine(day, time(9)) + timedelta(minutes=rng.randrange(510))
     return moment if moment > t else t + timedelta(minutes=rng.randint(15, 120))
 
@@ -722,12 +722,12 @@ def _walk(rng: random.Random, loop: _Loop, raiser: int, targets: list[int], name
         loop.step("close_unresolved", _later(rng, loop.at, 5, 20), 0, rng.choice(text.CLOSE_REASONS))
         return
     pace = rng.random()
-    limit = max(1, workdays.working_days_between(loop.at.date(), loop.due))
+    limit = max(1, workdays.LIBRARY.working_days_between(loop.at.date(), loop.due))
     slow = pace < 0.15
     if slow:  # late; a few drag on for months
         answer_at = _later(rng, loop.at, limit + 2, limit + (80 if pace < 0.05 else 30))
         if rng.random() < 0.5 and not loop.escalated:
-            watch = datetime.combine(workdays.add_working_days(loop.due, rng.randint(1, 2)), time(10))
+            watch = datetime.combine(workdays.LIBRARY.add_working_days(loop.due, rng.randint(1, 2)), time(10))
             if watch < answer_at:
                 loop.step("escalate", watch, 0, text.ESCALATE_NOTES[1])
     else:
@@ -760,7 +760,7 @@ def _walk_ins(rng: random.Random, people: list[Person], today: date) -> dict[int
     is busiest now, and this keeps items at every open stage on the demo's ``today``."""
     first = today - timedelta(weeks=6)
     days = [first + timedelta(days=i) for i in range((today - first).days)]
-    days = [d for d in days if d.weekday() < 5 and workdays.is_workday(d)]
+    days = [d for d in days if d.weekday() < 5 and workdays.LIBRARY.is_workday(d)]
     out = {}
     for person in people:
         if person.status == "active":
@@ -1090,7 +1090,7 @@ def _feedback_changes(step: str, state: dict, event: dict, item: dict) -> dict:
         return {"department_id": event["to_department_id"], "transfers": (state["transfers"] or 0) + 1,
                 "accepted_at": None, "due_date": due, "extended_days": 0}
     if step == "extend":
-        days = workdays.working_days_between(state["due_date"], due)
+        days = workdays.LIBRARY.working_days_between(state["due_date"], due)
         return {"due_date": due, "extended_days": (state["extended_days"] or 0) + days}
     if step == "answer":
         return {"answered_at": at, "answer": event["note"]}
@@ -1248,7 +1248,7 @@ def build(path, *, seed: int = DEMO_SEED, today: date | None = None, replace: bo
     """Write the demo programme (68 people, 9 batches, ~5,000 activities, ~500 feedback items) to ``path``.
 
     Refuses a file that already holds data unless ``replace``. Returns the row counts per table."""
-    today = today or workdays.today()
+    today = today or clock.today()
 
     def fill(conn):
         counts = _generate(conn, seed=seed, today=today, batches=_demo_batches(today),
@@ -1267,7 +1267,7 @@ def synthetic(path, tier: str, *, seed: int = 1, participants: int | None = None
     of row by row. Marked as a demo (so its accounts can sign in with one click) with its ``tier``."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
-    today = today or workdays.today()
+    today = today or clock.today()
     spec = TIERS[tier]
     n = participants or spec.participants
     scale = n / spec.participants

@@ -21,17 +21,18 @@ Dates of the loop are China dates (Asia/Shanghai); timestamps are stored in UTC 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pandas as pd
 from pypinyin import lazy_pinyin
 
-from secondment import audit, i18n, permissions, validation, vocab, workdays
-from secondment.db import Store, like_pattern, now, set_meta
+from secondment import audit, clock, holidays, i18n, permissions, validation, vocab
+from secondment.db import Store, Where, set_meta
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
+from secondment.workdays import Calendar
 
-CHINA = workdays.CHINA
+
 OPEN = vocab.OPEN_FEEDBACK_STATUSES
 FINAL = vocab.FINAL_FEEDBACK_STATUSES
 LIMITS_META_KEY = "feedback_time_limits"
@@ -44,34 +45,12 @@ DEFAULT_ROLE = {vocab.CADRE: "info_officer", vocab.TALENT: "bridge"}
 
 # --- dates ------------------------------------------------------------------------------------------
 
-_parse_ts = workdays.parse_stamp
-
-
-def local_date(timestamp) -> date | None:
-    """The China date of a stored UTC timestamp."""
-    if timestamp is None or timestamp == "":
-        return None
-    if isinstance(timestamp, date) and not isinstance(timestamp, datetime):
-        return timestamp
-    return _parse_ts(timestamp).astimezone(CHINA).date()
-
-
-def china_today() -> date:
-    return workdays.today()
-
-
-def _stamp(at) -> str:
-    """``at`` (None = now; a datetime or ISO text, for back-dated demo data and tests) as stored text."""
-    if at is None:
-        return now()
-    dt = _parse_ts(at).astimezone(timezone.utc).replace(microsecond=0)
-    return dt.isoformat().replace("+00:00", "Z")
+local_date = clock.local_date
+_stamp = clock.stamp  # ``at`` None = now; a datetime or ISO text back-dates a step (demo data and tests)
 
 
 def _today(today) -> date:
-    if today is None:
-        return china_today()
-    return today if isinstance(today, date) else date.fromisoformat(str(today)[:10])
+    return clock.today() if today is None else clock.as_date(today)
 
 
 # --- reference data: departments, enterprises, routing, time limits -------------------------------------
@@ -294,7 +273,8 @@ def raise_feedback(store: Store, actor: Actor, *, participant_id: int, activity_
         if department_id is None:
             department_id = _routing(db, clean["category"])
         _check_department(db, department_id)
-        due = workdays.add_working_days(local_date(stamp), _limit_days(db, department_id, clean["urgency"]))
+        due = holidays.calendar_of(db.conn).add_working_days(local_date(stamp),
+                                                             _limit_days(db, department_id, clean["urgency"]))
         item_id = audit.insert(db, actor, "feedback", {
             "participant_id": participant_id, "activity_id": activity_id, "enterprise_id": enterprise_id,
             "role": role, **clean, "department_id": int(department_id), "status": "submitted",
@@ -353,7 +333,8 @@ def transfer(store: Store, actor: Actor, feedback_id: int, *, to_department_id: 
         target = _check_department(db, to_department_id)
         if int(to_department_id) == row["department_id"]:
             raise ValidationError("department", target["name"], "same_department")
-        due = workdays.add_working_days(local_date(stamp), _limit_days(db, int(to_department_id), row["urgency"]))
+        due = holidays.calendar_of(db.conn).add_working_days(
+            local_date(stamp), _limit_days(db, int(to_department_id), row["urgency"]))
         return {"department_id": int(to_department_id), "transfers": (row["transfers"] or 0) + 1,
                 "accepted_at": None, "due_date": due.isoformat(), "extended_days": 0}
 
@@ -366,7 +347,7 @@ def request_extension(store: Store, actor: Actor, feedback_id: int, *, days, rea
     reason = validation.text("reason", reason)
 
     def changes(db, row, stamp):
-        due = workdays.add_working_days(row["due_date"], days)
+        due = holidays.calendar_of(db.conn).add_working_days(row["due_date"], days)
         return {"due_date": due.isoformat(), "extended_days": (row["extended_days"] or 0) + days}
 
     return _step(store, actor, feedback_id, "extend", "feedback.handle", changes, note=reason, at=at)
@@ -387,7 +368,8 @@ def evaluate(store: Store, actor: Actor, feedback_id: int, *, evaluation, note=N
         note = validation.text("note", note)
 
         def back(db, row, stamp):
-            due = workdays.add_working_days(local_date(stamp), _limit_days(db, row["department_id"], row["urgency"]))
+            due = holidays.calendar_of(db.conn).add_working_days(
+                local_date(stamp), _limit_days(db, row["department_id"], row["urgency"]))
             return {"evaluation": evaluation, "send_backs": (row["send_backs"] or 0) + 1, "answered_at": None,
                     "due_date": due.isoformat(), "extended_days": 0}
 
@@ -418,22 +400,81 @@ def close_unresolved(store: Store, actor: Actor, feedback_id: int, *, reason, at
                  note=reason, at=at)
 
 
-# --- flags ---------------------------------------------------------------------------------------------------
+# --- the loop's rules, each written once: as Python for one item and as SQL for lists ---------------------------
+
+SATISFIED = ("satisfied", "basically_satisfied")   # evaluations that count as satisfied
+
+
+def _codes(values) -> str:
+    """Our own status codes as an SQL list (constants of ``vocab``, never user text, so safe to inline)."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def is_satisfied(row: dict) -> bool:
+    """Rated satisfied or basically satisfied."""
+    return row.get("evaluation") in SATISFIED
+
+
+def satisfied_sql(alias: str = "f") -> str:
+    return f"{alias}.evaluation in ({_codes(SATISFIED)})"
+
+
+def is_open(row: dict) -> bool:
+    """Waiting for the department: submitted, accepted or in progress."""
+    return row["status"] in OPEN
+
+
+def open_sql(alias: str = "f") -> str:
+    return f"{alias}.status in ({_codes(OPEN)})"
+
+
+def is_final(row: dict) -> bool:
+    """Closed, either way (evaluated, or closed unresolved by a reviewer)."""
+    return row["status"] in FINAL
+
+
+def final_sql(alias: str = "f") -> str:
+    return f"{alias}.status in ({_codes(FINAL)})"
+
 
 def is_overdue(row: dict, today=None) -> bool:
-    """Open (submitted, accepted, in progress) and past its due date."""
-    return row["status"] in OPEN and bool(row.get("due_date")) and row["due_date"] < _today(today).isoformat()
+    """Open and past its due date."""
+    return is_open(row) and bool(row.get("due_date")) and row["due_date"] < _today(today).isoformat()
+
+
+def overdue_sql(alias: str = "f", today: str = ":today") -> str:
+    """``today`` is the SQL expression (a parameter) holding today's ISO date."""
+    return f"({open_sql(alias)} and {alias}.due_date < {today})"
 
 
 def answered_late(row: dict) -> bool:
-    """Answered after its due date (the opposite of "answered on time")."""
+    """Answered (on its China date) after its due date: the opposite of "answered on time"."""
     answered = local_date(row.get("answered_at"))
     return answered is not None and bool(row.get("due_date")) and answered.isoformat() > row["due_date"]
 
 
+def answered_late_sql(alias: str = "f") -> str:
+    return f"({alias}.answered_at is not null and {clock.china_date_sql(f'{alias}.answered_at')} > {alias}.due_date)"
+
+
+def answered_on_time_sql(alias: str = "f") -> str:
+    return f"({alias}.answered_at is not null and {clock.china_date_sql(f'{alias}.answered_at')} <= {alias}.due_date)"
+
+
 def needs_escalation(row: dict) -> bool:
-    return ((row.get("transfers") or 0) >= vocab.ESCALATE_AFTER_TRANSFERS
-            or (row.get("send_backs") or 0) >= vocab.ESCALATE_AFTER_SEND_BACKS)
+    """Not closed, and transferred or sent back too often: a reviewer should take it under supervision."""
+    return not is_final(row) and ((row.get("transfers") or 0) >= vocab.ESCALATE_AFTER_TRANSFERS
+                                  or (row.get("send_backs") or 0) >= vocab.ESCALATE_AFTER_SEND_BACKS)
+
+
+def needs_escalation_sql(alias: str = "f") -> str:
+    return (f"(not {final_sql(alias)} and ({alias}.transfers >= {vocab.ESCALATE_AFTER_TRANSFERS} "
+            f"or {alias}.send_backs >= {vocab.ESCALATE_AFTER_SEND_BACKS}))")
+
+
+def supervised_sql(alias: str = "f") -> str:
+    """Needs escalation, or already escalated and not closed (the "escalation" filter)."""
+    return f"({needs_escalation_sql(alias)} or (not {final_sql(alias)} and {alias}.escalated = 1))"
 
 
 def allowed_steps(actor: Actor, row: dict) -> list[str]:
@@ -456,15 +497,12 @@ def allowed_steps(actor: Actor, row: dict) -> list[str]:
 
 # --- reading ---------------------------------------------------------------------------------------------------
 
-_OPEN_SQL = "f.status in ('submitted', 'accepted', 'in_progress')"
 _SELECT = f"""
     select f.*, p.name as participant, b.code as batch, b.direction, e.name as enterprise,
            d.name as department,
-           case when {_OPEN_SQL} and f.due_date < :today then 1 else 0 end as overdue,
-           case when f.answered_at is not null
-                and date(f.answered_at, '+8 hours') > f.due_date then 1 else 0 end as late,
-           case when f.transfers >= {vocab.ESCALATE_AFTER_TRANSFERS}
-                or f.send_backs >= {vocab.ESCALATE_AFTER_SEND_BACKS} then 1 else 0 end as escalation_needed
+           case when {overdue_sql()} then 1 else 0 end as overdue,
+           case when {answered_late_sql()} then 1 else 0 end as late,
+           case when {needs_escalation_sql()} then 1 else 0 end as escalation_needed
     from feedback f
     join participants p on p.id = f.participant_id
     join batches b on b.id = p.batch_id
@@ -492,63 +530,32 @@ def filters_sql(actor: Actor, *, status=None, department=None, category=None, ur
                 overdue_only: bool = False, escalation_only: bool = False, text=None, period_from=None,
                 period_to=None, participant_id=None, batch=None, direction=None, role=None, today=None,
                 action: str = "feedback.read") -> tuple[str, dict]:
-    """The WHERE clause (over ``feedback f``, ``participants p``, ``batches b``) and named parameters,
-    narrowed to the actor's own items (a secondee's own, a liaison's own department)."""
-    own = permissions.scope(actor, action)
-    where, params = ["1 = 1"], {"today": _today(today).isoformat()}
-    if own and "participant_id" in own:
-        where.append("f.participant_id = :own_participant"); params["own_participant"] = own["participant_id"]
-    if own and "department_id" in own:
-        where.append("f.department_id = :own_department"); params["own_department"] = own["department_id"]
-
-    def within(column, values, prefix):
-        values = _many(values)
-        if values:
-            names = []
-            for i, v in enumerate(values):
-                params[f"{prefix}{i}"] = v
-                names.append(f":{prefix}{i}")
-            where.append(f"{column} in ({', '.join(names)})")
-
-    within("f.status", status, "st")
-    within("f.department_id", [int(d) for d in _many(department)], "dp")
-    within("f.category", category, "ct")
-    within("f.urgency", urgency, "ug")
-    within("f.role", role, "rl")
-    within("b.code", batch, "bt")
-    within("b.direction", direction, "dr")
-    if participant_id is not None:
-        where.append("f.participant_id = :participant_id"); params["participant_id"] = int(participant_id)
+    """The WHERE clause (over ``feedback f``, ``participants p``, ``batches b``, ``units e`` for the enterprise)
+    and its named parameters (``:today`` among them), narrowed to the actor's own items (a secondee's own, a
+    liaison's own department)."""
+    own = permissions.scope(actor, action) or {}
+    where = Where(named=True)
+    where.eq("f.participant_id", own.get("participant_id")).eq("f.department_id", own.get("department_id"))
+    where.among("f.status", _many(status)).among("f.department_id", [int(d) for d in _many(department)])
+    where.among("f.category", _many(category)).among("f.urgency", _many(urgency)).among("f.role", _many(role))
+    where.among("b.code", _many(batch)).among("b.direction", _many(direction))
+    where.eq("f.participant_id", None if participant_id is None else int(participant_id))
     if overdue_only:
-        where.append(f"{_OPEN_SQL} and f.due_date < :today")
+        where.add(overdue_sql())
     if escalation_only:
-        where.append(f"f.status not in ('closed', 'closed_unresolved') and "
-                     f"(f.transfers >= {vocab.ESCALATE_AFTER_TRANSFERS} or "
-                     f"f.send_backs >= {vocab.ESCALATE_AFTER_SEND_BACKS} or f.escalated = 1)")
+        where.add(supervised_sql())
     # Period: the China date the item was raised, inclusive at both ends.
-    if period_from:
-        params["period_from"] = _utc_bound(period_from, 0)
-        where.append("f.created_at >= :period_from")
-    if period_to:
-        params["period_to"] = _utc_bound(period_to, 1)
-        where.append("f.created_at < :period_to")
-    text = validation.normalise_text(text)
-    if text:
-        params["text"] = like_pattern(text)
-        where.append("(f.summary like :text escape '\\' or coalesce(f.details, '') like :text escape '\\' "
-                     "or coalesce(e.name, '') like :text escape '\\' or p.name like :text escape '\\' "
-                     "or cast(f.id as text) = :text_id)")
-        params["text_id"] = text.lstrip("#")
-    return " and ".join(where), params
+    where.at_least("f.created_at", period_from and _utc_bound(period_from, 0))
+    where.before("f.created_at", period_to and _utc_bound(period_to, 1))
+    where.contains(["f.summary", "coalesce(f.details, '')", "coalesce(e.name, '')", "p.name"], text,
+                   or_equal=("cast(f.id as text)", str(text or "").strip().lstrip("#")))
+    clause, params = where.build()
+    return clause, {**params, "today": _today(today).isoformat()}
 
 
 def _utc_bound(day, plus_days: int) -> str:
     """Start of a China day (plus ``plus_days``) as a UTC timestamp text, to compare with created_at."""
-    from datetime import timedelta
-
-    d = validation.parse_date("date", day) + timedelta(days=plus_days)
-    start = datetime(d.year, d.month, d.day, tzinfo=CHINA).astimezone(timezone.utc)
-    return start.isoformat().replace("+00:00", "Z")
+    return clock.day_start_utc(validation.parse_date("date", day), plus_days)
 
 
 def list_items(store: Store, actor: Actor, *, limit: int | None = 500, offset: int = 0, **filters
@@ -562,25 +569,48 @@ def list_items(store: Store, actor: Actor, *, limit: int | None = 500, offset: i
     limit = MAX_LIMIT if limit is None else max(0, min(int(limit), MAX_LIMIT))
     rows = store.rows(f"""{_SELECT} where {clause}
         order by overdue desc,
-                 case when f.status in ('closed', 'closed_unresolved') then 1 else 0 end,
+                 case when {final_sql()} then 1 else 0 end,
                  escalation_needed desc, f.escalated desc, f.due_date, f.id desc
         limit :limit offset :offset""", {**params, "limit": limit, "offset": max(0, int(offset))})
     today = _today(filters.get("today"))
+    cal = holidays.calendar(store)
     for row in rows:
-        _decorate(row, today)
+        decorate(row, today, cal)
     return rows, total
 
 
-def _decorate(row: dict, today: date) -> dict:
+def decorate(row: dict, today: date, cal: Calendar) -> dict:
+    """Flags as booleans, and the working days left (open items) or overdue by, on the database's calendar;
+    ``due_weekdays_only`` when the due date lies in a year with no known holiday arrangement."""
     row["overdue"] = bool(row["overdue"])
     row["late"] = bool(row["late"])
     row["escalation_needed"] = bool(row["escalation_needed"])
     due = row.get("due_date")
-    if due and row["status"] in OPEN:
-        row["days_left"] = workdays.working_days_between(today, due)
-    else:
-        row["days_left"] = None
+    row["days_left"] = cal.working_days_between(today, due) if due and is_open(row) else None
+    row["days_late"] = cal.working_days_between(due, today) if row["overdue"] else None
+    row["due_weekdays_only"] = bool(due) and not cal.covered(int(due[:4]))
     return row
+
+
+def extension_due(store: Store, actor: Actor, feedback_id: int, days) -> dict | None:
+    """The due date an extension of ``days`` working days would give, and whether it is counted Monday to
+    Friday for want of a holiday arrangement (the extension form's hint)."""
+    item = get_item(store, actor, feedback_id)
+    if not item.get("due_date"):
+        return None
+    days = validation.integer("extension_days", days, low=1, high=MAX_EXTENSION_DAYS)
+    cal = holidays.calendar(store)
+    due = cal.add_working_days(item["due_date"], days)
+    return {"due": due, "weekdays_only": bool(cal.uncovered_years(item["due_date"], due))}
+
+
+def due_if_raised(store: Store, actor: Actor, department_id: int | None, urgency: str, today=None) -> dict:
+    """What raising an item today would mean: its time limit, due date, and whether that date is counted
+    Monday to Friday for want of a holiday arrangement (the raise form's hint)."""
+    limit = limit_for(store, actor, department_id, urgency)
+    cal = holidays.calendar(store)
+    due = cal.add_working_days(_today(today), limit)
+    return {"limit": limit, "due": due, "weekdays_only": not cal.covered(due.year)}
 
 
 def get_item(store: Store, actor: Actor, feedback_id: int, *, today=None) -> dict:
@@ -589,7 +619,7 @@ def get_item(store: Store, actor: Actor, feedback_id: int, *, today=None) -> dic
     if row is None:
         raise NotFound("feedback", feedback_id)
     permissions.require(actor, "feedback.read", _resource(row))
-    _decorate(row, _today(today))
+    decorate(row, _today(today), holidays.calendar(store))
     row["events"] = store.rows("""
         select ev.*, coalesce(u.display_name, u.username) as user_name, u.role as user_role,
                fd.name as from_department, td.name as to_department
@@ -611,12 +641,10 @@ def counts(store: Store, actor: Actor, *, today=None) -> dict:
     clause, params = filters_sql(actor, today=today)
     row = store.one(f"""
         select count(*) as total,
-               coalesce(sum(case when {_OPEN_SQL} then 1 else 0 end), 0) as open,
-               coalesce(sum(case when {_OPEN_SQL} and f.due_date < :today then 1 else 0 end), 0) as overdue,
+               coalesce(sum(case when {open_sql()} then 1 else 0 end), 0) as open,
+               coalesce(sum(case when {overdue_sql()} then 1 else 0 end), 0) as overdue,
                coalesce(sum(case when f.status = 'answered' then 1 else 0 end), 0) as answered,
-               coalesce(sum(case when f.status not in ('closed', 'closed_unresolved') and
-                   (f.transfers >= {vocab.ESCALATE_AFTER_TRANSFERS} or f.send_backs >= {vocab.ESCALATE_AFTER_SEND_BACKS})
-                   then 1 else 0 end), 0) as escalation
+               coalesce(sum(case when {needs_escalation_sql()} then 1 else 0 end), 0) as escalation
         from feedback f join participants p on p.id = f.participant_id join batches b on b.id = p.batch_id
         where {clause}""", params)
     return row
@@ -649,7 +677,7 @@ def labelled(rows: list[dict], lang: str) -> pd.DataFrame:
     for column in ("overdue", "late", "escalated"):
         frame[column] = frame[column].map(lambda v: yes if _present(v) and v else no)
     for column in ("created_at", "answered_at", "closed_at"):
-        frame[column] = frame[column].map(workdays.local_time)
+        frame[column] = frame[column].map(clock.local_time)
     names = {c: i18n.translate(lang, k) for c, k in _EXPORT_LABELS.items()}
     return frame.rename(columns=names)
 

@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from secondment import feedback, i18n, vocab, workdays
+from secondment import clock, feedback, holidays, i18n, vocab, workdays
 from secondment.db import Store
 from secondment.permissions import Actor
 
@@ -26,8 +26,8 @@ OUTCOMES = ("satisfied", "basically_satisfied", "closed", "closed_unresolved", "
 MIN_ITEMS_TO_RANK = 5
 TREND_MEASURES = ("raised", "answered", "closed", "overdue")
 
-OUTCOME_SQL = """case
-    when f.status = 'closed' and f.evaluation in ('satisfied', 'basically_satisfied') then f.evaluation
+OUTCOME_SQL = f"""case
+    when f.status = 'closed' and {feedback.satisfied_sql()} then f.evaluation
     when f.status = 'closed' then 'closed'
     when f.status = 'closed_unresolved' then 'closed_unresolved'
     when f.status = 'answered' then 'answered'
@@ -134,7 +134,8 @@ def items_behind(store: Store, actor: Actor, *, source: tuple[str, object], targ
     rows = store.rows(f"{feedback._SELECT} where {where} order by overdue desc, f.created_at desc, f.id desc "
                       f"limit :limit", {**params, "limit": int(limit)})
     today_d = feedback._today(today)
-    return [feedback._decorate(r, today_d) for r in rows], total
+    cal = holidays.calendar(store)
+    return [feedback.decorate(r, today_d, cal) for r in rows], total
 
 
 def _median(pairs: list[tuple[int, int]]) -> float | None:
@@ -173,14 +174,12 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
                               direction=direction, today=today)
     rows = store.rows(f"""
         select f.department_id, d.name as department, count(*) as held,
-               sum(case when f.status in ('submitted', 'accepted', 'in_progress') then 1 else 0 end) as open,
-               sum(case when f.status in ('submitted', 'accepted', 'in_progress') and f.due_date < :today
-                        then 1 else 0 end) as overdue,
+               sum(case when {feedback.open_sql()} then 1 else 0 end) as open,
+               sum(case when {feedback.overdue_sql()} then 1 else 0 end) as overdue,
                sum(case when f.answered_at is not null then 1 else 0 end) as answered,
-               sum(case when f.answered_at is not null and date(f.answered_at, '+8 hours') <= f.due_date
-                        then 1 else 0 end) as on_time,
+               sum(case when {feedback.answered_on_time_sql()} then 1 else 0 end) as on_time,
                sum(case when f.evaluation is not null then 1 else 0 end) as evaluated,
-               sum(case when f.evaluation in ('satisfied', 'basically_satisfied') then 1 else 0 end) as satisfied
+               sum(case when {feedback.satisfied_sql()} then 1 else 0 end) as satisfied
         {_FROM} where {clause} group by f.department_id""", params)
     # Received: every item that reached the department (routed there when raised, or transferred in),
     # whether or not it is still there.
@@ -195,11 +194,12 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
         select ev.from_department_id, count(*) as n {_FROM} join feedback_events ev on ev.feedback_id = f.id
         where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}
     spans: dict[int, list] = defaultdict(list)
+    cal = holidays.calendar(store)
     for r in store.rows(f"""
-            select f.department_id, date(f.created_at, '+8 hours') as raised,
-                   date(f.answered_at, '+8 hours') as answered, count(*) as n
+            select f.department_id, {clock.china_date_sql('f.created_at')} as raised,
+                   {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
             {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params):
-        spans[r["department_id"]].append((workdays.working_days_between(r["raised"], r["answered"]), r["n"]))
+        spans[r["department_id"]].append((cal.working_days_between(r["raised"], r["answered"]), r["n"]))
     by_id = {r["department_id"]: r for r in rows}
     zero = dict(held=0, open=0, overdue=0, answered=0, on_time=0, evaluated=0, satisfied=0)
     if received:
@@ -243,20 +243,20 @@ def monthly_trends(store: Store, actor: Actor, *, period_from=None, period_to=No
     clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
                               department=department, direction=direction, today=today)
     rows = store.rows(f"""
-        select strftime('%Y-%m', f.created_at, '+8 hours') as month, 'raised' as measure, count(*) as items
+        select {clock.china_month_sql('f.created_at')} as month, 'raised' as measure, count(*) as items
             {_FROM} where {clause} group by 1
         union all
-        select strftime('%Y-%m', f.answered_at, '+8 hours'), 'answered', count(*)
+        select {clock.china_month_sql('f.answered_at')}, 'answered', count(*)
             {_FROM} where {clause} and f.answered_at is not null group by 1
         union all
-        select strftime('%Y-%m', f.closed_at, '+8 hours'), 'closed', count(*)
-            {_FROM} where {clause} and f.status in ('closed', 'closed_unresolved') and f.closed_at is not null
+        select {clock.china_month_sql('f.closed_at')}, 'closed', count(*)
+            {_FROM} where {clause} and {feedback.final_sql()} and f.closed_at is not null
             group by 1
         union all
         select substr(f.due_date, 1, 7), 'overdue', count(*)
             {_FROM} where {clause} and f.due_date < :today
-              and coalesce(date(f.answered_at, '+8 hours'),
-                           case when f.status in ('closed', 'closed_unresolved') then date(f.closed_at, '+8 hours') end,
+              and coalesce({clock.china_date_sql('f.answered_at')},
+                           case when {feedback.final_sql()} then {clock.china_date_sql('f.closed_at')} end,
                            :today) > f.due_date
             group by 1""", params)
     frame = pd.DataFrame(rows, columns=["month", "measure", "items"])

@@ -93,6 +93,10 @@ ACTIONS: MappingProxyType = MappingProxyType({
     "unit.edit": _rule("admin reviewer", doc="create or edit units and departments"),
     "audit.read": _rule("admin reviewer", doc="browse and export the audit trail"),
     "backup.create": _rule("admin", doc="download a backup of the database"),
+    # the official holiday calendar behind every working-day count
+    "holiday.read": _rule("admin reviewer viewer secondee liaison", doc="see the public-holiday arrangements"),
+    "holiday.edit": _rule("admin", doc="enter or remove a year's public-holiday arrangement"),
+    "holiday.notice": _rule("admin reviewer", doc="be told that next year's arrangement is missing"),
 })
 
 

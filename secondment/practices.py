@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from secondment import audit, i18n, permissions, textsort, validation, vocab
-from secondment.activities import search_text
-from secondment.db import Store, now
+from secondment import audit, clock, i18n, permissions, textsort, validation, vocab
+from secondment.db import Store, Where
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
 
@@ -52,7 +51,7 @@ def propose(store: Store, actor: Actor, *, title, summary=None, activity_id: int
         if enterprise_id is not None and db.conn.execute(
                 "select 1 from units where id = ?", (enterprise_id,)).fetchone() is None:
             raise NotFound("enterprise", enterprise_id)
-        stamp = now()
+        stamp = clock.stamp()
         return audit.insert(db, actor, "practices", {
             "title": title, "summary": summary, "participant_id": participant_id, "enterprise_id": enterprise_id,
             "activity_id": activity_id, "status": "draft", "created_by": actor.user_id, "created_at": stamp,
@@ -79,7 +78,7 @@ def review(store: Store, actor: Actor, practice_id: int, *, to_status: str | Non
                 raise Conflict("error.practice_step", status=("t", f"vocab.practice_status.{current['status']}"),
                                to=("t", f"vocab.practice_status.{to_status}")
                                if to_status in vocab.PRACTICE_STATUSES else to_status)
-            stamp = now()
+            stamp = clock.stamp()
             changes["status"] = to_status
             if to_status == "reviewed":
                 changes.update(reviewed_by=actor.user_id, reviewed_at=stamp)
@@ -88,7 +87,7 @@ def review(store: Store, actor: Actor, practice_id: int, *, to_status: str | Non
             action = "review" if to_status == "reviewed" else "promote"
         if not changes:
             return current
-        changes["updated_at"] = now()
+        changes["updated_at"] = clock.stamp()
         return audit.update(db, actor, "practices", practice_id, changes, action=action)
 
 
@@ -121,24 +120,16 @@ def list_practices(store: Store, actor: Actor, *, status: str | None = None, tex
     """Practices matching the filters, newest first, and the total. ``text`` searches title and summary;
     ``enterprise`` is a unit id or part of its name."""
     permissions.require(actor, "practice.read")
-    visible, params = _visibility(actor)
-    where = [visible]
-    if practice_id is not None:
-        where.append("x.id = ?"); params.append(int(practice_id))
-    if status:
-        where.append("x.status = ?"); params.append(status)
-    text = search_text(text)
-    if text:
-        where.append("(x.title like ? or coalesce(x.summary, '') like ?)"); params.extend([f"%{text}%"] * 2)
+    visible, visible_params = _visibility(actor)
+    where = Where().add(visible, *visible_params)
+    where.eq("x.id", None if practice_id is None else int(practice_id)).eq("x.status", status)
+    where.contains(["x.title", "coalesce(x.summary, '')"], text)
     if isinstance(enterprise, int):
-        where.append("x.enterprise_id = ?"); params.append(enterprise)
-    elif enterprise:
-        where.append("u.name like ?"); params.append(f"%{validation.normalise_text(enterprise)}%")
-    if industry:
-        where.append("u.industry = ?"); params.append(industry)
-    if batch:
-        where.append("b.code = ?"); params.append(batch)
-    clause = " and ".join(where)
+        where.eq("x.enterprise_id", enterprise)
+    else:
+        where.contains("u.name", enterprise)
+    where.eq("u.industry", industry).eq("b.code", batch)
+    clause, params = where.build()
     total = store.scalar(f"select count(*) {_FROM} where {clause}", params)
     rows = store.rows(f"""
         select x.id, x.title, x.summary, x.status, x.participant_id, p.name as participant, b.code as batch,

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from secondment import audit, i18n, permissions, validation, vocab, workdays
-from secondment.db import Store, Where, now
+from secondment import audit, clock, i18n, permissions, validation, vocab
+from secondment.db import Store, Where
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
 from secondment.textsort import pinyin_key
@@ -75,7 +75,7 @@ def direction_value(value) -> str:
 
 
 def _today(today: date | None) -> date:
-    return today or workdays.today()
+    return today or clock.today()
 
 
 def derived_status(start: date | str, end: date | str, today: date | None = None) -> str:
@@ -185,13 +185,13 @@ def _where(actor: Actor, *, direction=None, batch=None, status=None, host_unit=N
     if isinstance(host_unit, int):
         where.eq("p.host_unit_id", host_unit)
     elif host_unit:
-        where.contains("h.name", validation.normalise_text(host_unit))
+        where.contains("h.name", host_unit)
     if street:
         # The street or town a stint sits in: the host's or home unit's street, or the unit that is the street.
         where.add("(h.street = ? or hm.street = ? or h.name = ? or hm.name = ?)", *[street] * 4)
     where.eq("b.intake_year", int(year) if year else None)
     where.contains(["p.name", "coalesce(p.post, '')", "coalesce(h.name, '')", "coalesce(hm.name, '')",
-                    "coalesce(p.contact, '')", "coalesce(p.notes, '')", "b.code"], validation.normalise_text(text))
+                    "coalesce(p.contact, '')", "coalesce(p.notes, '')", "b.code"], text)
     return where.build()
 
 
@@ -328,7 +328,7 @@ def create_participant(store: Store, actor: Actor, *, today: date | None = None,
         if batch is not None:
             values["batch_id"] = _resolve_batch(db, batch)
         clean = _clean_participant(db, values, None, _today(today))
-        stamp = now()
+        stamp = clock.stamp()
         return audit.insert(db, actor, "participants", {**clean, "created_at": stamp, "updated_at": stamp})
 
 
@@ -352,7 +352,7 @@ def update_participant(store: Store, actor: Actor, participant_id: int, *, today
         diff = {k: v for k, v in clean.items() if not same_value(current.get(k), v)}
         if not diff:
             return current
-        return audit.update(db, actor, "participants", participant_id, {**diff, "updated_at": now()})
+        return audit.update(db, actor, "participants", participant_id, {**diff, "updated_at": clock.stamp()})
 
 
 def same_value(stored, clean) -> bool:
@@ -396,7 +396,7 @@ def end_stint_early(store: Store, actor: Actor, participant_id: int, end_date, r
         changes = {"end_date": end.isoformat(), "status": derived_status(start, end, today),
                    "notes": _with_reason(current["notes"], i18n.translate("zh", "roster.ended_early_note"),
                                          reason, today),
-                   "updated_at": now()}
+                   "updated_at": clock.stamp()}
         return audit.update(db, actor, "participants", participant_id, changes, action="end_early")
 
 
@@ -410,7 +410,7 @@ def withdraw(store: Store, actor: Actor, participant_id: int, reason, *, today: 
         changes = {"status": "withdrawn",
                    "notes": _with_reason(current["notes"], i18n.translate("zh", "roster.withdrawn_note"),
                                          reason, today),
-                   "updated_at": now()}
+                   "updated_at": clock.stamp()}
         start = validation.parse_date("start_date", current["start_date"])
         if start <= today < validation.parse_date("end_date", current["end_date"]):
             changes["end_date"] = today.isoformat()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from secondment import audit, i18n, permissions, roster, validation, vocab, workdays
-from secondment.db import Store, now
+from secondment import audit, clock, i18n, permissions, roster, validation, vocab
+from secondment.db import Store
 from secondment.errors import ValidationError, ValidationErrors
 from secondment.permissions import Actor
 
@@ -354,7 +354,7 @@ def preview(store: Store, actor: Actor, file_bytes_or_path, filename: str | None
     if plan.file_errors:   # an unreadable file or missing columns: row checks would only repeat it
         return plan
     with store.read() as db:
-        _check(db.conn, plan, today or workdays.today())
+        _check(db.conn, plan, today or clock.today())
     return plan
 
 
@@ -367,7 +367,7 @@ def apply(store: Store, actor: Actor, plan: ImportPlan, *, today: date | None = 
     if not plan.rows:
         return {"adds": 0, "updates": 0, "unchanged": 0, "new_units": 0}
     with store.write() as db:
-        _check(db.conn, plan, today or workdays.today())
+        _check(db.conn, plan, today or clock.today())
         if plan.errors:
             raise ValidationErrors(plan.errors)
         unit_ids: dict[str, int] = {}
@@ -376,7 +376,7 @@ def apply(store: Store, actor: Actor, plan: ImportPlan, *, today: date | None = 
                 "name": unit["name"], "kind": unit["kind"], "street": unit["street"], "active": 1,
                 "notes": None}, action="import")
         resolve = lambda ref: unit_ids[ref] if isinstance(ref, str) else ref  # noqa: E731
-        stamp = now()
+        stamp = clock.stamp()
         for rec in plan.adds:
             audit.insert(db, actor, "participants", {
                 "name": rec["name"], "gender": rec["gender"], "political_status": rec["political_status"],

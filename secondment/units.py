@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from secondment import audit, permissions, validation, vocab
-from secondment.db import Store
+from secondment.db import Store, Where
 from secondment.errors import NotFound, ValidationError
 from secondment.permissions import Actor
 from secondment.textsort import pinyin_key
@@ -29,22 +29,9 @@ def list_units(store: Store, actor: Actor, kind: str | Iterable[str] | None = No
     ``search``: part of the name or industry.
     """
     permissions.require(actor, "unit.read")
-    where, params = ["1 = 1"], []
-    if kind:
-        kinds = [kind] if isinstance(kind, str) else list(kind)
-        where.append(f"kind in ({', '.join('?' for _ in kinds)})")
-        params += kinds
-    if active is not None:
-        where.append("active = ?")
-        params.append(1 if active else 0)
-    if street:
-        where.append("street = ?")
-        params.append(street)
-    if search and search.strip():
-        where.append("(name like ? or coalesce(industry, '') like ?)")
-        needle = f"%{validation.normalise_text(search)}%"
-        params += [needle, needle]
-    rows = store.rows(f"select {', '.join(COLUMNS)} from units where {' and '.join(where)}", params)
+    where = Where().among("kind", kind).eq("active", None if active is None else int(bool(active)))
+    where.eq("street", street).contains(["name", "coalesce(industry, '')"], search)
+    rows = store.rows(f"select {', '.join(COLUMNS)} from units where {where.sql}", where.params)
     return sorted(rows, key=lambda row: pinyin_key(row["name"]))
 
 

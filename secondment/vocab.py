@@ -98,6 +98,10 @@ _GROUPS: dict[str, dict[str, tuple[str, str]]] = {
         "reviewed": ("已审核", "Reviewed"),
         "promoted": ("全区推广", "Promoted district-wide"),
     },
+    "holiday_kind": {
+        "holiday": ("放假", "Holiday"),
+        "workday": ("调休上班", "Make-up workday"),
+    },
     "app_role": {
         "admin": ("系统管理员", "Administrator"),
         "reviewer": ("组织部审核人", "Organisation-department reviewer"),
@@ -129,6 +133,7 @@ FEEDBACK_STEPS = tuple(_GROUPS["feedback_step"])
 EVALUATIONS = tuple(_GROUPS["evaluation"])
 PRACTICE_STATUSES = tuple(_GROUPS["practice_status"])
 APP_ROLES = tuple(_GROUPS["app_role"])
+HOLIDAY_KINDS = tuple(_GROUPS["holiday_kind"])
 
 OPEN_FEEDBACK_STATUSES = ("submitted", "accepted", "in_progress")
 FINAL_FEEDBACK_STATUSES = ("closed", "closed_unresolved")

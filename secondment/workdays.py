@@ -1,40 +1,31 @@
 """Working days on China's official calendar: statutory holidays off, make-up workdays (调休) on.
 
-The calendar comes from the maintained ``chinese_calendar`` library, which knows the State Council's
-published arrangements for the years it covers (2004–2026 in the installed version). For a year it does
-not cover it raises NotImplementedError; there we fall back to Monday–Friday, and ``covered(year)`` lets a
-screen say that a deadline in such a year is counted without holidays.
+A ``Calendar`` answers every working-day question the app asks (is this a working day, the n-th working day
+after a date, how many lie between two dates). Its source, year by year:
+
+1. a year's arrangement an administrator entered as the State Council published it (``holidays`` table,
+   ``secondment.holidays``): that year's listed holidays are off and its listed make-up workdays are on;
+2. otherwise the maintained ``chinese_calendar`` library, for the years it covers (2004–2026 in the installed
+   version);
+3. otherwise Monday to Friday, and ``covered(year)`` is False so that every screen can say so.
+
+``LIBRARY`` is the calendar with nothing entered (a new database, the demo generator); services use the
+calendar of their database through ``secondment.holidays.calendar``.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Mapping
+from datetime import date, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from types import MappingProxyType
 
 import chinese_calendar
 
-# The programme runs in Shanghai: "today", weeks and deadlines are China dates wherever the server runs.
-CHINA = ZoneInfo("Asia/Shanghai")
+from secondment.clock import as_date
 
+_MAX_STEPS = 3660  # ten years of days: a guard against a runaway loop on nonsense input
+_EPOCH_YEAR = 1990
 
-def today() -> date:
-    """Today's date in China (the one "today" every page, service and figure uses)."""
-    return datetime.now(CHINA).date()
-
-
-def parse_stamp(value) -> datetime:
-    """A stored timestamp (ISO text in UTC, ``Z`` or offset; or a datetime) as an aware datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC timestamp as Shanghai wall-clock text for people to read; "" for no value."""
-    if value is None or value == "" or not isinstance(value, (str, datetime)):
-        return ""
-    return parse_stamp(value).astimezone(CHINA).strftime(fmt)
 
 def months_between(first, last) -> list[str]:
     """Every month from ``first`` to ``last`` (dates or "2026-01" text) as "2026-01", oldest first."""
@@ -47,20 +38,9 @@ def months_between(first, last) -> list[str]:
     return out
 
 
-_MAX_STEPS = 3660  # ten years of days: a guard against a runaway loop on nonsense input
-
-
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-@lru_cache(maxsize=64)
-def covered(year: int) -> bool:
-    """Does the official calendar cover ``year``? Outside it, working days are Monday–Friday."""
+@lru_cache(maxsize=128)
+def library_covers(year: int) -> bool:
+    """Does the installed ``chinese_calendar`` know ``year``'s official arrangement?"""
     try:
         chinese_calendar.is_workday(date(int(year), 6, 1))
         return True
@@ -68,88 +48,134 @@ def covered(year: int) -> bool:
         return False
 
 
-@lru_cache(maxsize=20_000)
-def _is_workday(day: date) -> bool:
-    if covered(day.year):
-        return chinese_calendar.is_workday(day)
-    return day.weekday() < 5
+_FESTIVALS = {h.value: h.chinese for h in chinese_calendar.Holiday}
 
 
-def is_workday(day) -> bool:
-    """A working day: Monday–Friday unless a statutory holiday, or a weekend make-up workday."""
-    return _is_workday(_as_date(day))
+def library_arrangement(year: int) -> list[dict]:
+    """The library's holidays and make-up workdays of ``year`` as ``{"day", "kind", "name", "name_en"}`` rows
+    (kind "holiday" or "workday"), oldest first; empty when the library does not cover the year."""
+    if not library_covers(year):
+        return []
+    out = []
+    for kind, days in (("holiday", chinese_calendar.holidays), ("workday", chinese_calendar.workdays)):
+        for day, name in days.items():
+            if day.year == year and (kind == "holiday" or day.weekday() >= 5):
+                out.append({"day": day, "kind": kind, "name": _FESTIVALS.get(name, name), "name_en": name})
+    return sorted(out, key=lambda r: r["day"])
 
 
-def add_working_days(start, n: int) -> date:
-    """The n-th working day after ``start`` (``start`` itself is not counted; n = 0 gives ``start``).
+class Calendar:
+    """China's working days, with the years in ``entered`` (year → {day: is it a working day}) taken from an
+    administrator's entries instead of the library."""
 
-    A 15-working-day limit on an item raised on day D is due on ``add_working_days(D, 15)``.
-    A negative n counts backwards.
-    """
-    day = _as_date(start)
-    n = int(n)
-    step = 1 if n >= 0 else -1
-    left = abs(n)
-    guard = 0
-    while left:
-        day += timedelta(days=step)
-        if _is_workday(day):
-            left -= 1
-        guard += 1
-        if guard > _MAX_STEPS * 4:
-            raise ValueError(f"cannot add {n} working days to {start}")
-    return day
+    def __init__(self, entered: Mapping[int, Mapping[date, bool]] | None = None):
+        self.entered = MappingProxyType({int(y): MappingProxyType(dict(days)) for y, days in (entered or {}).items()})
+        self._days: dict[date, bool] = {}
+        self._totals: dict[int, tuple[int, ...]] = {}
+        self._before: dict[int, int] = {}
+
+    def __repr__(self) -> str:
+        return f"Calendar(entered years {sorted(self.entered)})"
+
+    # --- which years are known ---------------------------------------------------------------------------
+
+    def source(self, year: int) -> str | None:
+        """"entered", "library" or None (counted Monday to Friday) for ``year``."""
+        if int(year) in self.entered:
+            return "entered"
+        return "library" if library_covers(int(year)) else None
+
+    def covered(self, year: int) -> bool:
+        """Is ``year``'s official arrangement known? Outside it, working days are Monday–Friday."""
+        return self.source(year) is not None
+
+    def uncovered_years(self, *days) -> list[int]:
+        """The years among ``days`` whose arrangement is not known (for a note on screen)."""
+        years = sorted({as_date(d).year for d in days if d})
+        return [y for y in years if not self.covered(y)]
+
+    # --- days --------------------------------------------------------------------------------------------
+
+    def _is_workday(self, day: date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            entered = self.entered.get(day.year)
+            if entered is not None:
+                known = entered.get(day, day.weekday() < 5)
+            elif library_covers(day.year):
+                known = chinese_calendar.is_workday(day)
+            else:
+                known = day.weekday() < 5
+            self._days[day] = known
+        return known
+
+    def is_workday(self, day) -> bool:
+        """A working day: Monday–Friday unless a statutory holiday, or a weekend make-up workday."""
+        return self._is_workday(as_date(day))
+
+    def add_working_days(self, start, n: int) -> date:
+        """The n-th working day after ``start`` (``start`` itself is not counted; n = 0 gives ``start``).
+
+        A 15-working-day limit on an item raised on day D is due on ``add_working_days(D, 15)``.
+        A negative n counts backwards.
+        """
+        day = as_date(start)
+        n = int(n)
+        step = 1 if n >= 0 else -1
+        left = abs(n)
+        guard = 0
+        while left:
+            day += timedelta(days=step)
+            if self._is_workday(day):
+                left -= 1
+            guard += 1
+            if guard > _MAX_STEPS * 4:
+                raise ValueError(f"cannot add {n} working days to {start}")
+        return day
+
+    def working_days_between(self, a, b) -> int:
+        """Working days after ``a`` up to and including ``b`` (0 when b == a; negative when b is before a).
+
+        The inverse of ``add_working_days``: ``working_days_between(d, add_working_days(d, n)) == n``.
+        Counted from per-year running totals, so the department table's thousands of spans cost a
+        subtraction each rather than a walk over the calendar.
+        """
+        a, b = as_date(a), as_date(b)
+        if b < a:
+            return -self.working_days_between(b, a)
+        if (b - a).days > _MAX_STEPS * 4:
+            raise ValueError(f"span {a} to {b} is too long")
+        if a.year < _EPOCH_YEAR:
+            count, day = 0, a
+            while day < b:
+                day += timedelta(days=1)
+                count += self._is_workday(day)
+            return count
+        return self._ordinal(b) - self._ordinal(a)
+
+    def _year_totals(self, year: int) -> tuple[int, ...]:
+        """Running count of working days from 1 January of ``year`` through each day of it."""
+        totals = self._totals.get(year)
+        if totals is None:
+            out, count, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                count += self._is_workday(day)
+                out.append(count)
+                day += timedelta(days=1)
+            totals = self._totals[year] = tuple(out)
+        return totals
+
+    def _before_year(self, year: int) -> int:
+        """Working days from 1 January of the epoch year through 31 December of ``year - 1``."""
+        total = self._before.get(year)
+        if total is None:
+            total = sum(self._year_totals(y)[-1] for y in range(_EPOCH_YEAR, year))
+            self._before[year] = total
+        return total
+
+    def _ordinal(self, day: date) -> int:
+        return self._before_year(day.year) + self._year_totals(day.year)[day.timetuple().tm_yday - 1]
 
 
-def working_days_between(a, b) -> int:
-    """Working days after ``a`` up to and including ``b`` (0 when b == a; negative when b is before a).
-
-    The inverse of ``add_working_days``: ``working_days_between(d, add_working_days(d, n)) == n``.
-    Counted from per-year running totals, so the department table's thousands of spans cost a
-    subtraction each rather than a walk over the calendar.
-    """
-    a, b = _as_date(a), _as_date(b)
-    if b < a:
-        return -working_days_between(b, a)
-    if (b - a).days > _MAX_STEPS * 4:
-        raise ValueError(f"span {a} to {b} is too long")
-    if a.year < _EPOCH_YEAR:
-        count, day = 0, a
-        while day < b:
-            day += timedelta(days=1)
-            count += _is_workday(day)
-        return count
-    return _ordinal(b) - _ordinal(a)
-
-
-_EPOCH_YEAR = 1990
-
-
-@lru_cache(maxsize=None)
-def _year_totals(year: int) -> tuple[int, ...]:
-    """Running count of working days from 1 January of ``year`` through each day of it."""
-    totals, count, day = [], 0, date(year, 1, 1)
-    while day.year == year:
-        count += _is_workday(day)
-        totals.append(count)
-        day += timedelta(days=1)
-    return tuple(totals)
-
-
-@lru_cache(maxsize=None)
-def _before_year(year: int) -> int:
-    """Working days from 1 January of the epoch year through 31 December of ``year - 1``."""
-    total = 0
-    for y in range(_EPOCH_YEAR, year):
-        total += _year_totals(y)[-1]
-    return total
-
-
-def _ordinal(day: date) -> int:
-    return _before_year(day.year) + _year_totals(day.year)[day.timetuple().tm_yday - 1]
-
-
-def uncovered_years(*days) -> list[int]:
-    """The years among ``days`` that the official calendar does not cover (for a note on screen)."""
-    years = sorted({_as_date(d).year for d in days if d})
-    return [y for y in years if not covered(y)]
+# The library's calendar with nothing entered: a new database, the demo generator, tests of the rules.
+LIBRARY = Calendar()

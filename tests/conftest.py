@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from secondment import auth, db, workdays  # noqa: E402
+from secondment import auth, clock, db  # noqa: E402
 from secondment.permissions import Actor  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -44,7 +44,7 @@ def demo_file(tmp_path_factory) -> Path:
     from secondment import demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    demo.build(path, today=workdays.today())
+    demo.build(path, today=clock.today())
     # Fold the WAL into the main file so a plain copy carries everything.
     conn = db.connect(path)
     conn.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

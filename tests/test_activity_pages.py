@@ -4,24 +4,27 @@ from datetime import date, timedelta
 
 import pytest
 
-from secondment import workdays
-
 from conftest import actor_for, app_test, visible_text
-from secondment import activities, i18n, vocab
+from secondment import activities, clock, i18n, practices, vocab
 
 
 def this_week() -> str:
-    return activities.week_of(workdays.today())
+    return activities.week_of(clock.today())
 
 
-def reset_week(store, username: str) -> int:
-    """Make the user's current week empty and not submitted, so the test starts from a known state."""
+def reset_week(store, username: str, week: str | None = None) -> int:
+    """Make the user's week (this week by default) empty and not submitted, so the test starts from a known
+    state whatever the demo generated for that week on the day the suite runs."""
     pid = actor_for(store, username).participant_id
+    week = week or this_week()
     with store.write() as db:
-        db.conn.execute("delete from practices where activity_id in (select id from activities "
-                        "where participant_id = ? and week = ?)", (pid, this_week()))
-        db.conn.execute("delete from activities where participant_id = ? and week = ?", (pid, this_week()))
-        db.conn.execute("delete from week_reviews where participant_id = ? and week = ?", (pid, this_week()))
+        db.conn.execute("delete from feedback_events where feedback_id in (select f.id from feedback f join "
+                        "activities a on a.id = f.activity_id where a.participant_id = ? and a.week = ?)", (pid, week))
+        for table in ("feedback", "practices"):
+            db.conn.execute(f"delete from {table} where activity_id in (select id from activities "
+                            "where participant_id = ? and week = ?)", (pid, week))
+        db.conn.execute("delete from activities where participant_id = ? and week = ?", (pid, week))
+        db.conn.execute("delete from week_reviews where participant_id = ? and week = ?", (pid, week))
     return pid
 
 
@@ -56,7 +59,7 @@ def test_my_week_add_entry_and_submit(demo_store):
     rows = demo_store.rows("select role, title, hours, date from activities where participant_id = ? and week = ?",
                            (pid, this_week()))
     assert rows == [{"role": "info_officer", "title": "走访企业车间了解职工思想动态", "hours": 1.5,
-                     "date": workdays.today().isoformat()}]
+                     "date": clock.today().isoformat()}]
     text = visible_text(at)
     assert "走访企业车间了解职工思想动态" in text and i18n.translate("zh", "week.added") in text
 
@@ -75,9 +78,9 @@ def test_my_week_day_is_one_tap_with_the_weekday_named(demo_store, lang, monday)
     at.run()
     days = at.button_group(key="mw_date")
     first = activities.monday(this_week())
-    assert days.value == workdays.today()                                  # today by default
+    assert days.value == clock.today()                                  # today by default
     assert days.options[0] == f"{monday} {first:%m-%d}"                    # 周一 11-23, not a calendar
-    assert len(days.options) == (workdays.today() - first).days + 1        # nothing after today
+    assert len(days.options) == (clock.today() - first).days + 1        # nothing after today
     days.set_value(first)
     at.radio(key="mw_role").set_value("coordinator")
     at.text_input(key="mw_title").input("协调解决企业用工需求")
@@ -102,6 +105,7 @@ def test_my_week_refuses_an_empty_title_with_a_message(demo_store):
 
 def test_changing_week_keeps_the_form_valid(demo_store):
     reset_week(demo_store, "demo_secondee")
+    reset_week(demo_store, "demo_secondee", activities.add_weeks(this_week(), -3))   # open for entries
     at = app_test("my_week", demo_store, "demo_secondee")
     at.run()
     weeks = at.selectbox(key="mw_week").options
@@ -114,7 +118,7 @@ def test_changing_week_keeps_the_form_valid(demo_store):
 def test_returned_week_shows_the_comment_and_can_be_resubmitted(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     secondee = actor_for(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, secondee, pid, date=workdays.today(), role="counsellor", title="指导主题党日", hours=2)
+    activities.add_entry(demo_store, secondee, pid, date=clock.today(), role="counsellor", title="指导主题党日", hours=2)
     activities.submit_week(demo_store, secondee, pid, this_week())
     activities.review_week(demo_store, actor_for(demo_store, "demo_reviewer"), pid, this_week(), "return",
                            "请补充活动成效")
@@ -130,7 +134,7 @@ def test_returned_week_shows_the_comment_and_can_be_resubmitted(demo_store):
 def test_review_queue_approves_a_week(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     secondee = actor_for(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, secondee, pid, date=workdays.today(), role="publicist", title="宣讲区委全会精神",
+    activities.add_entry(demo_store, secondee, pid, date=clock.today(), role="publicist", title="宣讲区委全会精神",
                          description="向企业党员宣讲区委全会精神和惠企政策", hours=2)
     activities.submit_week(demo_store, secondee, pid, this_week())
     name = demo_store.scalar("select name from participants where id = ?", (pid,))
@@ -164,7 +168,7 @@ def test_review_week_range_is_chosen_by_named_weeks(demo_store):
 def test_review_return_needs_a_comment(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     secondee = actor_for(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, secondee, pid, date=workdays.today(), role="publicist", title="宣讲", hours=1)
+    activities.add_entry(demo_store, secondee, pid, date=clock.today(), role="publicist", title="宣讲", hours=1)
     activities.submit_week(demo_store, secondee, pid, this_week())
     at = app_test("review", demo_store, "demo_reviewer", lang="en")
     at.run()
@@ -183,7 +187,7 @@ def test_review_return_needs_a_comment(demo_store):
 @pytest.mark.parametrize("query", ["思想动态", "党建"])
 def test_review_search_finds_chinese(demo_store, query):
     pid = reset_week(demo_store, "demo_secondee")
-    activities.add_entry(demo_store, actor_for(demo_store, "demo_secondee"), pid, date=workdays.today(),
+    activities.add_entry(demo_store, actor_for(demo_store, "demo_secondee"), pid, date=clock.today(),
                          role="info_officer", title="走访", description=f"收集职工{query}相关情况", hours=1)
     at = app_test("review", demo_store, "demo_reviewer")
     at.run()
@@ -262,6 +266,11 @@ def test_coverage_page_for_a_viewer(demo_store):
     assert not at.exception and len(at.get("plotly_chart")) >= 1
 
 
+def own_unpromoted(store, username: str) -> list[dict]:
+    return store.rows("select id from practices where status != 'promoted' and participant_id = ?",
+                      (actor_for(store, username).participant_id,))
+
+
 @pytest.mark.parametrize("username", ["demo_viewer", "demo_secondee", "demo_liaison"])
 def test_practice_library_shows_only_promoted_to_others(demo_store, username):
     at = app_test("practices", demo_store, username)
@@ -272,7 +281,9 @@ def test_practice_library_shows_only_promoted_to_others(demo_store, username):
         "select title from practices where status = 'draft' and participant_id != coalesce(?, -1)",
         (actor_for(demo_store, username).participant_id,))} - promoted
     text = visible_text(at)
-    assert promoted and all(t in text for t in list(promoted)[:5])
+    first_page, total = practices.list_practices(demo_store, actor_for(demo_store, username), limit=20)
+    assert promoted and first_page and all(r["title"] in text for r in first_page)
+    assert total == len(promoted) + len(own_unpromoted(demo_store, username))
     assert not any(t in text for t in drafts)
     assert not [b for b in at.button if b.label == i18n.translate("zh", "practice.manage")]
 

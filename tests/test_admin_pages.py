@@ -9,7 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from conftest import app_test, visible_text
-from secondment import audit, auth, backup, db, units, workdays
+from secondment import audit, auth, backup, clock, db, units
 from secondment.errors import PermissionDenied, ValidationError
 from secondment.permissions import Actor
 
@@ -270,7 +270,7 @@ def test_audit_export_frame_is_labelled_and_filtered(store):
                                    "修改后"]
     assert len(frame) == 1
     stored = store.scalar("select at from audit_log where table_name = 'units'")
-    assert frame.iloc[0]["时间（北京时间）"] == workdays.local_time(stored, "%Y-%m-%d %H:%M:%S")
+    assert frame.iloc[0]["时间（北京时间）"] == clock.local_time(stored, "%Y-%m-%d %H:%M:%S")
     assert frame.iloc[0]["数据表"] == "单位" and frame.iloc[0]["操作"] == "修改"
     assert frame.iloc[0]["修改内容"] == "行业: — → 党建"
     english = audit.export_frame(store, boss, "en")
@@ -281,7 +281,7 @@ def test_audit_export_frame_is_labelled_and_filtered(store):
 
 def test_audit_browse_dates_and_literal_text(store):
     boss = admin_actor(store)
-    today = workdays.local_time(store.scalar("select max(at) from audit_log"), "%Y-%m-%d")  # a day in China
+    today = clock.local_time(store.scalar("select max(at) from audit_log"), "%Y-%m-%d")  # a day in China
     assert audit.browse(store, boss, since=today, until=today)[1] == len(USERS)
     assert audit.browse(store, boss, until="2000-01-01")[1] == 0
     assert audit.browse(store, boss, text="%")[1] == 0  # a wildcard is taken literally
@@ -293,8 +293,8 @@ def test_audit_dates_are_days_in_china():
     assert audit._bound("2026-11-27") == "2026-11-26T16:00:00Z"
     assert audit._bound("2026-11-26", end=True) == "2026-11-26T16:00:00Z"
     assert "2026-11-26T17:00:00Z" >= audit._bound("2026-11-27")
-    assert workdays.local_time("2026-11-26T17:00:00Z") == "2026-11-27 01:00"
-    assert workdays.local_time(None) == "" and workdays.local_time(float("nan")) == ""
+    assert clock.local_time("2026-11-26T17:00:00Z") == "2026-11-27 01:00"
+    assert clock.local_time(None) == "" and clock.local_time(float("nan")) == ""
 
 
 def test_every_audit_action_the_code_writes_has_a_label_in_both_languages(demo_store):

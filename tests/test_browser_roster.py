@@ -4,6 +4,7 @@ server for the module."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -144,6 +145,12 @@ def upload(page, name: str, text: str) -> None:
 def test_reviewer_imports_a_file_only_when_every_row_is_good(browser, live_server):
     store = live_server.store
     before = store.scalar("select count(*) from participants")
+    # Dates inside the newest cadre batch as the demo placed it on the day the suite runs, typed the ways
+    # people type them (2025/9/1, 2027年8月31日, 2025.09.01).
+    c5 = store.one("select start_date, end_date from batches where code = 'C5'")
+    start, end = date.fromisoformat(c5["start_date"]), date.fromisoformat(c5["end_date"])
+    slash, dotted = f"{start.year}/{start.month}/{start.day}", f"{start.year}.{start.month:02d}.{start.day:02d}"
+    written_end, bad = f"{end.year}年{end.month}月{end.day}日", f"{start.year}-13-01"
     context = new_context(browser)
     try:
         page = context.new_page()
@@ -151,20 +158,20 @@ def test_reviewer_imports_a_file_only_when_every_row_is_good(browser, live_serve
         open_page(page, f"{live_server.url}/roster")
         page.get_by_role("tab", name="导入").click()
         # A bad date on row 3: the page lists it by row, column and value, and nothing is written.
-        upload(page, "bad.csv", HEADER + " 柯一鸣 ,男,C5,区委组织部,上海导入测试科技有限公司,副总经理(挂职),2025/9/1,"
-                                          "2027年8月31日\n莫语桐,女,C5,区委组织部,上海导入测试科技有限公司,,2025-13-01,"
-                                          "2027-08-31\n")
+        upload(page, "bad.csv", HEADER + f" 柯一鸣 ,男,C5,区委组织部,上海导入测试科技有限公司,副总经理(挂职),{slash},"
+                                          f"{written_end}\n莫语桐,女,C5,区委组织部,上海导入测试科技有限公司,,{bad},"
+                                          f"{end.isoformat()}\n")
         page.get_by_text("文件中有 1 处错误").wait_for(timeout=30_000)
-        wait_grid_contains(page, "2025-13-01")
-        errors = page.evaluate("() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] table\")]"
-                               ".map(t => t.textContent).find(t => t.includes('2025-13-01'))")
-        assert errors.startswith("行号列内容原因3开始日期2025-13-01不是可识别的日期"), errors   # row 3, column, value, reason
+        wait_grid_contains(page, bad)
+        errors = page.evaluate("bad => [...document.querySelectorAll(\"[data-testid='stDataFrame'] table\")]"
+                               ".map(t => t.textContent).find(t => t.includes(bad))", bad)
+        assert errors.startswith(f"行号列内容原因3开始日期{bad}不是可识别的日期"), errors   # row 3, column, value, reason
         assert page.get_by_role("button", name=re.compile("确认导入")).count() == 0
         assert store.scalar("select count(*) from participants") == before
         # The corrected file: a preview, then the import on confirmation.
-        upload(page, "good.csv", HEADER + " 柯一鸣 ,男,C5,区委组织部,上海导入测试科技有限公司,副总经理(挂职),2025/9/1,"
-                                           "2027年8月31日\n莫语桐,女,C5,区委组织部,上海导入测试科技有限公司,,2025.09.01,"
-                                           "2027-08-31\n")
+        upload(page, "good.csv", HEADER + f" 柯一鸣 ,男,C5,区委组织部,上海导入测试科技有限公司,副总经理(挂职),{slash},"
+                                           f"{written_end}\n莫语桐,女,C5,区委组织部,上海导入测试科技有限公司,,{dotted},"
+                                           f"{end.isoformat()}\n")
         page.get_by_role("button", name=re.compile("确认导入")).wait_for(timeout=30_000)
         metrics = page.locator("[data-testid='stMetric']").all_inner_texts()
         assert any("将新增" in m and "2" in m for m in metrics), metrics
@@ -174,7 +181,7 @@ def test_reviewer_imports_a_file_only_when_every_row_is_good(browser, live_serve
         rows = store.rows("select p.name, p.start_date, p.end_date, h.name as host from participants p "
                           "join units h on h.id = p.host_unit_id where p.name in ('柯一鸣', '莫语桐') order by p.name")
         assert [(r["name"], r["start_date"], r["end_date"], r["host"]) for r in rows] == [
-            ("柯一鸣", "2025-09-01", "2027-08-31", "上海导入测试科技有限公司"),
-            ("莫语桐", "2025-09-01", "2027-08-31", "上海导入测试科技有限公司")]
+            ("柯一鸣", start.isoformat(), end.isoformat(), "上海导入测试科技有限公司"),
+            ("莫语桐", start.isoformat(), end.isoformat(), "上海导入测试科技有限公司")]
     finally:
         context.close()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from secondment import workdays
+from secondment import clock
 
 from conftest import new_context, sign_in, wait_ready, wait_until
 from secondment import activities
@@ -50,7 +50,7 @@ def add_entry(page, role, title, description):
 
 def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
     store = live_server.store
-    week = activities.week_of(workdays.today())
+    week = activities.week_of(clock.today())
     user = store.one("select participant_id from users where username = 'demo_secondee'")
     pid = user["participant_id"]
     name = store.scalar("select name from participants where id = ?", (pid,))

@@ -5,7 +5,7 @@ import pytest
 
 import feedback_fixture as fx
 from conftest import app_test, visible_text
-from secondment import feedback, i18n
+from secondment import clock, feedback, i18n
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +284,7 @@ def test_reviewer_exports_only_when_asked(world):
 
 def test_periods_are_picked_as_months(world):
     store, _, ids = world
-    this_month = feedback.china_today().strftime("%Y-%m")
+    this_month = clock.today().strftime("%Y-%m")
     at = app_test("feedback", store, "fx_reviewer").run()
     start, end = at.selectbox(key="fb_f_from"), at.selectbox(key="fb_f_to")
     assert start.value is None and end.value is None                      # the inbox is not narrowed by default
@@ -295,6 +295,6 @@ def test_periods_are_picked_as_months(world):
     assert list(at.dataframe[0].value["编号"]) == [ids["a_overdue"]]    # raised 2026-01-05 only
 
     at = app_test("flows", store, "fx_reviewer").run()
-    first = feedback.local_date(store.scalar("select min(created_at) from feedback")).strftime("%Y-%m")
+    first = clock.local_date(store.scalar("select min(created_at) from feedback")).strftime("%Y-%m")
     assert (at.selectbox(key="fl_from").value, at.selectbox(key="fl_to").value) == (first, this_month)
     assert at.selectbox(key="fl_to").options[0] == this_month            # newest first

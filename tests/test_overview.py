@@ -1,7 +1,7 @@
 """The overview page: the programme's headline figures, for the roles that may see it."""
 import pytest
 
-from secondment import workdays
+from secondment import clock
 
 from conftest import app_test, visible_text
 
@@ -19,7 +19,7 @@ def test_overview_shows_the_programme_in_chinese(demo_store):
     assert at.title[0].value == "项目总览"
     assert metric(at, "挂职人员") == "68"
     assert metric(at, "干部批次") == "5" and metric(at, "人才批次") == "4"
-    today = workdays.today().isoformat()
+    today = clock.today().isoformat()
     active = demo_store.scalar("select count(*) from participants where status = 'active' "
                                "and start_date <= ? and end_date >= ?", (today, today))
     assert metric(at, "在岗人数") == str(active) and active > 0

@@ -19,8 +19,8 @@ from secondment import workdays
     (date(2026, 10, 11), False),   # the Sunday after is off
 ])
 def test_is_workday_follows_the_official_2026_calendar(day, expected):
-    assert workdays.is_workday(day) is expected
-    assert workdays.is_workday(day.isoformat()) is expected
+    assert workdays.LIBRARY.is_workday(day) is expected
+    assert workdays.LIBRARY.is_workday(day.isoformat()) is expected
 
 
 @pytest.mark.parametrize("start, n, due", [
@@ -41,41 +41,41 @@ def test_is_workday_follows_the_official_2026_calendar(day, expected):
     (date(2026, 9, 18), 1, date(2026, 9, 20)),
 ])
 def test_add_working_days(start, n, due):
-    assert workdays.add_working_days(start, n) == due
-    assert workdays.working_days_between(start, due) == n
+    assert workdays.LIBRARY.add_working_days(start, n) == due
+    assert workdays.LIBRARY.working_days_between(start, due) == n
 
 
 def test_fifteen_days_across_national_day():
-    due = workdays.add_working_days(date(2026, 9, 28), 15)
+    due = workdays.LIBRARY.add_working_days(date(2026, 9, 28), 15)
     # Sept 29, 30, Oct 8, 9, 10 (Sat, make-up) = 5; Oct 12–16 = 10; Oct 19–23 = 15 → due Oct 23.
     assert due == date(2026, 10, 23)
     assert (due - date(2026, 9, 28)).days == 25
 
 
 def test_between_is_signed_and_zero_on_the_same_day():
-    assert workdays.working_days_between(date(2026, 11, 30), date(2026, 11, 27)) == -1
-    assert workdays.working_days_between("2026-11-27", "2026-11-27") == 0
-    assert workdays.working_days_between(date(2026, 11, 27), date(2026, 11, 29)) == 0  # weekend only
+    assert workdays.LIBRARY.working_days_between(date(2026, 11, 30), date(2026, 11, 27)) == -1
+    assert workdays.LIBRARY.working_days_between("2026-11-27", "2026-11-27") == 0
+    assert workdays.LIBRARY.working_days_between(date(2026, 11, 27), date(2026, 11, 29)) == 0  # weekend only
 
 
 def test_negative_n_counts_backwards():
-    assert workdays.add_working_days(date(2026, 10, 8), -1) == date(2026, 9, 30)
+    assert workdays.LIBRARY.add_working_days(date(2026, 10, 8), -1) == date(2026, 9, 30)
 
 
 @pytest.mark.parametrize("year, expected", [(2004, True), (2026, True), (2003, False), (2027, False), (2030, False)])
 def test_covered_years(year, expected):
-    assert workdays.covered(year) is expected
+    assert workdays.LIBRARY.covered(year) is expected
 
 
 def test_fallback_outside_covered_years_is_monday_to_friday():
     # 2027 is not in the installed calendar: New Year's Day (a Friday) counts as a working day.
-    assert workdays.is_workday(date(2027, 1, 1)) is True
-    assert workdays.is_workday(date(2027, 1, 2)) is False
-    assert workdays.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 1)
-    assert workdays.add_working_days(date(2027, 1, 1), 5) == date(2027, 1, 8)
+    assert workdays.LIBRARY.is_workday(date(2027, 1, 1)) is True
+    assert workdays.LIBRARY.is_workday(date(2027, 1, 2)) is False
+    assert workdays.LIBRARY.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 1)
+    assert workdays.LIBRARY.add_working_days(date(2027, 1, 1), 5) == date(2027, 1, 8)
     # A span crossing into the uncovered year mixes both calendars without failing.
-    assert workdays.working_days_between(date(2026, 12, 25), date(2027, 1, 8)) == 10
-    assert workdays.uncovered_years(date(2026, 12, 31), "2027-01-04") == [2027]
+    assert workdays.LIBRARY.working_days_between(date(2026, 12, 25), date(2027, 1, 8)) == 10
+    assert workdays.LIBRARY.uncovered_years(date(2026, 12, 31), "2027-01-04") == [2027]
 
 
 def test_every_day_of_a_covered_year_matches_the_library():
@@ -83,5 +83,5 @@ def test_every_day_of_a_covered_year_matches_the_library():
 
     day = date(2026, 1, 1)
     while day.year == 2026:
-        assert workdays.is_workday(day) == chinese_calendar.is_workday(day), day
+        assert workdays.LIBRARY.is_workday(day) == chinese_calendar.is_workday(day), day
         day += timedelta(days=1)
