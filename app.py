@@ -51,4 +51,5 @@ else:
             ui.sign_out()
             st.rerun()
 
+ui.app_routes()
 page.run()

@@ -6,7 +6,7 @@ Destructive changes (role change, password reset, deactivation) ask for confirma
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, auth, backup, clock, units, vocab
+from secondment import audit, auth, backup, clock, holidays, permissions, units, vocab
 from secondment import ui
 from secondment.errors import ValidationError
 
@@ -66,8 +66,9 @@ def passwords_match(first: str, second: str) -> bool:
     return True
 
 
-tab_accounts, tab_units, tab_backup = st.tabs(
-    [t("admin.tab_accounts"), t("admin.tab_units"), t("admin.tab_backup")])
+tab_accounts, tab_units, tab_holidays, tab_backup = st.tabs(
+    [t("admin.tab_accounts"), t("admin.tab_units"), t("holidays.tab"), t("admin.tab_backup")], key="admin_tabs",
+    on_change="rerun")
 
 # --- accounts ----------------------------------------------------------------------------------------
 
@@ -120,9 +121,9 @@ with tab_accounts:
                                     format_func=ui.fmt("app_role"), key="dlg_role", disabled=own)
             name = st.text_input(t("field.display_name"), value=user["display_name"] or "", key="dlg_name")
             participant_id = department_id = None
-            if new_role == "secondee":
+            if permissions.link_of(new_role) == "participant":
                 participant_id = participant_picker("field.participant", "dlg_participant", user["participant_id"])
-            if new_role == "liaison":
+            if permissions.link_of(new_role) == "department":
                 department_id = department_picker("field.department", "dlg_department", user["department_id"])
             if new_role != user["role"]:
                 st.warning(t("admin.confirm_role_body", username=user["username"],
@@ -190,9 +191,9 @@ with tab_accounts:
             username = f1.text_input(t("field.username"), key="new_username", autocomplete="off")
             display_name = f2.text_input(t("field.display_name"), key="new_display")
             participant_id = department_id = None
-            if new_role == "secondee":
+            if permissions.link_of(new_role) == "participant":
                 participant_id = participant_picker("field.participant", "new_participant")
-            elif new_role == "liaison":
+            elif permissions.link_of(new_role) == "department":
                 department_id = department_picker("field.department", "new_department")
             p1, p2 = st.columns(2)
             first = p1.text_input(t("field.password"), type="password", key="new_pw1", autocomplete="new-password")
@@ -317,6 +318,82 @@ with tab_units:
             if new_id is not None:
                 ui.flash(t("admin.unit_created", name=values["name"].strip()), "units")
                 st.rerun()
+
+# --- public holidays -----------------------------------------------------------------------------------
+
+with tab_holidays:
+    ui.show_flash(section="holidays")
+    st.caption(t("holidays.intro"))
+    known = ui.attempt(holidays.years, store, actor) or []
+    source_text = {"entered": t("holidays.source_entered"), "library": t("holidays.source_library"),
+                   None: t("holidays.source_none")}
+    st.dataframe(pd.DataFrame([{
+        t("holidays.col_year"): str(y["year"]), t("holidays.col_source"): source_text[y["source"]],
+        t("holidays.col_days"): y["days"], t("holidays.col_entered_at"): stamp(y["entered_at"]),
+    } for y in known[:6]]), hide_index=True, width="stretch")
+    year_options = [y["year"] for y in known]
+    missing = holidays.missing_next_year(store, actor)
+    default_year = missing or clock.today().year
+    if st.session_state.get("hol_year") not in year_options:
+        st.session_state["hol_year"] = default_year if default_year in year_options else year_options[0]
+    year = st.selectbox(t("holidays.pick_year"), year_options, key="hol_year", format_func=str)
+    current = ui.attempt(holidays.arrangement, store, actor, year) or {"source": None, "days": []}
+    if current["source"] == "entered":
+        st.info(t("holidays.shown_entered", year=year, n=len(current["days"])), icon=":material/event_available:")
+    elif current["source"] == "library":
+        st.info(t("holidays.shown_library", year=year), icon=":material/menu_book:")
+    else:
+        st.warning(t("holidays.shown_none", year=year), icon=":material/event_busy:")
+
+    kind_labels = {k: ui.label("holiday_kind", k) for k in vocab.HOLIDAY_KINDS}
+    version = st.session_state.get(f"hol_version_{year}", 0)
+    uploaded = st.file_uploader(t("holidays.upload"), type=["csv"], key=f"hol_upload_{year}_{version}")
+    start_rows = [{"day": d["day"].isoformat(), "kind": kind_labels[d["kind"]],
+                   "name": (d.get("name_en") if ui.lang() == "en" and d.get("name_en") else d.get("name")) or ""}
+                  for d in current["days"]]
+    if uploaded is not None:
+        try:
+            _, file_rows = holidays.parse_csv(uploaded.getvalue())
+            start_rows = [{"day": r["day"], "kind": r["kind"], "name": r["name"]} for r in file_rows]
+            st.caption(t("holidays.file_rows", n=len(start_rows)))
+        except ValidationError as error:
+            ui.show_error(error)
+    st.caption(t("holidays.editor_help", year=year))
+    edited = st.data_editor(
+        pd.DataFrame(start_rows, columns=["day", "kind", "name"]), num_rows="dynamic", hide_index=True,
+        width="stretch", key=f"hol_editor_{year}_{version}_{uploaded.file_id if uploaded else ''}",
+        column_config={
+            "day": st.column_config.TextColumn(t("field.day"), required=True, max_chars=12),
+            "kind": st.column_config.SelectboxColumn(t("field.holiday_kind"), options=list(kind_labels.values()),
+                                                     required=True),
+            "name": st.column_config.TextColumn(t("field.holiday_name"), max_chars=20)})
+    buttons = st.container(horizontal=True)
+    if buttons.button(t("holidays.save", year=year), type="primary", icon=":material/save:", key="hol_save"):
+        rows = [{"row": i + 1, "day": r.day, "kind": r.kind, "name": r.name}
+                for i, r in enumerate(edited.fillna("").itertuples())]
+        result = ui.attempt(holidays.set_year, store, actor, year, rows)
+        if result is not None:
+            ui.flash(t("holidays.saved" if result["changed"] else "holidays.unchanged", year=year, n=result["days"]),
+                     "holidays")
+            st.session_state[f"hol_version_{year}"] = version + 1
+            st.rerun()
+    buttons.download_button(t("holidays.template"), holidays.template_csv(year), icon=":material/download:",
+                            file_name=f"{t('holidays.template_stem', year=year)}.csv", mime="text/csv",
+                            key="hol_template", on_click="ignore")
+    if current["source"] == "entered":
+        def clear_dialog():
+            st.warning(t("holidays.clear_confirm", year=year))
+            left, right = st.columns(2)
+            if left.button(t("common.delete"), type="primary", key="hol_clear_ok", width="stretch"):
+                if ui.attempt(holidays.clear_year, store, actor, year) is not None:
+                    ui.flash(t("holidays.cleared", year=year), "holidays")
+                    st.session_state[f"hol_version_{year}"] = version + 1
+                    st.rerun()
+            if right.button(t("common.cancel"), key="hol_clear_cancel", width="stretch"):
+                st.rerun()
+
+        if buttons.button(t("holidays.clear", year=year), icon=":material/delete:", key="hol_clear"):
+            st.dialog(t("holidays.clear", year=year))(clear_dialog)()
 
 # --- backup -------------------------------------------------------------------------------------------
 

@@ -29,8 +29,9 @@ def lv(label: str, value) -> str:
 
 STATUS_COLOURS = {"submitted": "gray", "accepted": "blue", "in_progress": "orange", "answered": "violet",
                   "closed": "green", "closed_unresolved": "red"}
-is_secondee = actor.role == "secondee"
-is_liaison = actor.role == "liaison"
+own = permissions.ownership(actor, "feedback.read")
+is_secondee = own == "participant"      # my own items: raise and follow them
+is_liaison = own == "department"        # my department's inbox
 can_handle = permissions.can(actor, "feedback.handle")
 can_supervise = permissions.can(actor, "feedback.supervise")
 
@@ -49,7 +50,7 @@ if is_liaison:
     st.caption(t("feedback.inbox_caption", department=name or "—"))
 elif is_secondee:
     st.caption(t("feedback.secondee_caption"))
-elif actor.role == "viewer":
+elif not can_handle:                    # read-only: leaders
     st.caption(t("feedback.viewer_caption"))
 else:
     st.caption(t("feedback.all_caption"))

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import activities, clock, practices, ui, vocab
+from secondment import activities, clock, permissions, practices, ui, vocab
 
 actor = ui.page_gate("my_week")
 store = ui.store()
@@ -21,7 +21,7 @@ STATE_ICONS = {"not_submitted": ":material/edit_note:", "submitted": ":material/
 st.title(t("nav.my_week"))
 
 # --- whose week -----------------------------------------------------------------------------------
-if actor.role == "secondee":
+if permissions.ownership(actor, "activity.write") == "participant":   # their own week
     participant_id = actor.participant_id
     if participant_id is None:
         ui.empty("week.no_participant")
@@ -178,7 +178,7 @@ def propose_dialog(entry: dict) -> None:
 st.subheader(t("week.entries_title", n=state["entries"], hours=f"{state['hours']:g}"))
 entries = activities.week_entries(store, actor, participant_id, week)
 proposed = practices.proposed_activity_ids(store, actor, participant_id) if direction == vocab.CADRE else set()
-can_propose = actor.role in ("secondee", "admin")
+can_propose = permissions.can(actor, "practice.propose", {"participant_id": participant_id})
 if not entries:
     ui.empty("week.no_entries")
 for entry in entries:

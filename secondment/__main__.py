@@ -190,6 +190,18 @@ def cmd_check(args) -> str:
     return f"{path}: ok, schema version {version}, {kind} database; {summary}"
 
 
+def cmd_holidays_import(args) -> str:
+    from secondment import holidays, i18n
+
+    store = _existing_store(args)
+    file = Path(args.file)
+    if not file.is_file():
+        raise CliError(f"no such file: {file}")
+    result = holidays.import_file(store, _actor(), file, year=args.year)
+    key = "holidays.cli_done" if result["changed"] else "holidays.cli_unchanged"
+    return i18n.translate(args.lang, key, year=result["year"], n=result["days"])
+
+
 # --- parser -------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,6 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_user_add)
 
     add("check", cmd_check, "integrity check and schema version")
+
+    hol = sub.add_parser("holidays", help="official public-holiday arrangements",
+                         description="official public-holiday arrangements for years the calendar library lacks")
+    hol_sub = hol.add_subparsers(dest="holidays_command", required=True, metavar="ACTION")
+    p = hol_sub.add_parser("import", help="enter a year's arrangement from a CSV file",
+                           description="enter a year's arrangement from a CSV file with the columns 日期/date, "
+                                       "类型/kind (放假 holiday, 调休上班 make-up workday) and 名称/name; it "
+                                       "replaces what was entered for that year before")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--year", type=int, help="the year (default: the one the file's dates fall in)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
+    p.add_argument("--db", metavar="PATH", help="database file (default: $SECONDMENT_DB or data/secondment.db)")
+    p.set_defaults(func=cmd_holidays_import)
     return parser
 
 

@@ -68,10 +68,6 @@ def allowed_weeks(participant: dict, today: date | None = None) -> list[str]:
     return list(reversed(week_span(week_of(start), week_of(end))))
 
 
-def pinyin_key(name: str | None) -> str:
-    return textsort.pinyin_key(name)
-
-
 # --- participants ------------------------------------------------------------------------------------
 
 _PARTICIPANT_SQL = """
@@ -100,7 +96,7 @@ def participants(store: Store, actor: Actor, *, batch: str | None = None, direct
 
         where.add(f"{roster.status_sql(clock.today())} = 'active'")
     rows = store.rows(_PARTICIPANT_SQL + " where " + where.sql, where.params)
-    return sorted(rows, key=lambda r: (pinyin_key(r["name"]), r["id"]))
+    return sorted(rows, key=lambda r: (textsort.pinyin_key(r["name"]), r["id"]))
 
 
 def batches(store: Store, actor: Actor) -> list[dict]:

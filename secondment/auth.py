@@ -224,15 +224,17 @@ USER_COLUMNS = "id, username, display_name, role, participant_id, department_id,
 def _check_link(db, role: str, participant_id, department_id, user_id: int | None = None) -> None:
     if role not in vocab.APP_ROLES:
         raise ValidationError("app_role", role, "unknown_code", allowed=", ".join(vocab.APP_ROLES))
-    if role == "secondee":
+    link = permissions.link_of(role)
+    if link == "participant":
         if participant_id is None:
             raise ValidationError("participant", participant_id, "required")
         if db.conn.execute("select 1 from participants where id = ?", (participant_id,)).fetchone() is None:
             raise ValidationError("participant", participant_id, "not_found")
-        if db.conn.execute("select 1 from users where participant_id = ? and role = 'secondee' and active = 1 "
-                           "and id != ?", (participant_id, user_id or -1)).fetchone():
+        linked = permissions.roles_linked_to("participant")
+        if db.conn.execute(f"select 1 from users where participant_id = ? and role in ({', '.join('?' * len(linked))}) "
+                           "and active = 1 and id != ?", (participant_id, *linked, user_id or -1)).fetchone():
             raise ValidationError("participant", participant_id, "taken")
-    if role == "liaison":
+    if link == "department":
         if department_id is None:
             raise ValidationError("department", department_id, "required")
         unit = db.conn.execute("select kind from units where id = ?", (department_id,)).fetchone()
@@ -264,8 +266,8 @@ def create_user(store: Store, actor: Actor, username: str, password: str, role: 
         stamp = clock.stamp()
         return audit.insert(db, actor, "users", {
             "username": username, "display_name": (display_name or "").strip() or username, "role": role,
-            "participant_id": participant_id if role == "secondee" else None,
-            "department_id": department_id if role == "liaison" else None,
+            "participant_id": participant_id if permissions.link_of(role) == "participant" else None,
+            "department_id": department_id if permissions.link_of(role) == "department" else None,
             "password_hash": hash_password(password), "active": 1, "created_at": stamp, "updated_at": stamp,
         })
 
@@ -323,16 +325,19 @@ def update_user(store: Store, actor: Actor, user_id: int, *, role: str | None = 
         participant_id = participant_id if participant_id is not None else current["participant_id"]
         department_id = department_id if department_id is not None else current["department_id"]
         _check_link(db, role, participant_id, department_id, user_id)
-        if user_id == actor.user_id and (role != "admin" or active is False):
+        manages = permissions.role_can(role, "user.manage")
+        if user_id == actor.user_id and (not manages or active is False):
             raise Conflict("error.self_demote")
         new_active = bool(current["active"]) if active is None else bool(active)
-        if current["role"] == "admin" and current["active"] and not (role == "admin" and new_active):
-            others = db.conn.execute("select count(*) from users where role = 'admin' and active = 1 "
-                                     "and id != ?", (user_id,)).fetchone()[0]
+        if permissions.role_can(current["role"], "user.manage") and current["active"] and not (manages and new_active):
+            managers = permissions.roles_holding("user.manage")
+            others = db.conn.execute(f"select count(*) from users where role in ({', '.join('?' * len(managers))}) "
+                                     "and active = 1 and id != ?", (*managers, user_id)).fetchone()[0]
             if others == 0:
                 raise Conflict("error.last_admin")
-        changes = {"role": role, "participant_id": participant_id if role == "secondee" else None,
-                   "department_id": department_id if role == "liaison" else None, "updated_at": clock.stamp()}
+        link = permissions.link_of(role)
+        changes = {"role": role, "participant_id": participant_id if link == "participant" else None,
+                   "department_id": department_id if link == "department" else None, "updated_at": clock.stamp()}
         if display_name is not None:
             if not display_name.strip():
                 raise ValidationError("display_name", display_name, "required")

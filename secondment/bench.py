@@ -8,47 +8,17 @@ figures are printed, never asserted. Aim: every page under 0.5 s at tier M and u
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
+import json
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
-from contextlib import contextmanager
 from pathlib import Path
 
-from secondment import auth, db, navigation, permissions
+from secondment import db, navigation, permissions
 
 ROOT = Path(__file__).resolve().parent.parent
 TIERS = ("S", "M", "L")
-
-
-class _SqlClock:
-    """Adds up the time spent inside Store.read()/write() blocks (the SQL a page needs, fetches included)."""
-
-    def __init__(self):
-        self.seconds = 0.0
-        self._orig_read = db.Store.read
-        self._orig_write = db.Store.write
-
-    def install(self):
-        clock = self
-
-        def timed(orig):
-            @contextmanager
-            def wrapper(store):
-                start = time.perf_counter()
-                with orig(store) as conn:
-                    yield conn
-                clock.seconds += time.perf_counter() - start
-            return wrapper
-
-        db.Store.read = timed(self._orig_read)
-        db.Store.write = timed(self._orig_write)
-
-    def uninstall(self):
-        db.Store.read = self._orig_read
-        db.Store.write = self._orig_write
 
 
 def build_tier(tier: str, folder: Path) -> Path:
@@ -78,39 +48,14 @@ def _user_for(store: db.Store, spec: navigation.PageSpec) -> str | None:
 
 
 def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs: int) -> dict:
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["SECONDMENT_DB"] = str(store.path)
-    actor = auth.actor_from_row(store.one("select * from users where username = ?", (username,)))
-    token = auth.start_session(store, actor)
-
-    def one_run(at=None):
-        if at is None:
-            at = AppTest.from_file(str(ROOT / "pages" / spec.file), default_timeout=300)
-            at.session_state["_session_token"] = token
-        at.run()
-        return at
-
-    at = one_run()  # warm-up: imports, caches
-    if at.exception:
-        return {"error": str(at.exception[0].value)[:80]}
-    times, sql = [], []
-    clock = _SqlClock()
-    clock.install()
-    try:
-        for _ in range(runs):
-            clock.seconds = 0.0
-            start = time.perf_counter()
-            one_run(at)
-            times.append(time.perf_counter() - start)
-            sql.append(clock.seconds)
-    finally:
-        clock.uninstall()
-    tracemalloc.start()
-    one_run(at)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return {"median_s": statistics.median(times), "sql_s": statistics.median(sql), "peak_mb": peak / 2**20}
+    """One page's figures, measured in a child process by ``tests/page_timer.py`` (which drives the page with
+    Streamlit's AppTest), so this module, like the rest of the core, never imports Streamlit."""
+    command = [sys.executable, str(ROOT / "tests" / "page_timer.py"), str(store.path), spec.key, username, str(runs)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        return {"error": lines[-1][:80] if lines else f"exit status {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,11 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="+", default=None, help="page keys (default: all)")
     parser.add_argument("--dir", default=None, help="folder for the synthetic databases (kept for reuse)")
     args = parser.parse_args(argv)
-    import logging
-
-    # AppTest outside a server warns about a missing run context on every call; the figures matter here.
-    logging.disable(logging.WARNING)
-
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     specs = [p for p in navigation.PAGES if args.pages is None or p.key in args.pages]

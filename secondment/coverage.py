@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from secondment import activities, clock, permissions, roster, vocab
+from secondment import activities, clock, permissions, roster, textsort, vocab
 from secondment.activities import add_weeks, week_of, week_span
 from secondment.db import Store
 from secondment.permissions import Actor
@@ -51,7 +51,7 @@ def _people(store: Store, *, batch=None, direction=None, active_only=True, week_
         return frame
     frame["start_week"] = frame["start_date"].map(lambda d: week_of(date.fromisoformat(d[:10])))
     frame["end_week"] = frame["end_date"].map(lambda d: week_of(date.fromisoformat(d[:10])))
-    frame["_key"] = frame["name"].map(activities.pinyin_key)
+    frame["_key"] = frame["name"].map(textsort.pinyin_key)
     return frame.sort_values(["_key", "participant_id"]).drop(columns="_key").reset_index(drop=True)
 
 

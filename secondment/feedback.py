@@ -24,12 +24,12 @@ import json
 from datetime import date
 
 import pandas as pd
-from pypinyin import lazy_pinyin
 
 from secondment import audit, clock, holidays, i18n, permissions, validation, vocab
 from secondment.db import Store, Where, set_meta
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
+from secondment.textsort import pinyin_key
 from secondment.workdays import Calendar
 
 
@@ -55,10 +55,6 @@ def _today(today) -> date:
 
 # --- reference data: departments, enterprises, routing, time limits -------------------------------------
 
-def _pinyin(name: str | None) -> str:
-    return "".join(lazy_pinyin(name or "")).lower()
-
-
 def departments(store: Store, actor: Actor, *, include_inactive: bool = False) -> list[dict]:
     """Units that can receive feedback (government departments, party/mass organisations, streets/towns),
     sorted by pinyin, with their own time limit."""
@@ -66,14 +62,14 @@ def departments(store: Store, actor: Actor, *, include_inactive: bool = False) -
     kinds = ", ".join(f"'{k}'" for k in vocab.DEPARTMENT_KINDS)
     rows = store.rows(f"select id, name, kind, time_limit_days, active from units where kind in ({kinds})"
                       + ("" if include_inactive else " and coalesce(active, 1) = 1"))
-    return sorted(rows, key=lambda r: (_pinyin(r["name"]), r["id"]))
+    return sorted(rows, key=lambda r: (pinyin_key(r["name"]), r["id"]))
 
 
 def enterprises(store: Store, actor: Actor) -> list[dict]:
     """Non-public enterprises for the "host enterprise" chooser, sorted by pinyin."""
     permissions.require(actor, "feedback.read")
     rows = store.rows("select id, name from units where kind = 'enterprise' and coalesce(active, 1) = 1")
-    return sorted(rows, key=lambda r: (_pinyin(r["name"]), r["id"]))
+    return sorted(rows, key=lambda r: (pinyin_key(r["name"]), r["id"]))
 
 
 def unit_name(store: Store, actor: Actor, unit_id: int | None) -> str | None:

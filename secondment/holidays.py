@@ -174,7 +174,7 @@ def check(year, rows: list[dict]) -> tuple[int, list[dict]]:
             continue
         seen[day] = row_no
         clean[day] = {"day": day, "kind": kind, "name": name}
-    if not errors and clean and not any(r["kind"] == "holiday" for r in clean.values()):
+    if not errors and not any(r["kind"] == "holiday" for r in clean.values()):
         errors.append(ValidationError("holiday_kind", "", "holiday_none", year=year))
     if not errors and len(clean) > MAX_DAYS_PER_YEAR:
         errors.append(ValidationError("day", len(clean), "holiday_too_many", max=MAX_DAYS_PER_YEAR))
@@ -184,11 +184,21 @@ def check(year, rows: list[dict]) -> tuple[int, list[dict]]:
 
 
 def set_year(store: Store, actor: Actor, year, rows: list[dict]) -> dict:
-    """Enter (or replace) ``year``'s arrangement; an empty ``rows`` removes the entry, so the library (or
-    Monday to Friday) counts again. Audited as one change of the year, with the days before and after."""
+    """Enter (or replace) ``year``'s arrangement. Audited as one change of the year, with the days before and
+    after; every session counts with it from its next page."""
     permissions.require(actor, "holiday.edit")
     year, clean = check(year, rows)
-    stored = [{"day": r["day"].isoformat(), "kind": r["kind"], "name": r["name"]} for r in clean]
+    return _write_year(store, actor, year, [{"day": r["day"].isoformat(), "kind": r["kind"], "name": r["name"]}
+                                            for r in clean])
+
+
+def clear_year(store: Store, actor: Actor, year) -> dict:
+    """Remove an entered arrangement, so the library (or Monday to Friday) counts for ``year`` again."""
+    permissions.require(actor, "holiday.edit")
+    return _write_year(store, actor, validation.integer("year", year, low=FIRST_YEAR, high=LAST_YEAR), [])
+
+
+def _write_year(store: Store, actor: Actor, year: int, stored: list[dict]) -> dict:
     with store.write() as db:
         before = [dict(r) for r in db.conn.execute(
             "select day, kind, name from holidays where year = ? order by day", (year,)).fetchall()]

@@ -45,8 +45,11 @@ def _rule(roles: str, own: dict[str, str] | None = None, doc: str = "") -> Rule:
     return Rule(frozenset(roles.split()), MappingProxyType(own or {}), doc)
 
 
-OWN_PARTICIPANT = {"secondee": "participant"}
-OWN_DEPARTMENT = {"liaison": "department"}
+# The record an account of a role is linked to, and its ownership-limited actions to: a secondee's own
+# participant record, a liaison's own department. The one place that ties a role to a link.
+LINKS: MappingProxyType = MappingProxyType({"secondee": "participant", "liaison": "department"})
+OWN_PARTICIPANT = {role: link for role, link in LINKS.items() if link == "participant"}
+OWN_DEPARTMENT = {role: link for role, link in LINKS.items() if link == "department"}
 
 ACTIONS: MappingProxyType = MappingProxyType({
     # programme overview and presentation
@@ -146,3 +149,30 @@ def scope(actor: Actor, action: str) -> dict[str, int] | None:
 
 def actions_for(role: str) -> list[str]:
     return [name for name, rule in ACTIONS.items() if role in rule.roles]
+
+
+def role_can(role: str | None, action: str) -> bool:
+    """Does ``role`` hold ``action`` at all (for a role being given to an account, before any actor has it)?"""
+    return role in ACTIONS[action].roles
+
+
+def roles_holding(action: str) -> tuple[str, ...]:
+    """The roles that hold ``action``, in a stable order (for SQL over stored accounts)."""
+    return tuple(sorted(ACTIONS[action].roles))
+
+
+def link_of(role: str | None) -> str | None:
+    """"participant", "department" or None: what an account of ``role`` must be linked to."""
+    return LINKS.get(role)
+
+
+def roles_linked_to(link: str) -> tuple[str, ...]:
+    return tuple(sorted(role for role, linked in LINKS.items() if linked == link))
+
+
+def ownership(actor: Actor | None, action: str) -> str | None:
+    """"participant" or "department" when the actor holds ``action`` only over their own records, None when
+    over everything (or not at all): how a page tells "my items" from "all items" without naming roles."""
+    if not can(actor, action):
+        return None
+    return ACTIONS[action].own.get(actor.role)

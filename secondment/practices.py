@@ -40,8 +40,8 @@ def propose(store: Store, actor: Actor, *, title, summary=None, activity_id: int
             participant_id = entry["participant_id"]
             enterprise_id = enterprise_id or entry["host_unit_id"]
         else:
-            if actor.role == "secondee":  # a secondee proposes only from their own counsellor entry
-                raise ValidationError("activity", None, "required")
+            if permissions.ownership(actor, "practice.propose") == "participant":
+                raise ValidationError("activity", None, "required")  # only from their own counsellor entry
             if participant_id is not None:
                 person = db.conn.execute("select host_unit_id from participants where id = ?",
                                          (participant_id,)).fetchone()
@@ -108,8 +108,8 @@ def _visibility(actor: Actor) -> tuple[str, list]:
     """Reviewers and admins see every status; others the promoted ones (and a secondee their own)."""
     if sees_all(actor):
         return "1 = 1", []
-    if actor.role == "secondee" and actor.participant_id is not None:
-        return "(x.status = 'promoted' or x.participant_id = ?)", [actor.participant_id]
+    if permissions.ownership(actor, "practice.propose") == "participant" and actor.participant_id is not None:
+        return "(x.status = 'promoted' or x.participant_id = ?)", [actor.participant_id]  # their own proposals
     return "x.status = 'promoted'", []
 
 

@@ -83,15 +83,8 @@ def texts(language: str | None = None):
 
 
 def page_link(container, key: str, label: str, icon: str | None = None, query: dict | None = None) -> None:
-    """A link to another page of the app; when a page runs on its own (page tests, no navigation) a plain
-    Markdown link to the same URL."""
-    from streamlit.errors import StreamlitAPIException
-
-    try:
-        container.page_link(f"pages/{navigation.BY_KEY[key].file}", label=label, icon=icon, query_params=query)
-    except (StreamlitAPIException, KeyError):
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        container.markdown(f"[{label}](/{key}{suffix})")
+    """A link to another page of the app (every page is registered by app.py's navigation, hidden or not)."""
+    container.page_link(f"pages/{navigation.BY_KEY[key].file}", label=label, icon=icon, query_params=query)
 
 
 def language_picker(container=None) -> None:
@@ -298,9 +291,20 @@ def ensure_router() -> None:
     the page even during that one run)."""
     from streamlit.runtime.pages_manager import PagesManager
 
+    if _routed_by_app:  # app.py has run in this process: its navigation decides (AppTest resets the flag below)
+        return
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+_routed_by_app = False
+
+
+def app_routes() -> None:
+    """Called by app.py before it runs a page: from now on this process routes through app.py."""
+    global _routed_by_app
+    _routed_by_app = True
 
 
 def page_gate(page_key: str) -> Actor:
@@ -318,8 +322,24 @@ def page_gate(page_key: str) -> Actor:
         st.error(t("common.page_refused", role=label("app_role", actor.role)))
         st.stop()
     demo_banner()
+    if page_key in _CALENDAR_NOTICE_PAGES:
+        calendar_notice(actor)
     st.session_state[_PAGE] = page_key
     return actor
+
+
+# The pages where administrators and reviewers are told that next year's holiday arrangement is missing: their
+# home page, where deadlines are set and read, and where it is entered.
+_CALENDAR_NOTICE_PAGES = ("overview", "feedback", "flows", "admin")
+
+
+def calendar_notice(actor: Actor) -> None:
+    from secondment import holidays
+
+    year = holidays.missing_next_year(store(), actor)
+    if year is None:
+        return
+    st.warning(t("holidays.notice", year=year), icon=":material/event_busy:")
 
 
 def demo_banner() -> None:

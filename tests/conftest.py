@@ -78,14 +78,26 @@ def as_user(demo_store):
 
 def app_test(page: str, store: db.Store, username: str | None, *, lang: str = "zh", timeout: float = 30,
              query: dict | None = None):
-    """An AppTest of ``pages/<page>.py`` run as ``username`` (None = signed out), on ``store``.
+    """An AppTest of the app opened on ``pages/<page>.py``, run as ``username`` (None = signed out), on ``store``.
 
     Signs in the real way: a server-side session and its signed token in session state.
     """
     from streamlit.testing.v1 import AppTest
 
     os.environ["SECONDMENT_DB"] = str(store.path)
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=timeout)
+    # Through app.py, as a browser comes: its navigation, sign-in gate and sidebar run before the page does.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.switch_page(f"pages/{page}.py")
+    # AppTest re-requests a switched-to page on every run, which Streamlit treats as a new navigation (a click
+    # is dropped), so the request is forgotten after the first run: then the test stays wherever the app goes.
+    first_run = at.run
+
+    def run(*args, **kwargs):
+        result = first_run(*args, **kwargs)
+        at._page_hash = ""
+        return result
+
+    at.run = run
     if username is not None:
         at.session_state["_session_token"] = auth.start_session(store, actor_for(store, username))
     at.session_state["lang"] = lang

@@ -20,7 +20,7 @@ def run(*args, stdin: str | None = None):
                           text=True, cwd=ROOT, timeout=120)
 
 
-@pytest.mark.parametrize("command", COMMANDS + ["user add"])
+@pytest.mark.parametrize("command", COMMANDS + ["user add", "holidays import"])
 def test_every_command_has_help(command):
     result = run(*command.split(), "--help")
     assert result.returncode == 0
@@ -29,10 +29,10 @@ def test_every_command_has_help(command):
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in COMMANDS + ["user add"]:
+    for command in COMMANDS + ["user add", "holidays import"]:
         assert f"python -m secondment {command}" in readme, command
     parser_commands = set(cli.build_parser()._subparsers._group_actions[0].choices)
-    assert parser_commands == set(COMMANDS) | {"user"}
+    assert parser_commands == set(COMMANDS) | {"user", "holidays"}
 
 
 def test_readme_test_command_is_what_ci_runs():

@@ -1,0 +1,100 @@
+"""Time one page under Streamlit's AppTest, for ``python -m secondment.bench`` (which runs this file in a child
+process so that the core itself never imports Streamlit).
+
+    python tests/page_timer.py DB PAGE USERNAME RUNS
+
+Prints one JSON line: the median script-run time, the median time spent inside ``Store.read()/write()`` (the
+SQL the page needs, fetches included) and the peak Python memory of one run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from secondment import auth, db, navigation  # noqa: E402
+
+
+class _SqlClock:
+    """Adds up the time spent inside Store.read()/write() blocks (the SQL a page needs, fetches included)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self._orig_read = db.Store.read
+        self._orig_write = db.Store.write
+
+    def install(self):
+        clock = self
+
+        def timed(orig):
+            @contextmanager
+            def wrapper(store):
+                start = time.perf_counter()
+                with orig(store) as conn:
+                    yield conn
+                clock.seconds += time.perf_counter() - start
+            return wrapper
+
+        db.Store.read = timed(self._orig_read)
+        db.Store.write = timed(self._orig_write)
+
+    def uninstall(self):
+        db.Store.read = self._orig_read
+        db.Store.write = self._orig_write
+
+
+def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs: int) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["SECONDMENT_DB"] = str(store.path)
+    actor = auth.actor_from_row(store.one("select * from users where username = ?", (username,)))
+    token = auth.start_session(store, actor)
+
+    def one_run(at=None):
+        if at is None:
+            at = AppTest.from_file(str(ROOT / "pages" / spec.file), default_timeout=300)
+            at.session_state["_session_token"] = token
+        at.run()
+        return at
+
+    at = one_run()  # warm-up: imports, caches
+    if at.exception:
+        return {"error": str(at.exception[0].value)[:80]}
+    times, sql = [], []
+    clock = _SqlClock()
+    clock.install()
+    try:
+        for _ in range(runs):
+            clock.seconds = 0.0
+            start = time.perf_counter()
+            one_run(at)
+            times.append(time.perf_counter() - start)
+            sql.append(clock.seconds)
+    finally:
+        clock.uninstall()
+    tracemalloc.start()
+    one_run(at)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"median_s": statistics.median(times), "sql_s": statistics.median(sql), "peak_mb": peak / 2**20}
+
+
+def main(argv: list[str]) -> int:
+    path, page, username, runs = argv
+    logging.disable(logging.WARNING)  # AppTest outside a server warns about a missing run context on every call
+    store = db.Store(path)
+    print(json.dumps(measure_page(store, navigation.BY_KEY[page], username, int(runs))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,103 @@
+"""Checks that keep each rule in one place: read the source, so a second copy of a rule fails here before it
+disagrees with the first somewhere a person sees it."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from secondment import vocab
+
+CORE = sorted((ROOT / "secondment").glob("*.py"))
+PAGES = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+SOURCES = CORE + PAGES
+
+
+def tree(path: Path) -> ast.AST:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def strings(node) -> list[str]:
+    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def relative(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", [p for p in CORE if p.name != "ui.py"], ids=relative)
+def test_the_core_never_imports_streamlit(path):
+    for node in ast.walk(tree(path)):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        assert not any(n == "streamlit" or n.startswith("streamlit.") for n in names), \
+            f"{relative(path)}:{node.lineno} imports Streamlit; only secondment/ui.py may"
+
+
+ROLE_IN_SQL = re.compile(r"\brole\s*(=|!=|in|not in)\s*\(?\s*'(%s)'" % "|".join(vocab.APP_ROLES))
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.name != "permissions.py"], ids=relative)
+def test_no_module_but_permissions_compares_role_names(path):
+    """A role name compared outside ``permissions`` is a second permission table: ask ``permissions``."""
+    roles = set(vocab.APP_ROLES)
+    for node in ast.walk(tree(path)):
+        if isinstance(node, ast.Compare):
+            for side in [node.left, *node.comparators]:
+                found = roles & set(strings(side)) if isinstance(side, (ast.Constant, ast.Tuple, ast.List, ast.Set)) \
+                    else set()
+                assert not found, f"{relative(path)}:{node.lineno} compares with role name(s) {sorted(found)}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            assert not ROLE_IN_SQL.search(node.value), f"{relative(path)}:{node.lineno} names a role in SQL"
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.name != "clock.py"], ids=relative)
+def test_only_the_clock_reads_the_system_clock(path):
+    text = path.read_text(encoding="utf-8")
+    for pattern in (r"datetime\.now\(", r"date\.today\(", r"datetime\.utcnow\(", r"time\.time\(\)",
+                    r"date\('now'", r"datetime\('now'", r"'\+8 hours'", r"ZoneInfo\("):
+        assert not re.search(pattern, text), f"{relative(path)} uses {pattern}: ask secondment.clock"
+
+
+FEEDBACK_SETS = [vocab.OPEN_FEEDBACK_STATUSES, vocab.FINAL_FEEDBACK_STATUSES, ("satisfied", "basically_satisfied")]
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.name not in ("feedback.py", "vocab.py")], ids=relative)
+def test_the_feedback_status_sets_are_written_once(path):
+    """Open, final and satisfied are defined once (``feedback.open_sql`` and friends); a second copy, as a Python
+    tuple or an SQL ``in (...)`` list, is how "overdue" came to mean two things."""
+    wanted = [set(codes) for codes in FEEDBACK_SETS]
+    for node in ast.walk(tree(path)):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            values = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+            assert values not in wanted or len(values) != len(node.elts), \
+                f"{relative(path)}:{node.lineno} spells out a feedback status set: use feedback's rules"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for match in re.finditer(r"\bin\s*\(([^()]*)\)", node.value):
+                codes = set(re.findall(r"'(\w+)'", match.group(1)))
+                assert codes not in wanted, f"{relative(path)}:{node.lineno} spells out {sorted(codes)} in SQL"
+    text = path.read_text(encoding="utf-8")
+    assert "ESCALATE_AFTER" not in text or path.name == "demo.py", \
+        f"{relative(path)} repeats the escalation rule: use feedback.needs_escalation(_sql)"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=relative)
+def test_one_pinyin_key(path):
+    if path.name == "textsort.py":
+        return
+    assert "lazy_pinyin" not in path.read_text(encoding="utf-8"), f"{relative(path)}: use textsort.pinyin_key"
+
+
+@pytest.mark.parametrize("path", [p for p in CORE if p.name not in ("db.py",)], ids=relative)
+def test_text_search_goes_through_the_where_builder(path):
+    """A LIKE written by hand forgets to escape % and _ (searching "_" then matched every row)."""
+    for value in strings(tree(path)):
+        assert not re.search(r"\blike\s+\?", value, re.I) or "escape" in value, \
+            f"{relative(path)}: a LIKE without escape; use db.Where.contains"
+        assert not re.search(r"\blike\s+:\w+", value, re.I), f"{relative(path)}: use db.Where.contains"
