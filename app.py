@@ -6,11 +6,19 @@ for); signed in, the pages the role may not use stay reachable but hidden, and t
 """
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
-from secondment import navigation, ui
+from secondment import clock, navigation, ui
 
 st.set_page_config(page_title="双岗 · Two-Way Secondment", page_icon=":material/handshake:", layout="wide")
+
+try:
+    clock.today()
+except clock.BadPin:
+    st.error(ui.t("app.bad_pin", value=os.environ.get(clock.PIN_ENV, "")), icon=":material/error:")
+    st.stop()
 
 actor = ui.current_actor()
 ui.sync_cookie()
@@ -51,5 +59,4 @@ else:
             ui.sign_out()
             st.rerun()
 
-ui.app_routes()
 page.run()

@@ -2,8 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from secondment import auth, clock, i18n
-from secondment import ui
+from secondment import auth, clock, i18n, ui
 from secondment.errors import ValidationError
 
 actor = ui.page_gate("account")

@@ -6,8 +6,7 @@ Destructive changes (role change, password reset, deactivation) ask for confirma
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, auth, backup, clock, holidays, permissions, units, vocab
-from secondment import ui
+from secondment import audit, auth, backup, clock, holidays, permissions, ui, units, vocab
 from secondment.errors import ValidationError
 
 actor = ui.page_gate("admin")
@@ -59,6 +58,13 @@ def department_picker(label_key: str, key: str, current: int | None = None) -> i
                         placeholder=t("admin.choose_department"))
 
 
+def picked_from(frame: pd.DataFrame, rows: list[dict], key: str) -> dict | None:
+    """``rows`` shown as ``frame``, a table in which one row may be picked: the picked row, or None."""
+    event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         height=table_height(len(frame)), width="stretch", key=key)
+    return ui.picked_row(event, rows)
+
+
 def passwords_match(first: str, second: str) -> bool:
     if first != second:
         ui.show_error(ValidationError("password", "•" * min(len(second or ""), 12), "passwords_differ"))
@@ -76,8 +82,7 @@ with tab_accounts:
     ui.show_flash(section="accounts")
     users = ui.attempt(auth.list_users, store, actor) or []
     c1, c2, c3 = st.columns([2, 3, 1.4], vertical_alignment="bottom")
-    role_filter = c1.selectbox(t("admin.filter_role"), [None, *vocab.APP_ROLES], format_func=ui.fmt("app_role"),
-                               key="acc_role")
+    role_filter = ui.select_or_all(c1, t("admin.filter_role"), vocab.APP_ROLES, key="acc_role", format="app_role")
     search = c2.text_input(t("admin.search_accounts"), key="acc_search").strip().lower()
     show_inactive = c3.toggle(t("admin.show_inactive"), value=True, key="acc_inactive")
 
@@ -100,12 +105,7 @@ with tab_accounts:
             t("admin.col_last_login"): stamp(u["last_login_at"]),
             t("admin.col_created"): stamp(u["created_at"]),
         } for u in shown])
-        event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
-                             height=table_height(len(frame)), width="stretch",
-                             key=f"acc_table_{role_filter}_{search}_{show_inactive}")
-        rows = event.selection.rows if event is not None else []
-        if rows and rows[0] < len(shown):
-            selected = shown[rows[0]]
+        selected = picked_from(frame, shown, f"acc_table_{role_filter}_{search}_{show_inactive}")
 
     if selected is None:
         st.caption(t("admin.select_hint"))
@@ -128,14 +128,10 @@ with tab_accounts:
             if new_role != user["role"]:
                 st.warning(t("admin.confirm_role_body", username=user["username"],
                              old=ui.label("app_role", user["role"]), new=ui.label("app_role", new_role)))
-            left, right = st.columns(2)
-            if left.button(t("common.confirm"), type="primary", key="dlg_role_ok", width="stretch"):
-                done = ui.attempt(auth.update_user, store, actor, user["id"], role=new_role, display_name=name,
-                                  participant_id=participant_id, department_id=department_id)
-                if done is not None:
-                    ui.flash(t("admin.role_changed", username=user["username"]), "accounts")
-                    st.rerun()
-            if right.button(t("common.cancel"), key="dlg_role_cancel", width="stretch"):
+            if ui.confirm_buttons(t("common.confirm"), key="dlg_role_ok") and ui.attempt(
+                    auth.update_user, store, actor, user["id"], role=new_role, display_name=name,
+                    participant_id=participant_id, department_id=department_id) is not None:
+                ui.flash(t("admin.role_changed", username=user["username"]), "accounts")
                 st.rerun()
 
         def reset_dialog():
@@ -145,27 +141,19 @@ with tab_accounts:
                                   autocomplete="new-password")
             second = st.text_input(t("admin.repeat_password"), type="password", key="dlg_pw2",
                                    autocomplete="new-password")
-            left, right = st.columns(2)
-            if left.button(t("admin.reset_password"), type="primary", key="dlg_reset_ok", width="stretch"):
-                if passwords_match(first, second) and ui.attempt(
-                        lambda: auth.set_password(store, actor, user["id"], first) or True):
-                    ui.flash(t("admin.password_reset_done", username=user["username"]), "accounts")
-                    st.rerun()
-            if right.button(t("common.cancel"), key="dlg_reset_cancel", width="stretch"):
+            if ui.confirm_buttons(t("admin.reset_password"), key="dlg_reset_ok") and passwords_match(
+                    first, second) and ui.attempt(lambda: auth.set_password(store, actor, user["id"], first) or True):
+                ui.flash(t("admin.password_reset_done", username=user["username"]), "accounts")
                 st.rerun()
 
         def active_dialog():
             turning_off = bool(user["active"])
             st.warning(t("admin.confirm_deactivate_body") if turning_off else t("common.are_you_sure"))
-            left, right = st.columns(2)
             label = t("admin.deactivate") if turning_off else t("admin.reactivate")
-            if left.button(label, type="primary", key="dlg_active_ok", width="stretch"):
-                done = ui.attempt(auth.update_user, store, actor, user["id"], active=not turning_off)
-                if done is not None:
-                    ui.flash(t("admin.deactivated" if turning_off else "admin.reactivated", username=user["username"]),
-                             "accounts")
-                    st.rerun()
-            if right.button(t("common.cancel"), key="dlg_active_cancel", width="stretch"):
+            if ui.confirm_buttons(label, key="dlg_active_ok") and ui.attempt(
+                    auth.update_user, store, actor, user["id"], active=not turning_off) is not None:
+                ui.flash(t("admin.deactivated" if turning_off else "admin.reactivated", username=user["username"]),
+                         "accounts")
                 st.rerun()
 
         b1, b2, b3, _ = st.columns([1, 1, 1, 2])
@@ -216,10 +204,8 @@ with tab_accounts:
 with tab_units:
     ui.show_flash(section="units")
     c1, c2, c3, c4 = st.columns([1.4, 1.4, 2, 1.2], vertical_alignment="bottom")
-    kind = c1.selectbox(t("admin.filter_kind"), [None, *vocab.UNIT_KINDS], format_func=ui.fmt("unit_kind"),
-                        key="unit_kind_filter")
-    street = c2.selectbox(t("admin.filter_street"), [None, *vocab.STREETS],
-                          format_func=lambda s: t("common.all") if s is None else s, key="unit_street_filter")
+    kind = ui.select_or_all(c1, t("admin.filter_kind"), vocab.UNIT_KINDS, key="unit_kind_filter", format="unit_kind")
+    street = ui.select_or_all(c2, t("admin.filter_street"), vocab.STREETS, key="unit_street_filter")
     needle = c3.text_input(t("admin.search_units"), key="unit_search")
     show_all = c4.toggle(t("admin.show_inactive"), value=False, key="unit_inactive")
     rows = ui.attempt(units.list_units, store, actor, kind, active=None if show_all else True, street=street,
@@ -238,12 +224,7 @@ with tab_units:
             t("field.time_limit_days"): "" if r["time_limit_days"] is None else str(r["time_limit_days"]),
             t("admin.col_active"): yes_no(r["active"]),
         } for r in rows])
-        event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
-                             height=table_height(len(frame)), width="stretch",
-                             key=f"unit_table_{kind}_{street}_{needle}_{show_all}")
-        picked = event.selection.rows if event is not None else []
-        if picked and picked[0] < len(rows):
-            chosen = rows[picked[0]]
+        chosen = picked_from(frame, rows, f"unit_table_{kind}_{street}_{needle}_{show_all}")
         ui.downloads(frame, t("admin.units_file_stem"), key="units_download", sheet="units")
 
     def unit_fields(prefix: str, row: dict | None) -> dict:
@@ -291,15 +272,11 @@ with tab_units:
                                                              "routing")}))
             else:
                 st.info(t("common.are_you_sure"))
-            left, right = st.columns(2)
             label = t("admin.deactivate_unit") if turning_off else t("admin.reactivate_unit")
-            if left.button(label, type="primary", key="dlg_unit_ok", width="stretch"):
-                done = ui.attempt(units.set_active, store, actor, chosen["id"], not turning_off)
-                if done is not None:
-                    ui.flash(t("admin.unit_deactivated" if turning_off else "admin.unit_reactivated",
-                               name=chosen["name"]), "units")
-                    st.rerun()
-            if right.button(t("common.cancel"), key="dlg_unit_cancel", width="stretch"):
+            if ui.confirm_buttons(label, key="dlg_unit_ok") and ui.attempt(
+                    units.set_active, store, actor, chosen["id"], not turning_off) is not None:
+                ui.flash(t("admin.unit_deactivated" if turning_off else "admin.unit_reactivated",
+                           name=chosen["name"]), "units")
                 st.rerun()
 
         if chosen["active"]:
@@ -383,13 +360,10 @@ with tab_holidays:
     if current["source"] == "entered":
         def clear_dialog():
             st.warning(t("holidays.clear_confirm", year=year))
-            left, right = st.columns(2)
-            if left.button(t("common.delete"), type="primary", key="hol_clear_ok", width="stretch"):
-                if ui.attempt(holidays.clear_year, store, actor, year) is not None:
-                    ui.flash(t("holidays.cleared", year=year), "holidays")
-                    st.session_state[f"hol_version_{year}"] = version + 1
-                    st.rerun()
-            if right.button(t("common.cancel"), key="hol_clear_cancel", width="stretch"):
+            if ui.confirm_buttons(t("common.delete"), key="hol_clear_ok") and ui.attempt(
+                    holidays.clear_year, store, actor, year) is not None:
+                ui.flash(t("holidays.cleared", year=year), "holidays")
+                st.session_state[f"hol_version_{year}"] = version + 1
                 st.rerun()
 
         if buttons.button(t("holidays.clear", year=year), icon=":material/delete:", key="hol_clear"):

@@ -9,8 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, clock
-from secondment import ui
+from secondment import audit, clock, ui
 
 actor = ui.page_gate("audit")
 store = ui.store()
@@ -31,12 +30,11 @@ facets = ui.attempt(_facets, str(store.path), actor.user_id, actor.username, act
     "tables": [], "users": [], "actions": []}
 
 c1, c2, c3 = st.columns(3)
-table = c1.selectbox(t("audit.filter_table"), [None, *facets["tables"]], key="aud_table",
-                     format_func=lambda v: t("common.all") if v is None else audit.table_label(v, lang))
-user = c2.selectbox(t("audit.filter_user"), [None, *facets["users"]], key="aud_user",
-                    format_func=lambda v: t("common.all") if v is None else v)
-action = c3.selectbox(t("audit.filter_action"), [None, *facets["actions"]], key="aud_action",
-                      format_func=lambda v: t("common.all") if v is None else audit.action_label(v, lang))
+table = ui.select_or_all(c1, t("audit.filter_table"), facets["tables"], key="aud_table",
+                         format=lambda v: audit.table_label(v, lang))
+user = ui.select_or_all(c2, t("audit.filter_user"), facets["users"], key="aud_user")
+action = ui.select_or_all(c3, t("audit.filter_action"), facets["actions"], key="aud_action",
+                          format=lambda v: audit.action_label(v, lang))
 c4, c5, c6 = st.columns([2, 3, 1])
 dates = c4.date_input(t("audit.filter_dates"), value=(), key="aud_dates", max_value=clock.today() + timedelta(days=1))
 text = c5.text_input(t("audit.filter_text"), key="aud_text", help=t("audit.filter_text_help"))
@@ -53,25 +51,20 @@ elif isinstance(dates, date):
 filters = {"table": table, "username": user, "action": action, "since": since, "until": until,
            "text": text.strip() or None}
 
-# The page number resets when the filters change.
 signature = repr(sorted((k, str(v)) for k, v in filters.items())) + str(page_size)
-if st.session_state.get("_aud_signature") != signature:
-    st.session_state["_aud_signature"] = signature
-    st.session_state["aud_page"] = 1
-
 first = ui.attempt(audit.browse, store, actor, limit=1, **filters)
 total = first[1] if first else 0
 if total == 0:
     ui.empty("audit.empty" if any(filters.values()) else "audit.empty_all")
     st.stop()
 
+# The page number goes back to the first when the filters change.
 pages = max(1, math.ceil(total / page_size))
-if st.session_state.get("aud_page", 1) > pages:
-    st.session_state["aud_page"] = pages
-p1, p2 = st.columns([1, 5], vertical_alignment="bottom")
-page = p1.number_input(t("audit.page"), min_value=1, max_value=pages, step=1, key="aud_page")
-rows, total = audit.browse(store, actor, limit=page_size, offset=(page - 1) * page_size, **filters)
-p2.caption(t("audit.page_of", page=page, pages=pages, total=total))
+pager = st.container(horizontal=True, vertical_alignment="bottom")
+limit, offset = ui.paginate(total, page_size, key="aud_page", container=pager, reset=signature)
+page = offset // limit + 1
+rows, total = audit.browse(store, actor, limit=limit, offset=offset, **filters)
+pager.caption(t("audit.page_of", page=page, pages=pages, total=total))
 names = audit.reference_names(store, actor, rows)  # "沈婕 (#68)" rather than "68"
 
 frame = pd.DataFrame([{
@@ -86,10 +79,8 @@ frame = pd.DataFrame([{
 event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row",
                      key=f"aud_table_{signature}_{page}",
                      column_config={t("audit.column.changes"): st.column_config.TextColumn(width="large")})
-picked = event.selection.rows if event is not None else []
-
-if picked and picked[0] < len(rows):
-    entry = rows[picked[0]]
+entry = ui.picked_row(event, rows)
+if entry is not None:
     st.subheader(t("audit.detail", id=entry["id"], action=audit.action_label(entry["action"], lang),
                    table=audit.table_label(entry["table_name"], lang), row=entry["row_id"] or ""))
     st.caption(t("audit.detail_meta", at=clock.local_time(entry["at"], "%Y-%m-%d %H:%M:%S"),

@@ -23,11 +23,11 @@ batches = roster.list_batches(store, actor)
 if not batches:
     ui.empty("batches.empty")
 else:
-    m = st.columns(4)
-    m[0].metric(t("batches.count"), len(batches), border=True)
-    m[1].metric(L("direction_short", vocab.CADRE), sum(b["direction"] == vocab.CADRE for b in batches), border=True)
-    m[2].metric(L("direction_short", vocab.TALENT), sum(b["direction"] == vocab.TALENT for b in batches), border=True)
-    m[3].metric(t("batches.people"), sum(b["size"] for b in batches), border=True)
+    m = ui.metric_row()
+    m.metric(t("batches.count"), len(batches), border=True)
+    m.metric(L("direction_short", vocab.CADRE), sum(b["direction"] == vocab.CADRE for b in batches), border=True)
+    m.metric(L("direction_short", vocab.TALENT), sum(b["direction"] == vocab.TALENT for b in batches), border=True)
+    m.metric(t("batches.people"), sum(b["size"] for b in batches), border=True)
 
     frame = roster.batches_frame(store, actor, lang)
     st.dataframe(frame, hide_index=True, width="stretch", key="ba_table")

@@ -34,15 +34,14 @@ c = st.columns([2, 1, 2])
 direction = c[0].segmented_control(t("field.direction"), list(vocab.DIRECTIONS), format_func=fmt("direction_short"),
                                    key="cv_direction")
 batch_codes = [b["code"] for b in batch_rows if direction is None or b["direction"] == direction]
-batch = c[1].selectbox(t("field.batch"), [None, *batch_codes], key="cv_batch",
-                       format_func=lambda b: t("common.all") if b is None else b)
+batch = ui.select_or_all(c[1], t("field.batch"), batch_codes, key="cv_batch")
 n_weeks = c[2].slider(t("coverage.weeks"), min_value=4, max_value=26, value=12, key="cv_weeks")
 
 # Only the open tab runs (on_change="rerun"), so the page costs one tab's queries, not five.
 tabs = st.tabs([t("coverage.tab_map"), t("coverage.tab_quiet"), t("coverage.tab_balance"),
                 t("coverage.tab_batches"), t("coverage.tab_trends")], key=f"cv_tab_{lang}", on_change="rerun")
 
-role_label = lambda r: L("role", r)  # noqa: E731
+role_label = lambda r: L("role", r)
 state_labels = {s: t(f"coverage.state_{s}") for s in coverage.CELL_STATES}
 
 # --- heat map -------------------------------------------------------------------------------------

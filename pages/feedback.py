@@ -27,8 +27,6 @@ def lv(label: str, value) -> str:
     return t("common.labelled", label=f"**{label}**", value=value)
 
 
-STATUS_COLOURS = {"submitted": "gray", "accepted": "blue", "in_progress": "orange", "answered": "violet",
-                  "closed": "green", "closed_unresolved": "red"}
 own = permissions.ownership(actor, "feedback.read")
 is_secondee = own == "participant"      # my own items: raise and follow them
 is_liaison = own == "department"        # my department's inbox
@@ -109,8 +107,8 @@ def items_table(rows: list[dict], key: str) -> int | None:
     event = st.dataframe(frame.style.apply(paint, axis=1), hide_index=True, width="stretch", key=key,
                          on_select="rerun", selection_mode="single-row", column_config=config,
                          height=min(520, 38 + 35 * max(1, len(rows))))
-    picked = getattr(getattr(event, "selection", None), "rows", None) or []
-    return rows[picked[0]]["id"] if picked and picked[0] < len(rows) else None
+    picked = ui.picked_row(event, rows)
+    return picked["id"] if picked is not None else None
 
 
 def pick_item(rows: list[dict], selected: int | None, key: str) -> int | None:
@@ -169,8 +167,8 @@ def detail(item: dict) -> None:
     with st.container(border=True):
         st.subheader(f"#{item['id']} · {item['summary']}")
         badges = st.container(horizontal=True)
-        badges.badge(L("feedback_status", item["status"]), color=STATUS_COLOURS.get(item["status"], "gray"))
-        badges.badge(L("urgency", item["urgency"]), color="orange" if item["urgency"] == "urgent" else "gray")
+        ui.status_badge(badges, "feedback_status", item["status"])
+        ui.status_badge(badges, "urgency", item["urgency"])
         if item["overdue"]:
             badges.badge(t("feedback.badge_overdue", n=item["days_late"]),
                          icon=":material/alarm:", color="red")
@@ -212,10 +210,15 @@ def detail(item: dict) -> None:
         actions(item)
 
 
+def forget_confirmation() -> None:
+    """Nothing is waiting for "confirm" any longer (the step was taken, or cancelled)."""
+    st.session_state.pop("fb_confirm", None)
+
+
 def done(message_key: str, item_id: int, result) -> None:
     if result is not None:
         ui.flash(t(message_key, id=item_id))
-        st.session_state.pop("fb_confirm", None)
+        forget_confirmation()
         st.rerun()
 
 
@@ -295,15 +298,12 @@ def actions(item: dict) -> None:
                         st.rerun()
                 else:
                     st.warning(t(f"feedback.confirm_{step}", id=fid), icon=":material/warning:")
-                    row = st.container(horizontal=True)
-                    if row.button(t("common.confirm"), type="primary", key=f"fb_{step}_yes_{fid}"):
+                    if ui.confirm_buttons(t("common.confirm"), key=f"fb_{step}_yes_{fid}",
+                                          on_cancel=forget_confirmation):
                         fn = feedback.escalate if step == "escalate" else feedback.close_unresolved
                         kwargs = {"note": note or None} if step == "escalate" else {"reason": note}
                         done("feedback.escalated" if step == "escalate" else "feedback.closed_unresolved", fid,
                              ui.attempt(fn, store, actor, fid, **kwargs))
-                    if row.button(t("common.cancel"), key=f"fb_{step}_no_{fid}"):
-                        st.session_state.pop("fb_confirm", None)
-                        st.rerun()
 
 
 def show_list(rows: list[dict], total: int, key: str, empty_key: str) -> None:
@@ -423,20 +423,18 @@ with items_area:
         f = f[1:]
         department = None
         if not is_liaison:
-            department = f[0].selectbox(t("field.department"), [None, *dept_names], key="fb_f_department",
-                                        format_func=lambda i: t("common.all") if i is None else dept_names.get(i, str(i)))
+            department = ui.select_or_all(f[0], t("field.department"), dept_names, key="fb_f_department",
+                                          format=lambda i: dept_names.get(i, str(i)))
             f = f[1:]
-        category = f[0].selectbox(t("field.category"), [None, *vocab.FEEDBACK_CATEGORIES],
-                                  format_func=fmt("feedback_category"), key="fb_f_category")
-        urgency = f[1].selectbox(t("field.urgency"), [None, *vocab.URGENCIES], format_func=fmt("urgency"),
-                                 key="fb_f_urgency")
+        category = ui.select_or_all(f[0], t("field.category"), vocab.FEEDBACK_CATEGORIES, key="fb_f_category",
+                                    format="feedback_category")
+        urgency = ui.select_or_all(f[1], t("field.urgency"), vocab.URGENCIES, key="fb_f_urgency", format="urgency")
         text = f[2].text_input(t("common.search"), key="fb_f_text", placeholder=t("feedback.search_placeholder"))
         f = st.columns(5) if not is_liaison else st.columns([1, 1, 1, 1.4])
         batch = None
         if not is_liaison:
             batch_codes = feedback.batch_codes(store, actor)
-            batch = f[0].selectbox(t("field.batch"), [None, *batch_codes], key="fb_f_batch",
-                                   format_func=lambda b: t("common.all") if b is None else b)
+            batch = ui.select_or_all(f[0], t("field.batch"), batch_codes, key="fb_f_batch")
             f = f[1:]
         first, last = feedback.raised_bounds(store, actor)
         period_from, period_to = ui.month_range(f[0], f[1], (t("feedback.raised_from"), t("feedback.raised_to")),
@@ -444,17 +442,17 @@ with items_area:
         overdue_only = f[2].toggle(t("feedback.overdue_only"), key="fb_f_overdue")
         escalation_only = f[3].toggle(t("feedback.escalation_only"), key="fb_f_escalation") if not is_liaison else False
 
-    filters = dict(status=status or None, department=department, category=category, urgency=urgency,
-                   overdue_only=overdue_only, escalation_only=escalation_only, text=text or None, batch=batch,
-                   period_from=period_from, period_to=period_to, today=today)
+    filters = {"status": status or None, "department": department, "category": category, "urgency": urgency,
+               "overdue_only": overdue_only, "escalation_only": escalation_only, "text": text or None, "batch": batch,
+               "period_from": period_from, "period_to": period_to, "today": today}
     rows, total = feedback.list_items(store, actor, limit=500, **filters)
     head, tail = st.columns([3, 1], vertical_alignment="center")
     head.markdown(f"**{t('feedback.tab_inbox' if is_liaison else 'feedback.tab_items', n=total)}**")
-    if rows and permissions.can(actor, "feedback.export"):
-        # The export runs only when asked for: every matching item, not only the 500 shown.
-        if tail.toggle(t("feedback.prepare_download"), key="fb_export_on", help=t("feedback.prepare_download_help")):
-            frame = feedback.export_frame(store, actor, lang, **filters)
-            ui.downloads(frame, f"feedback_{today.isoformat()}", key="fb_download", sheet=t("feedback.sheet"))
+    # The export runs only when asked for: every matching item, not only the 500 shown.
+    if rows and permissions.can(actor, "feedback.export") and tail.toggle(
+            t("feedback.prepare_download"), key="fb_export_on", help=t("feedback.prepare_download_help")):
+        frame = feedback.export_frame(store, actor, lang, **filters)
+        ui.downloads(frame, f"feedback_{today.isoformat()}", key="fb_download", sheet=t("feedback.sheet"))
     show_list(rows, total, "fb_items", "feedback.inbox_empty" if is_liaison else "feedback.items_empty")
 
 

@@ -28,14 +28,13 @@ with st.container(border=True):
     f = st.columns([1.2, 1, 1, 1.3, 1.2])
     period_from, period_to = ui.month_range(f[0], f[1], (t("flows.period_from"), t("flows.period_to")), first,
                                             max(last, today), "fl")
-    batch = f[2].selectbox(t("field.batch"), [None, *batch_codes], key="fl_batch",
-                           format_func=lambda b: t("common.all") if b is None else b)
-    department = f[3].selectbox(t("field.department"), [None, *dept_names], key="fl_department",
-                                format_func=lambda i: t("common.all") if i is None else dept_names.get(i, str(i)))
+    batch = ui.select_or_all(f[2], t("field.batch"), batch_codes, key="fl_batch")
+    department = ui.select_or_all(f[3], t("field.department"), dept_names, key="fl_department",
+                                  format=lambda i: dept_names.get(i, str(i)))
     start = f[4].segmented_control(t("flows.start"), list(flows.STARTS), default="direction", key="fl_start",
                                    format_func=lambda s: t(f"flows.start_{s}")) or "direction"
 
-filters = dict(period_from=period_from, period_to=period_to, batch=batch, department=department, today=today)
+filters = {"period_from": period_from, "period_to": period_to, "batch": batch, "department": department, "today": today}
 data = flows.sankey_data(store, actor, start=start, lang=lang, **filters)
 
 # Only the open tab runs its queries (on_change="rerun"): the page costs one tab, not three.
@@ -89,8 +88,8 @@ with tab_flow:
                                              t("flows.col_items"): lk["value"]} for lk in data["links"]])
                 event = st.dataframe(links_frame, hide_index=True, width="stretch", height=280, key="fl_links",
                                      on_select="rerun", selection_mode="single-row")
-            picked = getattr(getattr(event, "selection", None), "rows", None) or []
-            default = ("link", picked[0]) if picked else None
+            picked = ui.picked_row(event, range(len(data["links"])))  # the index of the picked link
+            default = ("link", picked) if picked is not None else None
             with right:
                 choice = st.selectbox(t("flows.pick_flow"), options, key=f"fl_pick_{start}_{default}",
                                       index=options.index(default) if default in options else None,

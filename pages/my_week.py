@@ -14,10 +14,6 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 
 today = clock.today()
 
-STATE_COLOURS = {"not_submitted": "gray", "submitted": "blue", "approved": "green", "returned": "orange"}
-STATE_ICONS = {"not_submitted": ":material/edit_note:", "submitted": ":material/schedule_send:",
-               "approved": ":material/verified:", "returned": ":material/undo:"}
-
 st.title(t("nav.my_week"))
 
 # --- whose week -----------------------------------------------------------------------------------
@@ -71,8 +67,7 @@ last_day = min(sun, today, date.fromisoformat(person["end_date"][:10]))
 days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
 
 state = activities.week_state(store, actor, participant_id, week)
-st.badge(L("week_state", state["state"]), icon=STATE_ICONS[state["state"]],
-         color=STATE_COLOURS[state["state"]])
+ui.status_badge(st, "week_state", state["state"])
 if state["state"] == "returned":
     st.error(t("week.returned_banner", comment=state["comment"] or "—"), icon=":material/rate_review:")
 elif state["state"] == "submitted":
@@ -118,12 +113,11 @@ if state["editable"]:
         outcome = st.text_input(t("field.outcome"), max_chars=1000, key="mw_outcome",
                                 placeholder=t("week.outcome_placeholder"))
         added = st.form_submit_button(t("week.add"), type="primary", icon=":material/add:", width="stretch")
-    if added:
-        if ui.attempt(activities.add_entry, store, actor, participant_id, date=day, role=role, title=title,
-                      description=description, hours=hours, outcome=outcome, week=week):
-            ui.flash(t("week.added"))
-            st.session_state["mw_clear"] = True
-            st.rerun()
+    if added and ui.attempt(activities.add_entry, store, actor, participant_id, date=day, role=role, title=title,
+                            description=description, hours=hours, outcome=outcome, week=week):
+        ui.flash(t("week.added"))
+        st.session_state["mw_clear"] = True
+        st.rerun()
 
 
 # --- dialogs --------------------------------------------------------------------------------------
@@ -151,12 +145,9 @@ def edit_dialog(entry: dict) -> None:
 @st.dialog(t("week.delete_title"))
 def delete_dialog(entry: dict) -> None:
     st.write(t("week.delete_confirm", title=entry["title"], date=entry["date"]))
-    c1, c2 = st.columns(2)
-    if c1.button(t("common.delete"), type="primary", icon=":material/delete:", key="mw_delete_yes"):
-        if ui.attempt(activities.delete_entry, store, actor, entry["id"]):
-            ui.flash(t("week.deleted"))
-            st.rerun()
-    if c2.button(t("common.cancel"), key="mw_delete_no"):
+    if ui.confirm_buttons(t("common.delete"), key="mw_delete_yes", icon=":material/delete:") and ui.attempt(
+            activities.delete_entry, store, actor, entry["id"]):
+        ui.flash(t("week.deleted"))
         st.rerun()
 
 
@@ -168,10 +159,9 @@ def propose_dialog(entry: dict) -> None:
         summary = st.text_area(t("practice.summary"), value="\n".join(
             v for v in (entry["description"], entry["outcome"]) if v), max_chars=4000, height=160)
         sent = st.form_submit_button(t("practice.propose"), type="primary", icon=":material/lightbulb:")
-    if sent:
-        if ui.attempt(practices.propose, store, actor, activity_id=entry["id"], title=title, summary=summary):
-            ui.flash(t("practice.proposed"))
-            st.rerun()
+    if sent and ui.attempt(practices.propose, store, actor, activity_id=entry["id"], title=title, summary=summary):
+        ui.flash(t("practice.proposed"))
+        st.rerun()
 
 
 # --- the week's entries ---------------------------------------------------------------------------
@@ -206,9 +196,9 @@ for entry in entries:
 if state["editable"]:
     if entries:
         label = t("week.resubmit") if state["state"] == "returned" else t("week.submit")
-        if st.button(label, type="primary", icon=":material/send:", key="mw_submit", width="stretch"):
-            if ui.attempt(activities.submit_week, store, actor, participant_id, week):
-                st.rerun()  # the state banner above now says it was submitted and when
+        submit = st.button(label, type="primary", icon=":material/send:", key="mw_submit", width="stretch")
+        if submit and ui.attempt(activities.submit_week, store, actor, participant_id, week):
+            st.rerun()  # the state banner above now says it was submitted and when
         st.caption(t("week.submit_help"))
     else:
         st.caption(t("week.submit_needs_entry"))
@@ -231,9 +221,9 @@ overdue_rows = [i for i, r in enumerate(recent)
 
 def open_week() -> None:
     """A row picked in the table opens that week (runs before the next run, so the picker can follow)."""
-    picked = st.session_state["mw_recent"].selection.rows
-    if picked and picked[0] < len(recent):
-        st.session_state["mw_week"] = recent[picked[0]]["week"]
+    picked = ui.picked_row(st.session_state["mw_recent"], recent)
+    if picked is not None:
+        st.session_state["mw_week"] = picked["week"]
 
 
 st.caption(t("week.recent_help"))

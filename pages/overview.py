@@ -3,8 +3,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, clock, validation, vocab
-from secondment import ui
+from secondment import analytics, charts, clock, ui, validation, vocab
 
 actor = ui.page_gate("overview")
 store = ui.store()

@@ -12,7 +12,6 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 reviewer = practices.sees_all(actor)
 
 PAGE_SIZE = 20
-STATUS_COLOURS = {"draft": "gray", "reviewed": "blue", "promoted": "green"}
 
 st.title(t("nav.practices"))
 st.caption(t("practice.intro"))
@@ -23,27 +22,24 @@ options = practices.filter_options(store, actor)
 with st.container(border=True):
     c = st.columns([3, 2, 2, 1, 2] if reviewer else [3, 2, 2, 1])
     text = c[0].text_input(t("common.search"), key="pr_text", placeholder=t("practice.search_placeholder"))
-    enterprise = c[1].selectbox(t("field.enterprise"), [None, *options["enterprises"]], key="pr_enterprise",
-                                format_func=lambda e: t("common.all") if e is None else e[1])
-    industry = c[2].selectbox(t("field.industry"), [None, *options["industries"]], key="pr_industry",
-                              format_func=lambda v: t("common.all") if v is None else v)
-    batch = c[3].selectbox(t("practice.source_batch"), [None, *options["batches"]], key="pr_batch",
-                           format_func=lambda v: t("common.all") if v is None else v)
+    enterprise = ui.select_or_all(c[1], t("field.enterprise"), options["enterprises"], key="pr_enterprise",
+                                  format=lambda e: e[1])
+    industry = ui.select_or_all(c[2], t("field.industry"), options["industries"], key="pr_industry")
+    batch = ui.select_or_all(c[3], t("practice.source_batch"), options["batches"], key="pr_batch")
     status = None
     if reviewer:
-        status = c[4].selectbox(t("field.status"), [None, *vocab.PRACTICE_STATUSES], key="pr_status",
-                                format_func=fmt("practice_status"))
+        status = ui.select_or_all(c[4], t("field.status"), vocab.PRACTICE_STATUSES, key="pr_status",
+                                  format="practice_status")
 
-filters = dict(text=text or None, enterprise=enterprise[0] if enterprise else None, industry=industry,
-               batch=batch, status=status)
+filters = {"text": text or None, "enterprise": enterprise[0] if enterprise else None, "industry": industry,
+           "batch": batch, "status": status}
 total = practices.list_practices(store, actor, limit=0, **filters)[1]
-pages = max(1, -(-total // PAGE_SIZE))
 
 if reviewer:
     counts = practices.status_counts(store, actor)
-    m = st.columns(3)
-    for i, s in enumerate(vocab.PRACTICE_STATUSES):
-        m[i].metric(L("practice_status", s), counts.get(s, 0), border=True)
+    m = ui.metric_row()
+    for s in vocab.PRACTICE_STATUSES:
+        m.metric(L("practice_status", s), counts.get(s, 0), border=True)
 
 
 def manage(row: dict) -> None:
@@ -76,18 +72,15 @@ if total == 0:
         ui.empty("practice.empty_reviewer" if reviewer else "practice.empty")
     rows = []
 else:
-    page_no = 1
-    if pages > 1:
-        page_no = st.number_input(t("practice.page", pages=pages), min_value=1, max_value=pages, value=1, step=1,
-                                  key="pr_page", width=180)
-    rows, _ = practices.list_practices(store, actor, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **filters)
+    limit, offset = ui.paginate(total, PAGE_SIZE, key="pr_page")
+    rows, _ = practices.list_practices(store, actor, limit=limit, offset=offset, **filters)
     st.caption(t("common.shown_of", shown=len(rows), total=total))
 
 for row in rows:
     with st.container(border=True):
         head = st.container(horizontal=True, vertical_alignment="center")
         head.markdown(f"**{row['title']}**")
-        head.badge(L("practice_status", row["status"]), color=STATUS_COLOURS.get(row["status"], "gray"))
+        ui.status_badge(head, "practice_status", row["status"])
         bits = [b for b in (row["enterprise"], row["industry"],
                             t("practice.from_person", name=row["participant"], batch=row["batch"])
                             if row["participant"] else None,

@@ -4,8 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, clock, validation
-from secondment import ui
+from secondment import analytics, charts, clock, ui, validation
 
 actor = ui.page_gate("presentation")
 store = ui.store()

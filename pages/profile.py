@@ -63,10 +63,9 @@ cadre = person["direction"] == vocab.CADRE
 
 st.title(person["name"])
 head = st.container(horizontal=True, vertical_alignment="center")
-head.badge(L("participant_status", person["status"]),
-           color={"active": "green", "planned": "blue", "completed": "gray", "withdrawn": "red"}[person["status"]])
+ui.status_badge(head, "participant_status", person["status"])
 head.badge(person["batch"], color="violet")
-head.badge(L("direction_short", person["direction"]), color="red" if cadre else "blue")
+ui.status_badge(head, "direction_short", person["direction"])
 if permissions.can(actor, "participant.edit"):
     ui.page_link(head, "roster", t("profile.edit_in_roster"), ":material/edit:")
 st.markdown(t("profile.stint_line", batch=person["batch"], direction=L("direction", person["direction"]),
@@ -149,8 +148,7 @@ with right:
         with st.container(border=True):
             row = st.container(horizontal=True, vertical_alignment="center")
             row.markdown(f"**{item['title']}**")
-            row.badge(L("practice_status", item["status"]),
-                      color={"draft": "gray", "reviewed": "blue", "promoted": "green"}.get(item["status"], "gray"))
+            ui.status_badge(row, "practice_status", item["status"])
             if item["enterprise"]:
                 st.caption(item["enterprise"])
             if item["summary"]:

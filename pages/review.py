@@ -23,14 +23,13 @@ ui.show_flash()
 batch_rows = activities.batches(store, actor)
 with st.container(border=True):
     c = st.columns(4)
-    direction = c[0].selectbox(t("field.direction"), [None, *vocab.DIRECTIONS], format_func=fmt("direction_short"),
-                               key="rv_direction")
+    direction = ui.select_or_all(c[0], t("field.direction"), vocab.DIRECTIONS, key="rv_direction",
+                                 format="direction_short")
     batch_codes = [b["code"] for b in batch_rows if direction is None or b["direction"] == direction]
-    batch = c[1].selectbox(t("field.batch"), [None, *batch_codes],
-                           format_func=lambda b: t("common.all") if b is None else b, key="rv_batch")
+    batch = ui.select_or_all(c[1], t("field.batch"), batch_codes, key="rv_batch")
     people = activities.participants(store, actor, batch=batch, direction=direction)
-    person = c[2].selectbox(t("field.participant"), [None, *people], key="rv_person",
-                            format_func=lambda p: t("common.all") if p is None else f"{p['name']} · {p['batch']}")
+    person = ui.select_or_all(c[2], t("field.participant"), people, key="rv_person",
+                              format=lambda p: f"{p['name']} · {p['batch']}")
     role_options = list(vocab.ROLES_BY_DIRECTION[direction]) if direction else list(vocab.ROLES)
     roles = c[3].multiselect(t("field.role"), role_options, format_func=fmt("role"), key="rv_roles",
                              placeholder=t("common.all"))
@@ -81,11 +80,11 @@ with tab_queue:
             comment = st.text_area(t("field.comment"), key=f"rv_comment_{key}",
                                    placeholder=t("review.comment_placeholder"), height=80)
             b = st.container(horizontal=True)
-            if b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}"):
-                if ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"], "approve",
-                              comment or None):
-                    ui.flash(t("review.approved", name=item["name"], week=item["week"]))
-                    st.rerun()
+            approve = b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}")
+            if approve and ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
+                                      "approve", comment or None):
+                ui.flash(t("review.approved", name=item["name"], week=item["week"]))
+                st.rerun()
             if b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}"):
                 if not (comment or "").strip():
                     st.error(t("review.return_needs_comment"), icon=":material/error:")
@@ -96,8 +95,8 @@ with tab_queue:
 
 # --- every entry ----------------------------------------------------------------------------------
 with tab_entries:
-    filters = dict(participant_id=participant_id, batch=batch, direction=direction, role=roles or None,
-                   week_from=week_from, week_to=week_to, state=states or None, text=text or None)
+    filters = {"participant_id": participant_id, "batch": batch, "direction": direction, "role": roles or None,
+               "week_from": week_from, "week_to": week_to, "state": states or None, "text": text or None}
     rows, total = activities.list_entries(store, actor, limit=500, **filters)
     if not rows:
         ui.empty("review.entries_empty")

@@ -15,10 +15,6 @@ today = clock.today()
 EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
 
 
-def everything(value) -> str:
-    return t("common.all") if value is None else str(value)
-
-
 editor = permissions.can(actor, "participant.edit")
 importer = permissions.can(actor, "participant.import")
 exporter = permissions.can(actor, "participant.export")
@@ -44,12 +40,9 @@ def end_early_dialog(person: dict) -> None:
     new_end = st.date_input(t("field.end_date"), value=min(max(today, start), latest), min_value=start,
                             max_value=latest, key="ro_end_date")
     reason = st.text_area(t("field.reason"), placeholder=t("roster.reason_placeholder"), key="ro_end_reason")
-    c1, c2 = st.columns(2)
-    if c1.button(t("roster.confirm_end"), type="primary", key="ro_end_confirm", icon=":material/event_busy:"):
-        if ui.attempt(roster.end_stint_early, store, actor, person["id"], new_end, reason) is not None:
-            ui.flash(t("roster.ended", name=person["name"], end=new_end.isoformat()))
-            st.rerun()
-    if c2.button(t("common.cancel"), key="ro_end_cancel"):
+    if ui.confirm_buttons(t("roster.confirm_end"), key="ro_end_confirm", icon=":material/event_busy:") and ui.attempt(
+            roster.end_stint_early, store, actor, person["id"], new_end, reason) is not None:
+        ui.flash(t("roster.ended", name=person["name"], end=new_end.isoformat()))
         st.rerun()
 
 
@@ -57,12 +50,9 @@ def end_early_dialog(person: dict) -> None:
 def withdraw_dialog(person: dict) -> None:
     st.warning(t("roster.withdraw_intro", name=person["name"]))
     reason = st.text_area(t("field.reason"), key="ro_withdraw_reason")
-    c1, c2 = st.columns(2)
-    if c1.button(t("roster.confirm_withdraw"), type="primary", key="ro_withdraw_confirm", icon=":material/block:"):
-        if ui.attempt(roster.withdraw, store, actor, person["id"], reason) is not None:
-            ui.flash(t("roster.withdrawn", name=person["name"]))
-            st.rerun()
-    if c2.button(t("common.cancel"), key="ro_withdraw_cancel"):
+    confirmed = ui.confirm_buttons(t("roster.confirm_withdraw"), key="ro_withdraw_confirm", icon=":material/block:")
+    if confirmed and ui.attempt(roster.withdraw, store, actor, person["id"], reason) is not None:
+        ui.flash(t("roster.withdrawn", name=person["name"]))
         st.rerun()
 
 
@@ -135,20 +125,17 @@ def draw_roster() -> None:
         with st.container(border=True):
             c = st.columns([3, 2, 1, 1])
             filters["text"] = c[0].text_input(t("common.search"), key="ro_text", placeholder=t("roster.search")) or None
-            filters["direction"] = c[1].selectbox(t("field.direction"), [None, *vocab.DIRECTIONS], key="ro_direction",
-                                                  format_func=fmt("direction_short"))
-            filters["batch"] = c[2].selectbox(t("field.batch"), [None, *opts["batches"]], key="ro_batch",
-                                              format_func=everything)
-            filters["year"] = c[3].selectbox(t("roster.intake_year"), [None, *opts["years"]], key="ro_year",
-                                             format_func=everything)
+            filters["direction"] = ui.select_or_all(c[1], t("field.direction"), vocab.DIRECTIONS, key="ro_direction",
+                                                    format="direction_short")
+            filters["batch"] = ui.select_or_all(c[2], t("field.batch"), opts["batches"], key="ro_batch")
+            filters["year"] = ui.select_or_all(c[3], t("roster.intake_year"), opts["years"], key="ro_year")
             c = st.columns([1, 2, 2])
-            filters["status"] = c[0].selectbox(t("field.status"), [None, *vocab.PARTICIPANT_STATUSES],
-                                               key="ro_status", format_func=fmt("participant_status"))
-            host = c[1].selectbox(t("field.host_unit"), [None, *opts["host_units"]], key="ro_host",
-                                  format_func=lambda u: t("common.all") if u is None else u[1])
+            filters["status"] = ui.select_or_all(c[0], t("field.status"), vocab.PARTICIPANT_STATUSES, key="ro_status",
+                                                 format="participant_status")
+            host = ui.select_or_all(c[1], t("field.host_unit"), opts["host_units"], key="ro_host",
+                                    format=lambda u: u[1])
             filters["host_unit"] = host[0] if host else None
-            filters["street"] = c[2].selectbox(t("roster.street"), [None, *opts["streets"]], key="ro_street",
-                                               format_func=everything)
+            filters["street"] = ui.select_or_all(c[2], t("roster.street"), opts["streets"], key="ro_street")
     filters = {k: v for k, v in filters.items() if v is not None}
     rows = roster.list_participants(store, actor, **filters)
     if not rows:
@@ -174,8 +161,7 @@ def draw_roster() -> None:
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", column_config=small,
                              selection_mode="single-row", key="ro_table",
                              height="auto" if len(rows) <= 15 else 560)
-        picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
-        person = rows[picked[0]] if picked and picked[0] < len(rows) else (rows[0] if own_only else None)
+        person = ui.picked_row(event, rows) or (rows[0] if own_only else None)
         if person is None:
             st.caption(t("roster.select_hint" if editor else "roster.select_hint_read"))
         else:

@@ -1,8 +1,7 @@
 """Sign-in: username and password; on a demo database, one-click entry as each demo role."""
 import streamlit as st
 
-from secondment import auth
-from secondment import ui
+from secondment import auth, ui
 
 ui.ensure_router()
 ui.demo_banner()

@@ -10,7 +10,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from secondment import db
+from secondment import clock, db
 from secondment.errors import SecondmentError, ValidationErrors
 from secondment.permissions import Actor
 
@@ -24,7 +24,7 @@ class CliError(Exception):
 def _actor() -> Actor:
     try:
         who = getpass.getuser()
-    except Exception:
+    except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
         who = "unknown"
     return Actor.system(f"cli:{who}")
 
@@ -286,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error.message(getattr(args, 'lang', 'en'))}", file=sys.stderr)
         return 2
     except (FileExistsError, FileNotFoundError, PermissionError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except clock.BadPin as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

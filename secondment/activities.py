@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+
 from secondment import audit, clock, i18n, permissions, textsort, validation, vocab
 from secondment.db import Store, Where, search_text
 from secondment.errors import Conflict, NotFound, ValidationError, ValidationErrors

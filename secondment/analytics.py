@@ -21,7 +21,7 @@ def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
     active = f"{roster.status_sql(today or clock.today())} = 'active'"
     today = (today or clock.today()).isoformat()
     with store.read() as db:
-        q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]  # noqa: E731
+        q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]
         return {
             "participants": q("select count(*) from participants"),
             "cadres": q("select count(*) from participants p join batches b on b.id = p.batch_id "
@@ -87,7 +87,7 @@ def feedback_loop(store: Store, actor: Actor, today: date | None = None) -> dict
                sum(case when {feedback.overdue_sql(today='?')} then 1 else 0 end) as overdue
         from feedback f""", (today,))
     row = {k: (v or 0) for k, v in row.items()}
-    pct = lambda a, b: round(100 * a / b) if b else None  # noqa: E731
+    pct = lambda a, b: round(100 * a / b) if b else None
     return {**row, "closed_pct": pct(row["closed"], row["total"]),
             "on_time_pct": pct(row["on_time"], row["answered"]),
             "satisfied_pct": pct(row["satisfied"], row["evaluated"])}

@@ -5,6 +5,8 @@ transaction, so the change and its audit row commit together or not at all.
 """
 from __future__ import annotations
 
+from datetime import UTC
+
 import sqlite_utils
 
 from secondment import clock, permissions, vocab
@@ -105,7 +107,7 @@ def _where(table=None, username=None, action=None, since=None, until=None, text=
 
 def _bound(value, end: bool = False) -> str:
     """A date (2026-11-26, a day in China) or timestamp as the UTC text the ``at`` column sorts against."""
-    from datetime import date, datetime, time, timedelta, timezone
+    from datetime import date, datetime, time, timedelta
 
     from secondment.clock import CHINA, parse_stamp
 
@@ -113,7 +115,7 @@ def _bound(value, end: bool = False) -> str:
         value = date.fromisoformat(value.strip())
     if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime.combine(value + timedelta(days=1) if end else value, time(), CHINA)
-    return parse_stamp(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return parse_stamp(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def browse(store: Store, actor: Actor, *, table: str | None = None, username: str | None = None,

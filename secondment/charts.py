@@ -20,16 +20,16 @@ FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-                      font=dict(family=FONT), legend_title_text="", plot_bgcolor="white")
+    fig.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
+                      font={"family": FONT}, legend_title_text="", plot_bgcolor="white")
     return fig
 
 
 def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,
         title: str | None = None, labels: dict | None = None, horizontal: bool = False,
         stacked: bool = True, height: int = 360, text: bool = True) -> go.Figure:
-    kwargs = dict(color=colour, color_discrete_map=colours or {}, labels=labels or {},
-                  barmode="stack" if stacked else "group", text_auto=text)
+    kwargs = {"color": colour, "color_discrete_map": colours or {}, "labels": labels or {},
+                  "barmode": "stack" if stacked else "group", "text_auto": text}
     if horizontal:
         fig = px.bar(frame, x=y, y=x, orientation="h", **kwargs)
     else:
@@ -41,8 +41,8 @@ def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colou
     elif colour:
         # Long English labels (e.g. "Bridge between enterprise and government") squeeze the plot when the
         # legend stands beside it; below the plot it takes the width it needs.
-        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, xanchor="left"),
-                          margin=dict(b=10))
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0, "xanchor": "left"},
+                          margin={"b": 10})
     if not horizontal and colour:
         # Stacked traces would order the axis by first appearance in each trace; keep the frame's order.
         fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(frame[x])))
@@ -113,11 +113,11 @@ def state_heatmap(frame: pd.DataFrame, x: str, y: str, state: str, *, states: li
                                colorscale=scale, showscale=False, xgap=2, ygap=2))
     for s in states:  # legend entries: one invisible marker per state
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=state_labels.get(s, s),
-                                 marker=dict(size=12, color=colours[s], symbol="square")))
+                                 marker={"size": 12, "color": colours[s], "symbol": "square"}))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", side="top")
     fig = _layout(fig, title, height or max(240, 26 * len(ys) + 120))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0})
     return fig
 
 
@@ -166,9 +166,9 @@ def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, he
             link_hover.append("<extra></extra>")
     fig = go.Figure(go.Sankey(
         arrangement="snap", valueformat="d", valuesuffix=f" {value_label}" if value_label else "",
-        node=dict(label=labels, color=colours, pad=14, thickness=16, line=dict(color="white", width=0.5),
-                  hovertemplate=node_hover),
-        link=dict(source=sources, target=targets, value=values, color=link_colours, hovertemplate=link_hover),
+        node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"color": "white", "width": 0.5},
+                  "hovertemplate": node_hover},
+        link={"source": sources, "target": targets, "value": values, "color": link_colours, "hovertemplate": link_hover},
     ))
     return _layout(fig, title, height)
 
@@ -186,13 +186,13 @@ def weekly_log(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[
             continue
         if s == "missing":
             fig.add_trace(go.Scatter(x=part[x], y=[0] * len(part), mode="markers", name=state_labels.get(s, s),
-                                     marker=dict(color=colours[s], symbol="line-ns-open", size=10)))
+                                     marker={"color": colours[s], "symbol": "line-ns-open", "size": 10}))
         else:
             fig.add_trace(go.Bar(x=part[x], y=part[y], name=state_labels.get(s, s), marker_color=colours[s]))
     fig.update_layout(barmode="stack", bargap=0.15, xaxis_title=(labels or {}).get(x, ""),
                       yaxis_title=(labels or {}).get(y, ""))
     fig = _layout(fig, title, height)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0})
     return fig
 
 
@@ -202,9 +202,9 @@ def polar(frame: pd.DataFrame, theta: str, r: str, *, colour: str = "#C8102E", t
     fig = px.line_polar(frame, r=r, theta=theta, line_close=True)
     fig.update_traces(fill="toself", line_color=colour)
     fig = _layout(fig, title, height)
-    fig.update_layout(margin=dict(l=60, r=60, t=60 if title else 40, b=40),
-                      polar=dict(radialaxis=dict(nticks=4, tickfont=dict(size=10)),
-                                 angularaxis=dict(direction="clockwise", rotation=90)))
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 60 if title else 40, "b": 40},
+                      polar={"radialaxis": {"nticks": 4, "tickfont": {"size": 10}},
+                                 "angularaxis": {"direction": "clockwise", "rotation": 90}})
     return fig
 
 

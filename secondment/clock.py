@@ -11,7 +11,7 @@ turned into China dates in SQL only through ``china_date_sql`` / ``china_month_s
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -37,7 +37,7 @@ def pinned() -> date | None:
 
 def now() -> datetime:
     """This instant as an aware UTC datetime (moved by whole days onto the pinned date, when one is set)."""
-    real = datetime.now(timezone.utc)
+    real = datetime.now(UTC)
     pin = pinned()
     if pin is None:
         return real
@@ -52,15 +52,15 @@ def today() -> date:
 def stamp(at=None) -> str:
     """``at`` (None = now; an aware or naive-UTC datetime, or ISO text) as stored text: UTC to the second."""
     moment = now() if at is None else parse_stamp(at)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_stamp(value) -> datetime:
     """A stored timestamp (ISO text in UTC, ``Z`` or offset; or a datetime) as an aware datetime."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    dt = datetime.fromisoformat(str(value))  # Python 3.11 reads the "Z" itself
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def local_date(value) -> date | None:

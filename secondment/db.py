@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,7 +72,7 @@ class Where:
     def given(value) -> bool:
         return value is not None and value != "" and value != [] and value != ()
 
-    def add(self, condition: str, *params) -> "Where":
+    def add(self, condition: str, *params) -> Where:
         if condition.count("?") != len(params):
             raise ValueError(f"{condition!r} has {condition.count('?')} placeholders for {len(params)} values")
         if self.named:
@@ -87,23 +87,23 @@ class Where:
         self._parts.append(condition)
         return self
 
-    def eq(self, column: str, value) -> "Where":
+    def eq(self, column: str, value) -> Where:
         return self.add(f"{column} = ?", value) if self.given(value) else self
 
-    def among(self, column: str, values) -> "Where":
+    def among(self, column: str, values) -> Where:
         values = [values] if isinstance(values, (str, int)) else list(values or [])
         return self.add(f"{column} in ({', '.join('?' for _ in values)})", *values) if values else self
 
-    def at_least(self, column: str, value) -> "Where":
+    def at_least(self, column: str, value) -> Where:
         return self.add(f"{column} >= ?", value) if self.given(value) else self
 
-    def at_most(self, column: str, value) -> "Where":
+    def at_most(self, column: str, value) -> Where:
         return self.add(f"{column} <= ?", value) if self.given(value) else self
 
-    def before(self, column: str, value) -> "Where":
+    def before(self, column: str, value) -> Where:
         return self.add(f"{column} < ?", value) if self.given(value) else self
 
-    def contains(self, expressions: str | list[str], text, *, or_equal: tuple[str, object] | None = None) -> "Where":
+    def contains(self, expressions: str | list[str], text, *, or_equal: tuple[str, object] | None = None) -> Where:
         """Any of ``expressions`` contains ``text`` literally (``%`` and ``_`` in it are not wildcards), or
         (``or_equal=(expression, value)``) that expression equals the value, e.g. an item's number."""
         text = search_text(text)

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from secondment import _demo_text as text, clock
-from secondment import auth, db, vocab, workdays
+from secondment import _demo_text as text
+from secondment import auth, clock, db, vocab, workdays
 
 DEMO_SEED = 2010
 
@@ -480,7 +480,7 @@ class _Reservoir:
     """The k heaviest of a weighted stream by A-Res keys (``random() ** (1 / weight)``): a weighted sample
     without keeping the stream."""
 
-    __slots__ = ("k", "heap")
+    __slots__ = ("heap", "k")
 
     def __init__(self, k: int):
         self.k = k
@@ -697,7 +697,7 @@ def _later(rng: random.Random, t: datetime, lo: int, hi: int) -> datetime:
 def _walk(rng: random.Random, loop: _Loop, raiser: int, targets: list[int], names: dict[int, str]) -> None:
     """The item's fate: misrouted and passed on, accepted, maybe extended, answered on time or late,
     sometimes sent back, escalated when it drags, rarely closed unresolved; then rated."""
-    liaison = lambda: -loop.dept  # noqa: E731 - whoever handles it now
+    liaison = lambda: -loop.dept
     urgent = loop.urgency == "urgent"
     moves = rng.choices((0, 1, 2, 3), (86, 9, 3, 2))[0]
     for _ in range(moves):

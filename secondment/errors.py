@@ -43,6 +43,17 @@ class ValidationError(SecondmentError, ValueError):
         super().__init__(key, field=("t", f"field.{field}"), value=_show(value),
                          reason=("t", f"reason.{reason}"), row=row, **extra)
 
+    @property
+    def extra(self) -> dict:
+        """The reason's own parameters (e.g. ``min``, ``max``), without field, value, reason and row."""
+        return {k: v for k, v in self.params.items() if k not in ("field", "value", "reason", "row")}
+
+    def at_row(self, row: int | None) -> ValidationError:
+        """The same error, said of row ``row`` of a file (itself when ``row`` is None or already set)."""
+        if row is None or self.row is not None:
+            return self
+        return ValidationError(self.field, self.value, self.reason, row=row, **self.extra)
+
     def message(self, lang: str = "zh") -> str:
         from secondment.i18n import translate
 

@@ -21,6 +21,7 @@ Dates of the loop are China dates (Asia/Shanghai); timestamps are stored in UTC 
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 
 import pandas as pd
@@ -31,7 +32,6 @@ from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
 from secondment.textsort import pinyin_key
 from secondment.workdays import Calendar
-
 
 OPEN = vocab.OPEN_FEEDBACK_STATUSES
 FINAL = vocab.FINAL_FEEDBACK_STATUSES
@@ -679,7 +679,7 @@ def labelled(rows: list[dict], lang: str) -> pd.DataFrame:
 
 
 def _present(value) -> bool:
-    return value is not None and not (isinstance(value, float) and value != value) and value != ""
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value != ""
 
 
 def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters) -> pd.DataFrame:

@@ -201,7 +201,7 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
             {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params):
         spans[r["department_id"]].append((cal.working_days_between(r["raised"], r["answered"]), r["n"]))
     by_id = {r["department_id"]: r for r in rows}
-    zero = dict(held=0, open=0, overdue=0, answered=0, on_time=0, evaluated=0, satisfied=0)
+    zero = {"held": 0, "open": 0, "overdue": 0, "answered": 0, "on_time": 0, "evaluated": 0, "satisfied": 0}
     if received:
         names = {r["id"]: r["name"] for r in store.rows(
             f"select id, name from units where id in ({', '.join(str(int(k)) for k in received)})")}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import sqlite3
 from collections import OrderedDict
 from datetime import date
 from pathlib import Path
@@ -53,7 +54,7 @@ _CACHE_SIZE = 16
 def _revision(conn) -> str | None:
     try:
         row = conn.execute("select value from meta where key = ?", (REVISION_KEY,)).fetchone()
-    except Exception:  # a database without the meta table yet
+    except sqlite3.OperationalError:  # a database without the meta table yet
         return None
     return row[0] if row else None
 
@@ -244,8 +245,9 @@ def parse_csv(data: bytes) -> tuple[int | None, list[dict]]:
         raise ValidationError("file", ", ".join(lines[0]), "holiday_columns")
     rows = []
     for number, line in enumerate(lines[1:], start=2):
-        cell = lambda n: line[positions[n]] if n in positions and positions[n] < len(line) else ""  # noqa: E731
-        rows.append({"row": number, "day": cell("day"), "kind": cell("kind"), "name": cell("name")})
+        cells = {n: line[i] if i < len(line) else "" for n, i in positions.items()}
+        rows.append({"row": number, "day": cells.get("day", ""), "kind": cells.get("kind", ""),
+                     "name": cells.get("name", "")})
     years_seen = set()
     for r in rows:
         try:

@@ -27,7 +27,7 @@ class Actor:
     department_id: int | None = None
 
     @classmethod
-    def system(cls, username: str = "cli") -> "Actor":
+    def system(cls, username: str = "cli") -> Actor:
         """The command line acts as an administrator, recorded under its own name in the audit trail."""
         return cls(user_id=None, username=username, role="admin", display_name=username)
 

@@ -252,40 +252,101 @@ def unit_kind_error(field: str, name: str, kind: str, direction: str, side: str,
                            direction=("t", f"vocab.direction_short.{direction}"), allowed=("t", allowed))
 
 
+class Checker:
+    """Collects every ``ValidationError`` of one record instead of stopping at the first (said of ``row`` when
+    the record is a line of a file): ``check(fn, *args)`` returns the clean value or None."""
+
+    def __init__(self, row: int | None = None):
+        self.row = row
+        self.errors: list[ValidationError] = []
+
+    def check(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as error:
+            self.errors.append(error.at_row(self.row))
+            return None
+
+    def add(self, error: ValidationError) -> None:
+        self.errors.append(error.at_row(self.row))
+
+
+def check_fields(values: dict, batch: dict | None, checker: Checker) -> dict:
+    """The rules of a participant's own fields, the one place the add/edit form and the roster import both use:
+    name; gender, political status and status as coded values (any blank optional); post, contact and notes;
+    start and end dates in order and inside the batch. Returns the clean values (None where a value is bad
+    or blank; dates as ``date``), every problem in ``checker``."""
+    c = checker.check
+    clean = {
+        "name": c(validation.text, "name", values.get("name")),
+        "gender": c(validation.choice, "gender", values.get("gender"), "gender", required=False),
+        "political_status": c(validation.choice, "political_status", values.get("political_status"),
+                              "political_status", required=False),
+        "status": c(validation.choice, "status", values.get("status"), "participant_status", required=False),
+        "post": c(validation.text, "post", values.get("post"), required=False),
+        "contact": c(validation.text, "contact", values.get("contact"), required=False),
+        "notes": c(validation.text, "notes", values.get("notes"), required=False),
+    }
+    start = c(validation.parse_date, "start_date", values.get("start_date"))
+    end = c(validation.parse_date, "end_date", values.get("end_date"))
+    if start and end and c(validation.date_order, "start_date", start, "end_date", end) is None and end >= start \
+            and batch:
+        c(validation.within, "start_date", start, batch["start_date"], batch["end_date"], "outside_batch")
+        c(validation.within, "end_date", end, batch["start_date"], batch["end_date"], "outside_batch")
+    clean["start_date"], clean["end_date"] = start, end
+    return clean
+
+
+def check_units(home: dict | None, host: dict | None, direction: str | None, checker: Checker) -> None:
+    """Each unit's kind fits its side of the stint's direction, and the host is not the home unit.
+    ``home``/``host`` are unit rows (``name``, ``kind``, and ``id`` when they exist already)."""
+    for side, unit in (("home", home), ("host", host)):
+        if unit and direction and not unit_fits(unit["kind"], direction, side):
+            checker.add(unit_kind_error(f"{side}_unit", unit["name"], unit["kind"], direction, side))
+    if home and host and validation.normalise_text(home["name"]) == validation.normalise_text(host["name"]):
+        checker.add(ValidationError("host_unit", host["name"], "same_as_home"))
+
+
+def entries_outside(db, participant_id: int, start: str, end: str) -> ValidationError | None:
+    """Changing a stint's dates may not leave logged weeks outside it: the error saying so, or None."""
+    row = db.conn.execute("select count(*), min(date), max(date) from activities where participant_id = ? "
+                          "and (date < ? or date > ?)", (participant_id, start, end)).fetchone()
+    if not row[0]:
+        return None
+    field = "start_date" if row[1] < start else "end_date"
+    return ValidationError(field, start if field == "start_date" else end, "entries_outside",
+                           count=row[0], first=row[1], last=row[2])
+
+
+def _check_entries_inside(db, participant_id: int, start: str, end: str) -> None:
+    error = entries_outside(db, participant_id, start, end)
+    if error is not None:
+        raise error
+
+
 def _clean_participant(db, values: dict, participant_id: int | None, today: date) -> dict:
-    """Validate a whole participant record (``values`` holds every field); returns the clean columns."""
-    clean = {"name": validation.text("name", values.get("name")),
-             "gender": validation.choice("gender", values.get("gender"), "gender", required=False),
-             "political_status": validation.choice("political_status", values.get("political_status"),
-                                                   "political_status", required=False),
-             "post": validation.text("post", values.get("post"), required=False),
-             "contact": validation.text("contact", values.get("contact"), required=False),
-             "notes": validation.text("notes", values.get("notes"), required=False)}
+    """Validate a whole participant record from the form (``values`` holds every field, units and batch by id);
+    returns the clean columns or raises the first problem."""
     batch_id = values.get("batch_id")
     batch = db.conn.execute("select * from batches where id = ?", (batch_id,)).fetchone() if batch_id else None
     if batch is None:
         raise ValidationError("batch", batch_id, "required" if not batch_id else "not_found")
-    clean["batch_id"] = batch["id"]
-    direction = batch["direction"]
+    checker = Checker()
+    clean = check_fields(values, dict(batch), checker)
+    units = {}
     for side in ("home", "host"):
         unit_id = values.get(f"{side}_unit_id")
         unit = db.conn.execute("select * from units where id = ?", (unit_id,)).fetchone() if unit_id else None
         if unit is None:
-            raise ValidationError(f"{side}_unit", unit_id, "required" if not unit_id else "not_found")
-        if not unit_fits(unit["kind"], direction, side):
-            raise unit_kind_error(f"{side}_unit", unit["name"], unit["kind"], direction, side)
-        clean[f"{side}_unit_id"] = unit["id"]
-    if clean["home_unit_id"] == clean["host_unit_id"]:
-        raise ValidationError("host_unit", unit["name"], "same_as_home")
-    start = validation.parse_date("start_date", values.get("start_date"))
-    end = validation.parse_date("end_date", values.get("end_date"))
-    validation.date_order("start_date", start, "end_date", end)
-    validation.within("start_date", start, batch["start_date"], batch["end_date"], "outside_batch")
-    validation.within("end_date", end, batch["start_date"], batch["end_date"], "outside_batch")
-    clean["start_date"], clean["end_date"] = start.isoformat(), end.isoformat()
-    status = values.get("status")
-    clean["status"] = (validation.choice("status", status, "participant_status")
-                       if validation.normalise_text(status) else derived_status(start, end, today))
+            checker.add(ValidationError(f"{side}_unit", unit_id, "required" if not unit_id else "not_found"))
+        units[side] = dict(unit) if unit else None
+    check_units(units["home"], units["host"], batch["direction"], checker)
+    if checker.errors:
+        raise checker.errors[0]
+    start, end = clean["start_date"], clean["end_date"]
+    clean.update(batch_id=batch["id"], home_unit_id=units["home"]["id"], host_unit_id=units["host"]["id"],
+                 start_date=start.isoformat(), end_date=end.isoformat(),
+                 status=clean["status"] or derived_status(start, end, today))
     clash = db.conn.execute("select id from participants where name = ? and batch_id = ? and id != ?",
                             (clean["name"], clean["batch_id"], participant_id or -1)).fetchone()
     if clash:
@@ -293,16 +354,6 @@ def _clean_participant(db, values: dict, participant_id: int | None, today: date
     if participant_id is not None:
         _check_entries_inside(db, participant_id, clean["start_date"], clean["end_date"])
     return clean
-
-
-def _check_entries_inside(db, participant_id: int, start: str, end: str) -> None:
-    """Shortening a stint may not leave logged weeks outside it."""
-    row = db.conn.execute("select count(*), min(date), max(date) from activities where participant_id = ? "
-                          "and (date < ? or date > ?)", (participant_id, start, end)).fetchone()
-    if row[0]:
-        field = "start_date" if row[1] < start else "end_date"
-        raise ValidationError(field, start if field == "start_date" else end, "entries_outside",
-                              count=row[0], first=row[1], last=row[2])
 
 
 def _resolve_batch(db, batch) -> int | None:
@@ -434,7 +485,7 @@ def profile(store: Store, actor: Actor, participant_id: int, *, today: date | No
     start = validation.parse_date("start_date", person["start_date"])
     end = min(validation.parse_date("end_date", person["end_date"]), today)
     with store.read() as db:
-        q = lambda sql, p=(participant_id,): [dict(r) for r in db.conn.execute(sql, p).fetchall()]  # noqa: E731
+        q = lambda sql, p=(participant_id,): [dict(r) for r in db.conn.execute(sql, p).fetchall()]
         logged = {r["week"]: r for r in q(
             "select week, count(*) as entries, sum(hours) as hours from activities "
             "where participant_id = ? group by week")}

@@ -9,6 +9,7 @@ A blank optional cell leaves the stored value as it is.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -130,7 +131,7 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
                            skip_blank_lines=False, sep=sep)
     except ValidationError:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever the parser trips on, a person is told the file cannot be read
         raise ValidationError("file", filename, "bad_file") from None
 
 
@@ -139,7 +140,7 @@ def _cell(value):
     if value is None:
         return ""
     if isinstance(value, float):
-        if value != value:   # NaN
+        if math.isnan(value):
             return ""
         return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, pd.Timestamp):
@@ -213,7 +214,10 @@ def _norm(value) -> str:
 
 
 def _check(conn, plan: ImportPlan, today: date) -> None:
-    """Fill the plan's adds / updates / unchanged / new units / errors from its raw rows."""
+    """Fill the plan's adds / updates / unchanged / new units / errors from its raw rows. A row's own fields
+    follow the same rules as the add/edit form (``roster.check_fields`` and ``roster.check_units``); what is
+    particular to a file is here: batches and units named rather than picked, units created on the way,
+    the same person twice in one file, and a row that matches someone already on the roster."""
     plan.adds, plan.updates, plan.unchanged, plan.new_units = [], [], [], []
     plan.errors = list(plan.file_errors)
     batches = {r["code"].upper(): dict(r) for r in conn.execute("select * from batches")}
@@ -224,99 +228,30 @@ def _check(conn, plan: ImportPlan, today: date) -> None:
     new_units: dict[str, dict] = {}
     seen: dict[tuple, int] = {}
     for row_no, raw in plan.rows:
-        errors: list[ValidationError] = []
-
-        def attempt(fn, *args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except ValidationError as error:
-                errors.append(ValidationError(error.field, error.value, error.reason, row=row_no, **_extra(error)))
-                return None
-
-        name = attempt(validation.text, "name", raw.get("name"))
-        batch = None
-        code = _norm(raw.get("batch")).upper().removesuffix("批")
-        if not code:
-            attempt(validation.text, "batch", "")
-        elif code not in batches:
-            errors.append(ValidationError("batch", raw.get("batch"), "unknown_batch", row=row_no,
-                                          known=", ".join(sorted(batches, key=roster.batch_key)) or "—"))
-        else:
-            batch = batches[code]
+        checker = roster.Checker(row_no)
+        batch = _batch_of(raw, batches, checker)
         direction = batch["direction"] if batch else None
-        if batch and _norm(raw.get("direction")):
-            given = attempt(roster.direction_value, raw.get("direction"))
-            if given and given != direction:
-                errors.append(ValidationError("direction", raw.get("direction"), "direction_mismatch", row=row_no,
-                                              batch=batch["code"]))
-        clean = {
-            "gender": attempt(validation.choice, "gender", raw.get("gender"), "gender", required=False),
-            "political_status": attempt(validation.choice, "political_status", raw.get("political_status"),
-                                        "political_status", required=False),
-            "status": attempt(validation.choice, "status", raw.get("status"), "participant_status", required=False),
-            "post": attempt(validation.text, "post", raw.get("post"), required=False),
-            "contact": attempt(validation.text, "contact", raw.get("contact"), required=False),
-            "notes": attempt(validation.text, "notes", raw.get("notes"), required=False),
-        }
-        start = attempt(validation.parse_date, "start_date", raw.get("start_date"))
-        end = attempt(validation.parse_date, "end_date", raw.get("end_date"))
-        if start and end:
-            attempt(validation.date_order, "start_date", start, "end_date", end)
-            if batch and end >= start:
-                attempt(validation.within, "start_date", start, batch["start_date"], batch["end_date"],
-                        "outside_batch")
-                attempt(validation.within, "end_date", end, batch["start_date"], batch["end_date"],
-                        "outside_batch")
-        unit_ids: dict[str, object] = {}
-        shown_units: dict[str, str] = {}
-        row_units: dict[str, dict] = {}   # new units this row needs: kept only when the row is good
-        for side in ("home", "host"):
-            unit_name = attempt(validation.text, f"{side}_unit", raw.get(f"{side}_unit"),
-                                max_len=validation.MAX_LEN["unit_name"])
-            shown_units[side] = unit_name
-            if not unit_name or not direction:
-                continue
-            existing = units.get(unit_name)
-            if existing:
-                if not roster.unit_fits(existing["kind"], direction, side):
-                    errors.append(roster.unit_kind_error(f"{side}_unit", unit_name, existing["kind"], direction,
-                                                         side, row=row_no))
-                    continue
-                unit_ids[side] = existing["id"]
-                continue
-            kind = roster.infer_unit_kind(unit_name, direction, side)
-            planned = new_units.get(unit_name) or row_units.get(unit_name)
-            if planned and not roster.unit_fits(planned["kind"], direction, side):
-                errors.append(ValidationError(f"{side}_unit", unit_name, "unit_kind_conflict", row=row_no,
-                                              other=planned["row"]))
-                continue
-            if not planned:
-                row_units[unit_name] = {"name": unit_name, "kind": kind, "row": row_no,
-                                        "street": unit_name if unit_name in vocab.STREETS else None}
-            unit_ids[side] = unit_name   # a name: created on apply
-        if unit_ids.get("home") is not None and unit_ids.get("home") == unit_ids.get("host"):
-            errors.append(ValidationError("host_unit", raw.get("host_unit"), "same_as_home", row=row_no))
+        clean = roster.check_fields(raw, batch, checker)
+        name, start, end = clean.pop("name"), clean.pop("start_date"), clean.pop("end_date")
+        row_units, sides = _units_of(raw, direction, units, new_units, checker)
+        roster.check_units(sides.get("home"), sides.get("host"), direction, checker)
         key = (name, batch["id"]) if name and batch else None
         if key and key in seen:
-            errors.append(ValidationError("name", name, "duplicate_row", row=row_no, other=seen[key]))
+            checker.add(ValidationError("name", name, "duplicate_row", other=seen[key]))
         elif key:
             seen[key] = row_no
         existing = people.get(key) if key else None
-        if existing and start and end and not errors:
-            outside = conn.execute("select count(*), min(date), max(date) from activities where participant_id = ? "
-                                   "and (date < ? or date > ?)",
-                                   (existing["id"], start.isoformat(), end.isoformat())).fetchone()
-            if outside[0]:
-                errors.append(ValidationError("end_date" if outside[2] > end.isoformat() else "start_date",
-                                              f"{start.isoformat()} – {end.isoformat()}", "entries_outside",
-                                              row=row_no, count=outside[0], first=outside[1], last=outside[2]))
-        if errors:
-            plan.errors.extend(errors)
+        if existing and start and end and not checker.errors:
+            outside = roster.entries_outside(_Conn(conn), existing["id"], start.isoformat(), end.isoformat())
+            if outside is not None:
+                checker.add(outside)
+        if checker.errors:
+            plan.errors.extend(checker.errors)
             continue
         new_units.update(row_units)
         record = {"row": row_no, "name": name, "batch": batch["code"], "batch_id": batch["id"],
-                  "home_unit": unit_ids["home"], "host_unit": unit_ids["host"],
-                  "home_unit_name": shown_units["home"], "host_unit_name": shown_units["host"],
+                  "home_unit": _unit_ref(sides["home"]), "host_unit": _unit_ref(sides["host"]),
+                  "home_unit_name": sides["home"]["name"], "host_unit_name": sides["host"]["name"],
                   "start_date": start.isoformat(), "end_date": end.isoformat(), **clean}
         if existing is None:
             if not record["status"]:
@@ -338,6 +273,63 @@ def _check(conn, plan: ImportPlan, today: date) -> None:
         (plan.updates if changes else plan.unchanged).append(target)
     plan.new_units = sorted(new_units.values(), key=lambda u: u["row"])
     plan.errors.sort(key=lambda e: (e.row or 0))
+
+
+class _Conn:
+    """A bare sqlite3 connection seen as the ``db`` the roster's rules take (they read ``db.conn``)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+
+def _batch_of(raw: dict, batches: dict[str, dict], checker: roster.Checker) -> dict | None:
+    """The row's batch by its code ("C5", "C5批"), checked against a direction column when there is one."""
+    code = _norm(raw.get("batch")).upper().removesuffix("批")
+    if not code:
+        checker.check(validation.text, "batch", "")
+        return None
+    batch = batches.get(code)
+    if batch is None:
+        checker.add(ValidationError("batch", raw.get("batch"), "unknown_batch",
+                                    known=", ".join(sorted(batches, key=roster.batch_key)) or "—"))
+        return None
+    if _norm(raw.get("direction")):
+        given = checker.check(roster.direction_value, raw.get("direction"))
+        if given and given != batch["direction"]:
+            checker.add(ValidationError("direction", raw.get("direction"), "direction_mismatch", batch=batch["code"]))
+    return batch
+
+
+def _units_of(raw: dict, direction: str | None, units: dict, new_units: dict, checker: roster.Checker):
+    """The row's home and host units by name: an existing unit, or a new one whose kind follows from its side
+    and name (created only when every row is good). Returns the new units this row needs and, per side, the
+    unit as ``{"id" (existing only), "name", "kind"}``."""
+    row_units: dict[str, dict] = {}
+    sides: dict[str, dict] = {}
+    for side in ("home", "host"):
+        unit_name = checker.check(validation.text, f"{side}_unit", raw.get(f"{side}_unit"),
+                                  max_len=validation.MAX_LEN["unit_name"])
+        if not unit_name or not direction:
+            continue
+        existing = units.get(unit_name)
+        if existing:
+            sides[side] = existing
+            continue
+        planned = new_units.get(unit_name) or row_units.get(unit_name)
+        if planned and not roster.unit_fits(planned["kind"], direction, side):
+            checker.add(ValidationError(f"{side}_unit", unit_name, "unit_kind_conflict", other=planned["row"]))
+            continue
+        if not planned:
+            planned = row_units[unit_name] = {"name": unit_name, "row": checker.row,
+                                              "kind": roster.infer_unit_kind(unit_name, direction, side),
+                                              "street": unit_name if unit_name in vocab.STREETS else None}
+        sides[side] = planned
+    return row_units, sides
+
+
+def _unit_ref(unit: dict):
+    """An existing unit by id; a new one by name (created on apply)."""
+    return unit["id"] if "id" in unit else unit["name"]
 
 
 def preview(store: Store, actor: Actor, file_bytes_or_path, filename: str | None = None, lang: str = "zh", *,
@@ -375,7 +367,7 @@ def apply(store: Store, actor: Actor, plan: ImportPlan, *, today: date | None = 
             unit_ids[unit["name"]] = audit.insert(db, actor, "units", {
                 "name": unit["name"], "kind": unit["kind"], "street": unit["street"], "active": 1,
                 "notes": None}, action="import")
-        resolve = lambda ref: unit_ids[ref] if isinstance(ref, str) else ref  # noqa: E731
+        resolve = lambda ref: unit_ids[ref] if isinstance(ref, str) else ref
         stamp = clock.stamp()
         for rec in plan.adds:
             audit.insert(db, actor, "participants", {
@@ -420,7 +412,7 @@ def _show(field: str, value, lang: str) -> str:
 
 def preview_frames(plan: ImportPlan, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The plan as labelled tables for the preview: adds, updates (with "field: old → new"), new units, errors."""
-    tr = lambda key: i18n.translate(lang, key)  # noqa: E731
+    tr = lambda key: i18n.translate(lang, key)
     adds = pd.DataFrame([{
         tr("import.row"): r["row"], tr("field.name"): r["name"], tr("field.batch"): r["batch"],
         tr("field.home_unit"): r["home_unit_name"], tr("field.host_unit"): r["host_unit_name"],

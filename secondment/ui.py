@@ -1,14 +1,16 @@
 """The few Streamlit helpers pages share: the store, the language, the signed-in actor, the page gate,
-error display, downloads and charts. The only module of the core that imports Streamlit.
+error display, downloads and charts, and the page idioms (confirmations, table selections, "All" in a select
+box, status badges, pagination). The only module of the core that imports Streamlit.
 """
 from __future__ import annotations
 
 import calendar
 import json
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -77,9 +79,15 @@ def texts(language: str | None = None):
         return vocab.label(group, code, language)
 
     def fmt_(group: str) -> Callable[[Any], str]:
-        return lambda code: t_("common.all") if code is None else label_(group, code)
+        return _or_all(lambda code: label_(group, code), language)
 
     return t_, label_, fmt_
+
+
+def _or_all(show: Callable[[Any], str], language: str) -> Callable[[Any], str]:
+    """A format function that shows None as "All" in ``language`` and any other value with ``show``."""
+    every = i18n.translate(language, "common.all")
+    return lambda value: every if value is None else show(value)
 
 
 def page_link(container, key: str, label: str, icon: str | None = None, query: dict | None = None) -> None:
@@ -145,9 +153,8 @@ def week_select(container, label: str, weeks: list[str], default: str | None, ke
         default = options[-1] if options and not allow_all else None
     _keep_choice(key, options, default)
     language = lang()
-    return container.selectbox(
-        label, options, key=key,
-        format_func=lambda w: i18n.translate(language, "common.all") if w is None else activities.week_label(w, language))
+    return container.selectbox(label, options, key=key,
+                               format_func=_or_all(lambda w: activities.week_label(w, language), language))
 
 
 def month_range(c_from, c_to, labels: tuple[str, str], first: date, last: date, key: str,
@@ -157,11 +164,7 @@ def month_range(c_from, c_to, labels: tuple[str, str], first: date, last: date, 
     ``default_all``: the choices then start with "All")."""
     months = list(reversed(workdays.months_between(first, last)))
     options = ([None] if default_all else []) + months
-    language = lang()
-
-    def show(m):
-        return i18n.translate(language, "common.all") if m is None else m
-
+    show = _or_all(str, lang())
     picked = []
     for container, label, default, k in ((c_from, labels[0], None if default_all else months[-1], f"{key}_from"),
                                          (c_to, labels[1], None if default_all else months[0], f"{key}_to")):
@@ -189,6 +192,95 @@ def metric_row():
     """A row for a few ``st.metric`` cards: side by side on a wide screen, wrapping on a phone (``st.columns``
     would stack them one per line there)."""
     return st.container(horizontal=True)
+
+
+# --- page idioms: confirmations, table selections, "All" choices, status badges, pages --------------------
+
+def confirm_buttons(confirm_label: str, *, key: str, icon: str | None = None,
+                    on_cancel: Callable[[], None] | None = None) -> bool:
+    """The [confirm] [cancel] pair that ends every confirmation, a dialog's or one drawn inline, in one row.
+
+    True in the run in which confirm is clicked: the caller then acts (and reruns when that worked). Cancel
+    calls ``on_cancel`` (an inline confirmation forgets that it is pending) and reruns, which also closes a
+    dialog. ``key`` is the confirm button's key; the cancel button's is ``{key}_cancel``."""
+    row = st.container(horizontal=True)
+    confirmed = row.button(confirm_label, type="primary", key=key, icon=icon)
+    if row.button(t("common.cancel"), key=f"{key}_cancel"):
+        if on_cancel is not None:
+            on_cancel()
+        st.rerun()
+    return confirmed
+
+
+_Row = TypeVar("_Row")
+
+
+def picked_row(event: Any, rows: Sequence[_Row]) -> _Row | None:
+    """The row of ``rows`` picked in a single-row ``st.dataframe`` selection, or None.
+
+    ``event`` is what ``st.dataframe(..., on_select=...)`` returned, or the table's value in session state (in
+    an ``on_select`` callback). No event, no selection, or a pick beyond ``rows`` (the list has changed since)
+    all give None."""
+    picked = _field(_field(event, "selection"), "rows") or []
+    return rows[picked[0]] if picked and 0 <= picked[0] < len(rows) else None
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+
+def select_or_all(container, label: str, options, *, key: str, format: str | Callable[[Any], str] | None = None,
+                  **kwargs) -> Any:
+    """A select box over ``options`` with "All" (None, the answer for "no filter") first.
+
+    ``format`` names a vocabulary group (codes show as their labels), or is a function that shows the other
+    values (by default their text). The language is bound now: Streamlit may call a format function after the
+    script run, when session state is not at hand. Other keyword arguments go to ``selectbox``."""
+    language = lang()
+    show = texts(language)[2](format) if isinstance(format, str) else _or_all(format or str, language)
+    return container.selectbox(label, [None, *options], key=key, format_func=show, **kwargs)
+
+
+# The colour (and, for some, the icon) of each coded value's badge; a code not listed is grey.
+BADGE_COLOURS: Mapping[str, Mapping[str, str]] = {
+    "feedback_status": {"submitted": "gray", "accepted": "blue", "in_progress": "orange", "answered": "violet",
+                        "closed": "green", "closed_unresolved": "red"},
+    "week_state": {"not_submitted": "gray", "submitted": "blue", "approved": "green", "returned": "orange"},
+    "practice_status": {"draft": "gray", "reviewed": "blue", "promoted": "green"},
+    "urgency": {"urgent": "orange", "normal": "gray"},
+    "participant_status": {"active": "green", "planned": "blue", "completed": "gray", "withdrawn": "red"},
+    "direction_short": {vocab.CADRE: "red", vocab.TALENT: "blue"},
+}
+BADGE_ICONS: Mapping[str, Mapping[str, str]] = {
+    "week_state": {"not_submitted": ":material/edit_note:", "submitted": ":material/schedule_send:",
+                   "approved": ":material/verified:", "returned": ":material/undo:"},
+}
+
+
+def status_badge(container, group: str, code: str, icon: str | None = None) -> None:
+    """A badge for a coded value of vocabulary ``group``: its label in this session's language, in its colour
+    (``BADGE_COLOURS``), with ``icon`` or the group's own icon for the code (``BADGE_ICONS``)."""
+    container.badge(label(group, code), color=BADGE_COLOURS.get(group, {}).get(code, "gray"),
+                    icon=icon or BADGE_ICONS.get(group, {}).get(code))
+
+
+def paginate(total: int, page_size: int, *, key: str, container=None, reset: Any = None) -> tuple[int, int]:
+    """``(limit, offset)`` of the page of ``total`` rows to show, ``page_size`` rows a page.
+
+    The page picker (number input ``key``, in ``container``) is drawn only when there is more than one page. A
+    page beyond the last (the list has shrunk) becomes the last; when ``reset`` is given (the filters, say) and
+    differs from the last run's (kept in session state as ``_{key}_for``), the first page is shown again."""
+    if reset is not None and st.session_state.get(f"_{key}_for") != reset:
+        st.session_state[f"_{key}_for"] = reset
+        st.session_state[key] = 1
+    pages = max(1, math.ceil(total / page_size))
+    if pages == 1:
+        return page_size, 0
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = pages
+    page = (container or st).number_input(t("common.page", pages=pages), min_value=1, max_value=pages, step=1,
+                                          key=key, width=180)
+    return page_size, (int(page) - 1) * page_size
 
 
 # --- who is signed in ------------------------------------------------------------------------------
@@ -251,7 +343,7 @@ def sign_out() -> None:
 def _browser_cookie() -> str | None:
     try:
         return st.context.cookies.get(COOKIE)
-    except Exception:  # no browser context (AppTest, bare mode)
+    except RuntimeError:  # no Streamlit runtime, so no browser context (AppTest, bare mode)
         return None
 
 
@@ -291,20 +383,9 @@ def ensure_router() -> None:
     the page even during that one run)."""
     from streamlit.runtime.pages_manager import PagesManager
 
-    if _routed_by_app:  # app.py has run in this process: its navigation decides (AppTest resets the flag below)
-        return
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-_routed_by_app = False
-
-
-def app_routes() -> None:
-    """Called by app.py before it runs a page: from now on this process routes through app.py."""
-    global _routed_by_app
-    _routed_by_app = True
 
 
 def page_gate(page_key: str) -> Actor:

@@ -46,7 +46,7 @@ def get_unit(store: Store, actor: Actor, unit_id: int) -> dict:
 def usage(store: Store, actor: Actor, unit_id: int) -> dict[str, int]:
     """How much points at a unit: participants (home or host), feedback items, practices, accounts, routing."""
     permissions.require(actor, "unit.read")
-    one = lambda sql: store.scalar(sql, (unit_id, unit_id) if sql.count("?") == 2 else (unit_id,)) or 0  # noqa: E731
+    one = lambda sql: store.scalar(sql, (unit_id, unit_id) if sql.count("?") == 2 else (unit_id,)) or 0
     return {
         "participants": one("select count(*) from participants where home_unit_id = ? or host_unit_id = ?"),
         "feedback": one("select count(*) from feedback where department_id = ? or enterprise_id = ?"),

@@ -18,8 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from secondment import auth, clock, db  # noqa: E402
-from secondment.permissions import Actor  # noqa: E402
+from secondment import auth, clock, db
+from secondment.permissions import Actor
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -76,6 +76,22 @@ def as_user(demo_store):
 
 # --- page tests ----------------------------------------------------------------------------------
 
+def _serve_through_navigation() -> None:
+    """AppTest starts every run as if no session of the server had yet called ``st.navigation``: with a pages/
+    folder beside app.py, Streamlit's old folder mode would then run the page file alone, without app.py, and
+    the page's router would rerun (dropping a click). A running server leaves that mode after its first session,
+    so the tests start where a browser meets the app: app.py's navigation decides."""
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import app_test as module
+
+    class ServedPagesManager(pages_manager.PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+    module.PagesManager = ServedPagesManager
+
+
 def app_test(page: str, store: db.Store, username: str | None, *, lang: str = "zh", timeout: float = 30,
              query: dict | None = None):
     """An AppTest of the app opened on ``pages/<page>.py``, run as ``username`` (None = signed out), on ``store``.
@@ -86,6 +102,7 @@ def app_test(page: str, store: db.Store, username: str | None, *, lang: str = "z
 
     os.environ["SECONDMENT_DB"] = str(store.path)
     # Through app.py, as a browser comes: its navigation, sign-in gate and sidebar run before the page does.
+    _serve_through_navigation()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.switch_page(f"pages/{page}.py")
     # AppTest re-requests a switched-to page on every run, which Streamlit treats as a new navigation (a click
@@ -146,7 +163,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         env = {**os.environ, "SECONDMENT_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
-        self.log = open(log_path, "w")
+        self.log = open(log_path, "w")  # noqa: SIM115 - open for the server's lifetime, closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
@@ -217,7 +234,7 @@ def new_context(browser, lang: str = "zh-CN", **options):
                 print(f"--- what {page.url} showed when the test failed ---")
                 try:
                     print(page.locator("[data-testid='stMain']").inner_text(timeout=2_000)[:4000])
-                except Exception as error:  # the page itself may be what broke
+                except Exception as error:  # noqa: BLE001 - the page itself may be what broke
                     print(f"(could not read the page: {error})")
         close(*args, **kwargs)
 

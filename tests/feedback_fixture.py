@@ -47,14 +47,14 @@ def build(store: db.Store) -> dict[str, Actor]:
             c.execute("insert into routing(category, department_id) values (?, ?)", (category, dept))
     system = Actor.system()
     users = {
-        "fx_admin": dict(role="admin"),
-        "fx_reviewer": dict(role="reviewer"),
-        "fx_viewer": dict(role="viewer"),
-        "fx_secondee": dict(role="secondee", participant_id=P_CADRE),
-        "fx_talent": dict(role="secondee", participant_id=P_TALENT),
-        "fx_other": dict(role="secondee", participant_id=P_OTHER),
-        "fx_liaison_a": dict(role="liaison", department_id=DEPT_A),
-        "fx_liaison_b": dict(role="liaison", department_id=DEPT_B),
+        "fx_admin": {"role": "admin"},
+        "fx_reviewer": {"role": "reviewer"},
+        "fx_viewer": {"role": "viewer"},
+        "fx_secondee": {"role": "secondee", "participant_id": P_CADRE},
+        "fx_talent": {"role": "secondee", "participant_id": P_TALENT},
+        "fx_other": {"role": "secondee", "participant_id": P_OTHER},
+        "fx_liaison_a": {"role": "liaison", "department_id": DEPT_A},
+        "fx_liaison_b": {"role": "liaison", "department_id": DEPT_B},
     }
     actors = {}
     for username, spec in users.items():

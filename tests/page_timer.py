@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from secondment import auth, db, navigation  # noqa: E402
+from secondment import auth, db, navigation
 
 
 class _SqlClock:

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 from argon2 import PasswordHasher
-
 from conftest import app_test, visible_text
+
 from secondment import audit, auth, backup, clock, db, units
 from secondment.errors import PermissionDenied, ValidationError
 from secondment.permissions import Actor
@@ -81,15 +81,15 @@ REFUSED = [(page, user) for page in ALLOWED for user in [*USERS, None] if user n
 def test_refused_roles_see_no_data(store, page, username):
     at = run(page, store, username)
     shown = everything_shown(at)
-    assert not at.dataframe and not at.text_input and not at.button
+    assert not at.main.dataframe
     for other in USERS:
         assert other not in shown
     for name in UNIT_NAMES:
         assert name not in shown
-    if username is None:
-        assert "请先登录" in shown
+    if username is None:   # every URL opens the sign-in page for a stranger
+        assert [w.key for w in at.main.text_input] == ["signin_username", "signin_password"]
     else:
-        assert "无权打开此页面" in shown
+        assert "无权打开此页面" in shown and not at.main.text_input and not at.main.button
 
 
 def test_audit_page_for_reviewer_and_admin(store):

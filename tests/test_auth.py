@@ -3,7 +3,7 @@ forged and revoked tokens, deactivated accounts, password rules, demo entry, and
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -122,7 +122,7 @@ def test_success_resets_the_count(store):
 
 def test_lock_ends_after_its_time(store):
     attempts(store, "boss", "wrong", 5)
-    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    past = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with store.write() as conn:
         conn.conn.execute("update meta set value = ? where key = 'login_throttle:boss'", (f"0|{past}",))
     assert auth.authenticate(store, "boss", PASSWORD).username == "boss"
@@ -151,14 +151,14 @@ def test_idle_timeout(store, monkeypatch):
     sid = auth.session_id(store, token)
 
     def idle_for(minutes):
-        stamp = (datetime.now(timezone.utc) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
         with store.write() as conn:
             conn.conn.execute("update sessions set last_seen = ? where id = ?", (stamp, sid))
 
     idle_for(4)
     assert auth.resume_session(store, token) is not None  # and touching it renews it
     assert store.scalar("select last_seen from sessions where id = ?", (sid,)) > \
-        (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     idle_for(6)
     assert auth.resume_session(store, token) is None
     assert store.scalar("select revoked from sessions where id = ?", (sid,)) == 1

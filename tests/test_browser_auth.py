@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import actor_for, new_context, sign_in, wait_ready
+
 from secondment import auth, i18n, navigation, vocab
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,9 @@ import re
 import time
 
 import pytest
+from conftest import new_context, wait_ready
 from playwright.sync_api import expect
 
-from conftest import new_context, wait_ready
 from secondment import auth, feedback, vocab
 from secondment.permissions import Actor
 

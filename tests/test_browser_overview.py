@@ -1,6 +1,5 @@
 """The real app in Chromium: a leader opens it and sees the programme at once."""
 import pytest
-
 from conftest import new_context, wait_ready
 
 pytestmark = pytest.mark.browser

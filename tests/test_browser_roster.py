@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
-
 from conftest import new_context, sign_in, wait_ready, wait_until
 
 pytestmark = pytest.mark.browser
@@ -126,7 +126,7 @@ def test_reviewer_downloads_the_filtered_roster(browser, live_server):
     wait_grid_contains(page, "C1")
     with page.expect_download(timeout=30_000) as download:
         page.get_by_role("button", name="下载 CSV").first.click()
-    text = open(download.value.path(), "rb").read().decode("utf-8-sig")
+    text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
     lines = text.splitlines()
     assert lines[0].startswith("姓名,")
     assert len(lines) == 1 + live_server.store.scalar("select count(*) from participants")

@@ -3,11 +3,9 @@ the secondee corrects and resubmits, the reviewer approves, and the coverage map
 import re
 
 import pytest
-
-from secondment import clock
-
 from conftest import new_context, sign_in, wait_ready, wait_until
-from secondment import activities
+
+from secondment import activities, clock
 
 pytestmark = pytest.mark.browser
 

@@ -177,10 +177,10 @@ def test_queries_are_bounded_by_indexes(store):
     plans = []
     with store.read() as db:
         for sql, params in (
-            ("select participant_id, week, count(*), sum(hours) from activities where week between ? and ? "
-             "and participant_id in (?, ?) group by week, participant_id", ("2026-W45", "2026-W48", 1, 2)),
-            ("select participant_id, role, count(*), sum(hours) from activities where week between ? and ? "
-             "and participant_id in (?, ?) group by participant_id, role", ("2026-W40", "2026-W48", 1, 2)),
+            (("select participant_id, week, count(*), sum(hours) from activities where week between ? and ? "
+             "and participant_id in (?, ?) group by week, participant_id"), ("2026-W45", "2026-W48", 1, 2)),
+            (("select participant_id, role, count(*), sum(hours) from activities where week between ? and ? "
+             "and participant_id in (?, ?) group by participant_id, role"), ("2026-W40", "2026-W48", 1, 2)),
         ):
             plans.append(" ".join(r[3] for r in db.conn.execute("explain query plan " + sql, params)))
     for plan in plans:

@@ -5,6 +5,7 @@ tests only read it.
 """
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from datetime import date, timedelta
 
@@ -209,7 +210,7 @@ def test_feedback_histories_follow_the_closed_loop(q):
         trail = events[item["id"]]
         assert trail[0]["step"] == "raise" and trail[0]["to_status"] == "submitted"
         assert trail[0]["at"] == item["created_at"]
-        for before, after in zip(trail, trail[1:]):
+        for before, after in itertools.pairwise(trail):
             assert before["at"] < after["at"]
             assert after["from_status"] == before["to_status"]
             assert vocab.FEEDBACK_TRANSITIONS[(after["step"], after["from_status"])] == after["to_status"]

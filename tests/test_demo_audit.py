@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-
 from conftest import actor_for, app_test, visible_text
+
 from secondment import activities, audit, db, demo, feedback, vocab
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -247,7 +247,7 @@ def test_entries_look_like_those_the_services_write(demo_store):
     activities.submit_week(store, secondee, pid, week)
     activities.review_week(store, reviewer, pid, week, "approve")
     # Steps an hour apart (in the same second ``updated_at`` would not change and so not be recorded).
-    hour = [(datetime.now(timezone.utc) - timedelta(hours=4 - n)).replace(microsecond=0) for n in range(4)]
+    hour = [(datetime.now(UTC) - timedelta(hours=4 - n)).replace(microsecond=0) for n in range(4)]
     item = feedback.raise_feedback(store, secondee, participant_id=pid, category="policy", summary="审计形状核对",
                                    at=hour[0])
     feedback.accept(store, reviewer, item, at=hour[1])
@@ -291,7 +291,7 @@ def test_audit_page_filters_and_compares_before_and_after(demo_store, table, act
     assert len(frame) == min(50, len(entries)) > 0
     assert list(frame["编号"]) == [e["id"] for e in reversed(entries)][:50]
     # Pick the newest entry: the comparison lists each changed field, before and after, with its label.
-    at.session_state[f"aud_table_{at.session_state['_aud_signature']}_1"] = {
+    at.session_state[f"aud_table_{at.session_state['_aud_page_for']}_1"] = {
         "selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import feedback_fixture as fx
 import pytest
 
-import feedback_fixture as fx
 from secondment import feedback, vocab
 from secondment.errors import Conflict, PermissionDenied, ValidationError
 
@@ -451,7 +451,7 @@ def test_filters_and_search(world):
     one = raise_one(store, a, summary="园区停车难", category="policy")
     two = raise_one(store, a, summary="用工需求", category="production", urgency="urgent")
     rev = a["fx_reviewer"]
-    ids = lambda **f: [r["id"] for r in feedback.list_items(store, rev, **f)[0]]  # noqa: E731
+    ids = lambda **f: [r["id"] for r in feedback.list_items(store, rev, **f)[0]]
     assert ids(category="production") == [two]
     assert ids(department=fx.DEPT_A) == [one]
     assert ids(urgency="urgent") == [two]

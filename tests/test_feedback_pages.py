@@ -1,10 +1,10 @@
 """The feedback and flows pages, per role (AppTest, signed in for real), on the small hand-built fixture."""
 from __future__ import annotations
 
-import pytest
-
 import feedback_fixture as fx
+import pytest
 from conftest import app_test, visible_text
+
 from secondment import clock, feedback, i18n
 
 
@@ -51,7 +51,7 @@ def status_of(store, fid):
     ("fx_liaison_b", ["乙部门事项"], ["甲部门超期事项", "甲部门新事项"]),
 ])
 def test_liaison_inbox_never_shows_another_departments_items(world, username, sees, hidden):
-    store, _, ids = world
+    store, _, _ids = world
     at = app_test("feedback", store, username).run()
     assert not at.exception
     text = everything(at)
@@ -168,6 +168,19 @@ def test_reviewer_escalates_only_after_confirming(world):
     assert store.scalar("select escalated from feedback where id = ?", (fid,)) == 1
 
 
+def test_cancelling_a_confirmation_takes_no_step_and_offers_it_again(world):
+    store, _, ids = world
+    fid = ids["a_overdue"]
+    at = app_test("feedback", store, "fx_reviewer").run()
+    at.selectbox(key="fb_items_None").set_value(fid).run()
+    at.button(key=f"fb_escalate_{fid}").click().run()
+    at.button(key=f"fb_escalate_yes_{fid}_cancel").click().run()
+    assert not at.exception
+    assert "确定对事项" not in visible_text(at)
+    assert f"fb_escalate_{fid}" in [b.key for b in at.button]    # the step's own button is back
+    assert store.scalar("select escalated from feedback where id = ?", (fid,)) == 0
+
+
 def test_reviewer_closes_unresolved_with_a_reason_after_confirming(world):
     store, a, ids = world
     fid = ids["b"]
@@ -231,7 +244,7 @@ def test_reviewer_has_no_routing_editor(world):
 def test_signed_out_sees_nothing(world):
     store, _, _ = world
     at = app_test("feedback", store, None).run()
-    assert "请先登录" in visible_text(at) and "甲部门" not in everything(at)
+    assert at.text_input(key="signin_username") and "甲部门" not in everything(at)
 
 
 # --- flows page ---------------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_every_key_used_in_code_exists():
 def test_a_count_of_one_takes_the_singular_where_there_is_one():
     from secondment import i18n
 
-    params = dict(name="沈婕", batch="C5", week="2026-W48", hours="2")
+    params = {"name": "沈婕", "batch": "C5", "week": "2026-W48", "hours": "2"}
     assert "· 1 entry ·" in i18n.translate("en", "review.queue_item", n=1, **params)
     assert "· 3 entries ·" in i18n.translate("en", "review.queue_item", n=3, **params)
     assert "· 1 条 ·" in i18n.translate("zh", "review.queue_item", n=1, **params)

@@ -9,12 +9,11 @@ from datetime import date, datetime
 import openpyxl
 import pandas as pd
 import pytest
+from test_roster import REVIEWER, TODAY, build_small
 
 from secondment import exports, roster, roster_import
 from secondment.errors import PermissionDenied, ValidationErrors
 from secondment.permissions import Actor
-
-from test_roster import REVIEWER, TODAY, build_small
 
 ZH = ["姓名", "性别", "政治面貌", "批次", "派出单位", "挂职单位", "挂职职务", "开始日期", "结束日期", "状态", "联系方式", "备注"]
 EN = ["Name", "Gender", "Political status", "Batch", "Home unit", "Host unit", "Post", "Start", "End", "Status",
@@ -151,8 +150,8 @@ def test_bad_rows_all_reported_and_nothing_written(small, kind):
         (5, "开始日期", "not a date"),
         (6, "结束日期", "is before the start date 2026-03-01"),
         (7, "性别", "not one of the allowed values"),
-        (7, "派出单位", "is a Non-public enterprise; for Cadre → enterprise it must be: a government department, "
-                    "party or mass organisation, or street or town"),
+        (7, "派出单位", ("is a Non-public enterprise; for Cadre → enterprise it must be: a government department, "
+                    "party or mass organisation, or street or town")),
         (7, "挂职单位", "is a Party or mass organisation; for Cadre → enterprise it must be: Non-public enterprise"),
         (8, "姓名", "is the same person in the same batch as row 2"),
         (9, "开始日期", "is outside the batch's dates 2025-09-01 to 2026-08-31"),

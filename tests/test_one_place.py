@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from secondment import vocab
 
 CORE = sorted((ROOT / "secondment").glob("*.py"))
@@ -40,7 +40,7 @@ def test_the_core_never_imports_streamlit(path):
             f"{relative(path)}:{node.lineno} imports Streamlit; only secondment/ui.py may"
 
 
-ROLE_IN_SQL = re.compile(r"\brole\s*(=|!=|in|not in)\s*\(?\s*'(%s)'" % "|".join(vocab.APP_ROLES))
+ROLE_IN_SQL = re.compile(r"\brole\s*(=|!=|in|not in)\s*\(?\s*'({})'".format("|".join(vocab.APP_ROLES)))
 
 
 @pytest.mark.parametrize("path", [p for p in SOURCES if p.name != "permissions.py"], ids=relative)
@@ -98,6 +98,6 @@ def test_one_pinyin_key(path):
 def test_text_search_goes_through_the_where_builder(path):
     """A LIKE written by hand forgets to escape % and _ (searching "_" then matched every row)."""
     for value in strings(tree(path)):
-        assert not re.search(r"\blike\s+\?", value, re.I) or "escape" in value, \
+        assert not re.search(r"\blike\s+\?", value, re.IGNORECASE) or "escape" in value, \
             f"{relative(path)}: a LIKE without escape; use db.Where.contains"
-        assert not re.search(r"\blike\s+:\w+", value, re.I), f"{relative(path)}: use db.Where.contains"
+        assert not re.search(r"\blike\s+:\w+", value, re.IGNORECASE), f"{relative(path)}: use db.Where.contains"

@@ -234,8 +234,8 @@ def test_create_participant_audited_with_derived_status(small):
     ({"post": "长" * 61}, "post", "长" * 61, "too_long"),
 ])
 def test_validation_names_field_value_and_reason(small, values, field, value, reason):
-    base = dict(name="陈静", batch="C2", home_unit_id=1, host_unit_id=3, start_date="2025-09-01",
-                end_date="2026-08-31")
+    base = {"name": "陈静", "batch": "C2", "home_unit_id": 1, "host_unit_id": 3, "start_date": "2025-09-01",
+                "end_date": "2026-08-31"}
     with pytest.raises(ValidationError) as caught:
         roster.create_participant(small, REVIEWER, today=TODAY, **{**base, **values})
     assert (caught.value.field, caught.value.reason) == (field, reason)
@@ -328,8 +328,8 @@ def test_save_batch_create_and_edit(small):
     ({"intake_year": "twenty"}, "intake_year", "not_a_number"),
 ])
 def test_save_batch_validation(small, values, field, reason):
-    base = dict(code="C9", direction="cadre_to_enterprise", intake_year=2027, start_date="2027-03-01",
-                end_date="2028-02-28")
+    base = {"code": "C9", "direction": "cadre_to_enterprise", "intake_year": 2027, "start_date": "2027-03-01",
+                "end_date": "2028-02-28"}
     with pytest.raises(ValidationError) as caught:
         roster.save_batch(small, REVIEWER, **{**base, **values})
     assert (caught.value.field, caught.value.reason) == (field, reason)

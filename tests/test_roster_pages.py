@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import app_test, visible_text
+from test_roster import build_small
 
 from secondment import auth
 from secondment.permissions import Actor
-
-from conftest import app_test, visible_text
-from test_roster import build_small
 
 PASSWORD = "a-long-test-password-1"
 

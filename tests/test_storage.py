@@ -76,19 +76,17 @@ def test_newer_file_than_program_is_refused(tmp_path):
 
 def test_write_rolls_back_everything_on_error(empty_store):
     actor = Actor.system()
-    with pytest.raises(ZeroDivisionError):
-        with empty_store.write() as conn:
-            audit.insert(conn, actor, "units", {"name": "甲", "kind": "enterprise"})
-            1 / 0
+    with pytest.raises(ZeroDivisionError), empty_store.write() as conn:
+        audit.insert(conn, actor, "units", {"name": "甲", "kind": "enterprise"})
+        raise ZeroDivisionError
     assert empty_store.scalar("select count(*) from units") == 0
     assert empty_store.scalar("select count(*) from audit_log") == 0
 
 
 def test_foreign_keys_are_enforced(empty_store):
-    with pytest.raises(sqlite3.IntegrityError):
-        with empty_store.write() as conn:
-            conn.conn.execute("insert into activities(participant_id, date, week, role, title, hours) "
-                              "values (999, '2026-01-05', '2026-W02', 'counsellor', 'x', 1)")
+    with pytest.raises(sqlite3.IntegrityError), empty_store.write() as conn:
+        conn.conn.execute("insert into activities(participant_id, date, week, role, title, hours) "
+                          "values (999, '2026-01-05', '2026-W02', 'counsellor', 'x', 1)")
 
 
 def test_audit_records_before_and_after(empty_store):
@@ -112,7 +110,7 @@ def test_concurrent_writers_queue_instead_of_failing(empty_store):
             for i in range(20):
                 with empty_store.write() as conn:
                     audit.insert(conn, actor, "units", {"name": f"u{n}-{i}", "kind": "enterprise"})
-        except Exception as e:  # pragma: no cover - the assertion below reports it
+        except Exception as e:  # noqa: BLE001 - any failure of a writer is what the assertion below reports
             errors.append(e)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
