@@ -120,17 +120,20 @@ def test_secondee_roster_shows_only_themselves(browser, live_server):
 def test_reviewer_downloads_the_filtered_roster(browser, live_server):
     """The files are made when the button is clicked (deferred), and carry what the filters show."""
     context = new_context(browser, accept_downloads=True, viewport={"width": 1400, "height": 1200})
-    page = context.new_page()
-    sign_in(page, live_server.url, "demo_reviewer")
-    page.goto(f"{live_server.url}/roster")
-    wait_grid_contains(page, "C1")
-    with page.expect_download(timeout=30_000) as download:
-        page.get_by_role("button", name="下载 CSV").first.click()
-    text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
-    lines = text.splitlines()
-    assert lines[0].startswith("姓名,")
-    assert len(lines) == 1 + live_server.store.scalar("select count(*) from participants")
-    context.close()
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        page.goto(f"{live_server.url}/roster")
+        wait_grid_contains(page, "C1")
+        wait_ready(page)   # the page has finished drawing, as a person would see it before clicking
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name="下载 CSV").first.click()
+        text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+        lines = text.splitlines()
+        assert lines[0].startswith("姓名,")
+        assert len(lines) == 1 + live_server.store.scalar("select count(*) from participants")
+    finally:
+        context.close()
 
 
 HEADER = "姓名,性别,批次,派出单位,挂职单位,挂职职务,开始日期,结束日期\n"

@@ -101,3 +101,51 @@ def test_text_search_goes_through_the_where_builder(path):
         assert not re.search(r"\blike\s+\?", value, re.IGNORECASE) or "escape" in value, \
             f"{relative(path)}: a LIKE without escape; use db.Where.contains"
         assert not re.search(r"\blike\s+:\w+", value, re.IGNORECASE), f"{relative(path)}: use db.Where.contains"
+
+
+# --- literal search in every list that has a search box (on the demo, which has no "_" or "%" in its text) -----
+
+@pytest.mark.parametrize("needle", ["_", "%"])
+def test_every_search_box_takes_wildcards_literally(demo_store, needle):
+    from conftest import actor_for
+    from secondment import activities, audit, feedback, practices, roster, units
+
+    reviewer, admin = actor_for(demo_store, "demo_reviewer"), actor_for(demo_store, "demo_admin")
+    searches = {
+        "roster": lambda: roster.list_participants(demo_store, reviewer, text=needle),
+        "units": lambda: units.list_units(demo_store, admin, active=None, search=needle),
+        "practices": lambda: practices.list_practices(demo_store, reviewer, text=needle)[0],
+        "feedback": lambda: feedback.list_items(demo_store, reviewer, text=needle)[0],
+        "entries": lambda: activities.list_entries(demo_store, reviewer, text=needle)[0],
+        "audit": lambda: audit.browse(demo_store, admin, text=needle)[0],
+    }
+    for where, search in searches.items():
+        assert search() == [] or where == "audit", where   # the demo's texts hold neither character
+    # A row that holds the character is found, and only it.
+    with demo_store.write() as db:
+        db.conn.execute("update units set name = name || ? where id = (select min(id) from units)", (needle,))
+        db.conn.execute("update participants set post = ? where id = (select min(id) from participants)",
+                        (f"副总经理{needle}挂职",))
+        db.conn.execute("update practices set title = title || ? where id = (select min(id) from practices)",
+                        (needle,))
+        db.conn.execute("update feedback set summary = summary || ? where id = (select min(id) from feedback)",
+                        (needle,))
+        db.conn.execute("update activities set title = title || ? where id = (select min(id) from activities)",
+                        (needle,))
+    assert len(searches["roster"]()) >= 1 and all(needle in (r["post"] or "") + r["host_unit"] + r["home_unit"]
+                                                  for r in searches["roster"]())
+    assert [needle in u["name"] for u in searches["units"]()] == [True]
+    assert [needle in p["title"] for p in searches["practices"]()] == [True]
+    assert [needle in f["summary"] for f in searches["feedback"]()] == [True]
+    assert [needle in e["title"] for e in searches["entries"]()] == [True]
+
+
+def test_departments_stand_in_one_order_everywhere(demo_store):
+    """The same departments in the same (pinyin) order in every chooser: feedback, routing, administration."""
+    from conftest import actor_for
+    from secondment import feedback, textsort, units, vocab
+
+    admin = actor_for(demo_store, "demo_admin")
+    from_feedback = [d["name"] for d in feedback.departments(demo_store, admin)]
+    from_units = [u["name"] for u in units.list_units(demo_store, admin, vocab.DEPARTMENT_KINDS)]
+    assert from_feedback == from_units == sorted(from_units, key=textsort.pinyin_key)
