@@ -472,3 +472,29 @@ def test_export_is_labelled_in_the_users_language(world):
     assert en.loc[0, "Status"] == "Closed" and en.loc[0, "Department"] == "区民政局"
     with pytest.raises(PermissionDenied):
         feedback.export_frame(store, a["fx_liaison_a"], "zh")
+
+
+def test_each_rule_says_the_same_in_python_and_in_sql(demo_store):
+    """The loop's rules are written once per language (feedback.is_open / open_sql and friends); on every demo
+    item the Python answer and the SQL answer agree."""
+    from conftest import actor_for
+
+    from secondment import clock
+
+    today = clock.today().isoformat()
+    rows = demo_store.rows(f"""
+        select f.*, {feedback.open_sql()} as open_, {feedback.final_sql()} as final_,
+               {feedback.overdue_sql(today='?')} as overdue_, {feedback.answered_late_sql()} as late_,
+               {feedback.needs_escalation_sql()} as escalation_, {feedback.satisfied_sql()} as satisfied_
+        from feedback f""", (today,))
+    assert len(rows) > 100
+    for r in rows:
+        assert bool(r["open_"]) == feedback.is_open(r)
+        assert bool(r["final_"]) == feedback.is_final(r)
+        assert bool(r["overdue_"]) == feedback.is_overdue(r, today)
+        assert bool(r["late_"]) == feedback.answered_late(r)
+        assert bool(r["escalation_"]) == feedback.needs_escalation(r)
+        assert bool(r["satisfied_"]) == feedback.is_satisfied(r)
+    assert {bool(r["overdue_"]) for r in rows} == {True, False} and any(r["late_"] for r in rows)
+    listed, _ = feedback.list_items(demo_store, actor_for(demo_store, "demo_reviewer"), limit=None, today=today)
+    assert sum(r["overdue"] for r in listed) == sum(bool(r["overdue_"]) for r in rows)

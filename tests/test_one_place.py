@@ -108,6 +108,7 @@ def test_text_search_goes_through_the_where_builder(path):
 @pytest.mark.parametrize("needle", ["_", "%"])
 def test_every_search_box_takes_wildcards_literally(demo_store, needle):
     from conftest import actor_for
+
     from secondment import activities, audit, feedback, practices, roster, units
 
     reviewer, admin = actor_for(demo_store, "demo_reviewer"), actor_for(demo_store, "demo_admin")
@@ -143,6 +144,7 @@ def test_every_search_box_takes_wildcards_literally(demo_store, needle):
 def test_departments_stand_in_one_order_everywhere(demo_store):
     """The same departments in the same (pinyin) order in every chooser: feedback, routing, administration."""
     from conftest import actor_for
+
     from secondment import feedback, textsort, units, vocab
 
     admin = actor_for(demo_store, "demo_admin")
