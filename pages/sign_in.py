@@ -24,7 +24,7 @@ with left:
             ui.sign_in(actor)
             st.rerun()
 
-demo_accounts = auth.demo_accounts(store)
+demo_accounts = auth.demo_accounts(store, ui.server_address())
 if demo_accounts:
     with right:
         st.subheader(ui.t("signin.demo_heading"))
@@ -36,7 +36,7 @@ if demo_accounts:
             label = role if not name or name == role else f"{role} · {name}"
             if st.button(label, key=f"demo_{account['username']}", width="stretch",
                          icon=":material/play_circle:"):
-                actor = ui.attempt(auth.demo_sign_in, store, account["username"])
+                actor = ui.attempt(auth.demo_sign_in, store, account["username"], ui.server_address())
                 if actor is not None:
                     ui.sign_in(actor)
                     st.rerun()

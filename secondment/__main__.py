@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from secondment.errors import SecondmentError, ValidationErrors
 from secondment.permissions import Actor
 
 EXPORTS = ("roster", "batches", "activities", "feedback", "practices", "audit")
+
+
+_DB_PROBLEMS = {"missing": "the file cannot be opened", "not_database": "the file is not an SQLite database "
+                "or it is damaged", "newer": "it was written by a newer version of this program",
+                "read_only": "the file or its folder is read-only", "io": "the disk could not be read or written"}
 
 
 class CliError(Exception):
@@ -37,7 +43,10 @@ def _existing_store(args) -> db.Store:
     path = _db_path(args)
     if not db.Store(path).exists():
         raise CliError(f"no database at {path} (create one with 'init' or 'demo')")
-    return db.open_store(path)
+    try:
+        return db.open_store(path, create=False)
+    except db.CannotOpen as error:
+        raise CliError(f"{path}: {_DB_PROBLEMS[error.reason]}") from None
 
 
 def _read_password(prompt: str) -> str:
@@ -78,6 +87,8 @@ def cmd_demo(args) -> str:
     from secondment import demo
 
     path = _db_path(args)
+    if db.Store(path).exists() and args.if_missing:
+        return f"kept the database already at {path} (the demo is written only where there is none)"
     if db.Store(path).exists() and not args.replace:
         raise CliError(f"{path} already exists (use --replace to overwrite it with the demo)")
     counts = demo.build(path, seed=args.seed, replace=args.replace)
@@ -169,17 +180,21 @@ def cmd_check(args) -> str:
     path = _db_path(args)
     if not db.Store(path).exists():
         raise CliError(f"no database at {path}")
-    conn = db.connect(path)
     try:
-        version = db.schema_version(conn)
-        integrity = conn.conn.execute("PRAGMA integrity_check").fetchone()[0]
-        fk = conn.conn.execute("PRAGMA foreign_key_check").fetchall()
-        counts = {t: conn.conn.execute(f"select count(*) from [{t}]").fetchone()[0]
-                  for t in ("batches", "units", "participants", "activities", "feedback", "practices", "users")
-                  if conn[t].exists()}
-        demo = conn.conn.execute("select value from meta where key = 'is_demo'").fetchone()
-    finally:
-        conn.close()
+        conn = db.connect(path)
+        try:
+            version = db.schema_version(conn)
+            integrity = conn.conn.execute("PRAGMA integrity_check").fetchone()[0]
+            fk = conn.conn.execute("PRAGMA foreign_key_check").fetchall()
+            counts = {t: conn.conn.execute(f"select count(*) from [{t}]").fetchone()[0]
+                      for t in ("batches", "units", "participants", "activities", "feedback", "practices", "users")
+                      if conn[t].exists()}
+            demo = conn.conn.execute("select value from meta where key = 'is_demo'").fetchone() \
+                if conn["meta"].exists() else None
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise CliError(f"{path}: cannot be checked: {_DB_PROBLEMS[db.problem(error)]} ({error})") from None
     if version < db.LATEST_VERSION:
         raise CliError(f"{path}: schema version {version}, this program expects {db.LATEST_VERSION} "
                        f"(it is upgraded when the app or any other command opens it)")
@@ -221,7 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="replace an existing file, losing its data")
 
     p = add("demo", cmd_demo, "write the demo programme (68 participants, 9 batches)")
-    p.add_argument("--replace", action="store_true", help="replace an existing file")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--replace", action="store_true", help="replace an existing file")
+    group.add_argument("--if-missing", action="store_true",
+                       help="write the demo only when there is no database yet; otherwise keep it as it is")
     p.add_argument("--seed", type=int, default=2010, help="random seed (default 2010)")
 
     p = add("import-roster", cmd_import_roster, "import a roster from CSV or XLSX (Chinese or English headers)")

@@ -418,9 +418,33 @@ def end_other_sessions(store: Store, actor: Actor, keep_token: str | None) -> in
         return cur.rowcount
 
 
-def demo_accounts(store: Store) -> list[dict]:
-    """The demo's one-click accounts, one per app role; empty unless the database is a demo."""
+DEMO_SIGNIN_ENV = "SECONDMENT_DEMO_SIGNIN"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def listens_on_loopback(address: str | None) -> bool:
+    """Is the server reachable only from this machine? An empty address means every interface."""
+    address = (address or "").strip().lower()
+    return address in LOOPBACK or address.startswith("127.")
+
+
+def demo_entry_open(store: Store, server_address: str | None) -> bool:
+    """One-click entry as a demo account: only on a database built as a demo, and only while the server listens
+    on loopback (a laptop at a meeting), unless whoever runs the server sets ``SECONDMENT_DEMO_SIGNIN=on`` on
+    purpose (or ``off`` to refuse it everywhere)."""
     if not store.is_demo():
+        return False
+    forced = os.environ.get(DEMO_SIGNIN_ENV, "").strip().lower()
+    if forced in ("off", "0", "no", "false"):
+        return False
+    if forced in ("on", "1", "yes", "true"):
+        return True
+    return listens_on_loopback(server_address)
+
+
+def demo_accounts(store: Store, server_address: str | None) -> list[dict]:
+    """The demo's one-click accounts, one per app role; empty unless ``demo_entry_open``."""
+    if not demo_entry_open(store, server_address):
         return []
     rows = store.rows("select username, display_name, role from users where active = 1 and "
                       "username like 'demo_%' order by id")
@@ -433,9 +457,9 @@ def demo_accounts(store: Store) -> list[dict]:
     return sorted(out, key=lambda r: order.get(r["role"], 99))
 
 
-def demo_sign_in(store: Store, username: str) -> Actor:
-    """One-click entry as a demo account; refused on a database that is not a demo."""
-    if not store.is_demo():
+def demo_sign_in(store: Store, username: str, server_address: str | None) -> Actor:
+    """One-click entry as a demo account; refused unless ``demo_entry_open``."""
+    if not demo_entry_open(store, server_address):
         raise SignInFailed()
     with store.write() as db:
         row = db.conn.execute("select * from users where username = ? and username like 'demo_%' and active = 1",

@@ -11,6 +11,7 @@ import os
 import secrets
 import sqlite3
 import unicodedata
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +34,34 @@ def default_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def connect(path: str | Path) -> sqlite_utils.Database:
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+class CannotOpen(Exception):
+    """The database file cannot be used: ``reason`` is "missing", "not_database", "newer", "read_only" or "io"
+    (each has a message in the catalogue, ``app.db_problem_<reason>``)."""
+
+    def __init__(self, path, reason: str, detail: str = ""):
+        self.path, self.reason, self.detail = Path(path), reason, detail
+        super().__init__(f"{path}: {reason}{': ' + detail if detail else ''}")
+
+
+def problem(error: BaseException) -> str:
+    """The kind of a database error, as ``CannotOpen``'s reasons name it."""
+    text = str(error).lower()
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return "not_database"
+    if "readonly" in text or "read-only" in text:
+        return "read_only"
+    if "unable to open" in text:
+        return "missing"
+    if "full" in text or "disk i/o" in text:
+        return "io"
+    return "io"
+
+
+def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
+    """A connection to ``path`` (WAL, busy timeout, foreign keys on). The file must exist unless ``create``:
+    a mistyped path is an error, never a new empty database."""
+    uri = "file:" + urllib.parse.quote(str(Path(path).resolve())) + ("?mode=rwc" if create else "?mode=rw")
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=True)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -214,27 +241,36 @@ def schema_version(db: sqlite_utils.Database) -> int:
 LATEST_VERSION = 0  # set below, after the migrations are registered
 
 
-def migrate(path: str | Path) -> int:
-    """Create or upgrade the file in place; returns the schema version. Safe to call on every start."""
+def migrate(path: str | Path, *, create: bool = True) -> int:
+    """Create (when ``create``) or upgrade the file in place; returns the schema version. Safe to call on every
+    start. A file that cannot be used raises ``CannotOpen`` saying why."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = connect(path)
+    if not create and not path.exists():
+        raise CannotOpen(path, "missing")
+    try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = connect(path, create=create)
+    except (sqlite3.Error, OSError) as error:
+        raise CannotOpen(path, problem(error), str(error)) from None
     try:
         db.conn.execute("PRAGMA journal_mode = WAL")
         if schema_version(db) > LATEST_VERSION:
-            raise RuntimeError(f"{path} has schema version {schema_version(db)}, newer than this program "
-                               f"({LATEST_VERSION}); upgrade the program before opening it")
+            raise CannotOpen(path, "newer", f"schema version {schema_version(db)}, this program knows "
+                                            f"{LATEST_VERSION}")
         if migrations.pending(db):
             migrations.apply(db)
             db.conn.execute(f"PRAGMA user_version = {len(migrations.applied(db))}")
         return schema_version(db)
+    except sqlite3.Error as error:
+        raise CannotOpen(path, problem(error), str(error)) from None
     finally:
         db.close()
 
 
-def open_store(path: str | Path | None = None) -> Store:
+def open_store(path: str | Path | None = None, *, create: bool = True) -> Store:
     store = Store(path)
-    migrate(store.path)
+    migrate(store.path, create=create)
     return store
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -26,22 +27,44 @@ _LANG = "lang"
 
 # --- store ---------------------------------------------------------------------------------------
 
-@st.cache_resource(show_spinner=False)
-def _prepared(path: str) -> bool:
-    """Once per process and file: create the demo programme when there is no database, then migrate."""
-    store = db.Store(path)
-    if not store.exists():
-        from secondment import demo
-
-        demo.build(path)
-    db.migrate(path)
-    return True
+_MIGRATED: set[str] = set()
+_MIGRATING = threading.Lock()
 
 
 def store() -> db.Store:
-    path = str(db.default_path())
-    _prepared(path)
+    """The database the app serves (``SECONDMENT_DB`` or ``data/secondment.db``), migrated once per process.
+
+    A missing file is never created here, let alone filled with the demo programme: a mistyped or unmounted
+    path would otherwise open a fresh database with one-click administrator entry. The page says how to
+    create one and stops; so it does for a file that is not a database this program can open."""
+    path = db.default_path()
+    key = str(path)
+    if key not in _MIGRATED:
+        with _MIGRATING:
+            if key not in _MIGRATED:
+                if not db.Store(path).exists():
+                    _stop_with("app.no_database", path, commands=True)
+                try:
+                    db.migrate(path, create=False)
+                except db.CannotOpen as error:
+                    _stop_with("app.cannot_open", path, reason=error.reason)
+                _MIGRATED.add(key)
     return db.Store(path)
+
+
+def server_address() -> str | None:
+    """The address the server listens on (``server.address``; empty means every network interface)."""
+    return st.get_option("server.address")
+
+
+def _stop_with(key: str, path, *, commands: bool = False, reason: str | None = None) -> None:
+    st.error(t(key, path=str(path), reason=t(f"app.db_problem_{reason}") if reason else ""),
+             icon=":material/database:")
+    if commands:
+        st.markdown(t("app.create_database"))
+        st.code("python -m secondment init --admin <用户名 / username>\n"
+                "python -m secondment demo", language="bash")
+    st.stop()
 
 
 # --- language ------------------------------------------------------------------------------------

@@ -312,22 +312,44 @@ def test_cli_can_create_the_first_admin(empty_store):
 def test_demo_entry_refused_on_a_real_database(store):
     auth.create_user(store, SYSTEM, "demo_admin", auth.DEMO_PASSWORD, "admin")
     assert not store.is_demo()
-    assert auth.demo_accounts(store) == []
+    assert auth.demo_accounts(store, "127.0.0.1") == []
     with pytest.raises(auth.SignInFailed):
-        auth.demo_sign_in(store, "demo_admin")
+        auth.demo_sign_in(store, "demo_admin", "127.0.0.1")
 
 
-def test_demo_entry_on_a_demo_database(store):
+def demo_marked(store):
     auth.create_user(store, SYSTEM, "demo_admin", auth.DEMO_PASSWORD, "admin")
     auth.create_user(store, SYSTEM, "demo_viewer", auth.DEMO_PASSWORD, "viewer")
     with store.write() as conn:
         db.set_meta(conn, "is_demo", "1")
-    assert [a["username"] for a in auth.demo_accounts(store)] == ["demo_admin", "demo_viewer"]
+    return store
+
+
+def test_demo_entry_on_a_demo_database(store):
+    demo_marked(store)
+    assert [a["username"] for a in auth.demo_accounts(store, "127.0.0.1")] == ["demo_admin", "demo_viewer"]
     assert store.scalar("select last_login_at from users where username = 'demo_viewer'") is None
-    assert auth.demo_sign_in(store, "demo_viewer").role == "viewer"
+    assert auth.demo_sign_in(store, "demo_viewer", "localhost").role == "viewer"
     assert store.scalar("select last_login_at from users where username = 'demo_viewer'")  # recorded
     with pytest.raises(auth.SignInFailed):
-        auth.demo_sign_in(store, "boss")  # only demo accounts
+        auth.demo_sign_in(store, "boss", "127.0.0.1")  # only demo accounts
+
+
+@pytest.mark.parametrize("address", ["", None, "0.0.0.0", "10.1.2.3", "::"])
+def test_demo_entry_is_off_while_the_server_listens_on_a_network(store, address, monkeypatch):
+    demo_marked(store)
+    monkeypatch.delenv(auth.DEMO_SIGNIN_ENV, raising=False)
+    assert auth.demo_accounts(store, address) == []
+    with pytest.raises(auth.SignInFailed):
+        auth.demo_sign_in(store, "demo_admin", address)
+    monkeypatch.setenv(auth.DEMO_SIGNIN_ENV, "on")   # turned on deliberately by whoever runs the server
+    assert auth.demo_sign_in(store, "demo_admin", address).role == "admin"
+
+
+def test_demo_entry_can_be_turned_off_on_loopback_too(store, monkeypatch):
+    demo_marked(store)
+    monkeypatch.setenv(auth.DEMO_SIGNIN_ENV, "off")
+    assert auth.demo_accounts(store, "127.0.0.1") == []
 
 
 # --- audit trail of user writes -----------------------------------------------------------------------------

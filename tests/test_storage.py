@@ -48,7 +48,7 @@ def test_migrate_is_idempotent(tmp_path):
 
 def test_older_schema_is_upgraded_in_place_with_no_data_lost(tmp_path):
     path = tmp_path / "old.db"
-    conn = db.connect(path)
+    conn = db.connect(path, create=True)
     db.migrations.apply(conn, stop_before="0002_department_time_limits")
     conn.conn.execute("PRAGMA user_version = 1")
     conn.conn.execute("insert into units(name, kind) values ('区委组织部', 'government_department')")
@@ -70,8 +70,9 @@ def test_newer_file_than_program_is_refused(tmp_path):
     conn = db.connect(path)
     conn.conn.execute(f"PRAGMA user_version = {db.LATEST_VERSION + 5}")
     conn.close()
-    with pytest.raises(RuntimeError, match="newer than this program"):
+    with pytest.raises(db.CannotOpen, match="this program knows") as caught:
         db.migrate(path)
+    assert caught.value.reason == "newer"
 
 
 def test_write_rolls_back_everything_on_error(empty_store):
@@ -146,3 +147,23 @@ def test_where_builder_skips_absent_filters_and_matches_text_literally(empty_sto
         where = db.Where().contains("s", needle)
         assert [r["s"] for r in empty_store.rows(f"select s from t where {where.sql} order by rowid",
                                                  where.params)] == expected
+
+
+def test_a_missing_database_is_never_created_by_reading(tmp_path):
+    missing = tmp_path / "typo" / "secondment.db"
+    with pytest.raises(sqlite3.OperationalError):
+        db.Store(missing).rows("select 1")
+    with pytest.raises(db.CannotOpen) as caught:
+        db.migrate(missing, create=False)
+    assert caught.value.reason == "missing" and not missing.exists() and not missing.parent.exists()
+
+
+@pytest.mark.parametrize("content, reason", [(b"this is not a database at all" * 100, "not_database"),
+                                             (b"SQLite format 3\x00" + b"\xff" * 4000, "not_database")])
+def test_a_file_that_is_not_a_database_says_so(tmp_path, content, reason):
+    path = tmp_path / "bad.db"
+    path.write_bytes(content)
+    with pytest.raises(db.CannotOpen) as caught:
+        db.migrate(path, create=False)
+    assert caught.value.reason == reason
+    assert path.read_bytes() == content   # left exactly as it was
