@@ -54,7 +54,7 @@ else:
             for item in group:
                 st.page_link(item, label=item.title, icon=item.icon, width="stretch")
         st.divider()
-        st.caption(ui.t("app.signed_in_as", name=actor.display_name, role=ui.label("app_role", actor.role)))
+        st.caption(ui.tm("app.signed_in_as", name=actor.display_name, role=ui.label("app_role", actor.role)))
         if st.button(ui.t("app.sign_out"), icon=":material/logout:", key="_sign_out"):
             ui.sign_out()
             st.rerun()

@@ -9,7 +9,7 @@ actor = ui.page_gate("account")
 store = ui.store()
 t = ui.t
 
-st.title(t("account.title"))
+st.title(ui.tm("account.title"))
 me = ui.attempt(auth.get_user, store, actor, actor.user_id) if actor.user_id is not None else None
 
 ui.show_flash()
@@ -17,16 +17,16 @@ ui.show_flash()
 left, right = st.columns([1, 1], gap="large")
 
 with left:
-    st.subheader(t("account.profile"))
-    st.markdown(f"**{actor.display_name}** · `{actor.username}`")
+    st.subheader(ui.tm("account.profile"))
+    st.markdown(f"**{ui.md(actor.display_name)}** · {ui.md(actor.username)}")
     st.caption(ui.label("app_role", actor.role))
     link = ui.attempt(auth.account_links, store, actor) or {}
     if link.get("participant"):
-        st.caption(t("account.linked_participant", name=link["participant"]))
+        st.caption(ui.tm("account.linked_participant", name=link["participant"]))
     if link.get("department"):
-        st.caption(t("account.linked_department", name=link["department"]))
+        st.caption(ui.tm("account.linked_department", name=link["department"]))
 
-    st.subheader(t("account.language"))
+    st.subheader(ui.tm("account.language"))
     # The radio mirrors the session's language (the sidebar picker may change it too); a click saves it.
     if st.session_state.get("acct_lang") != ui.lang():
         st.session_state["acct_lang"] = ui.lang()
@@ -40,26 +40,26 @@ with left:
 
     st.radio(t("account.language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGE_NAMES.get, horizontal=True,
              key="acct_lang", label_visibility="collapsed", on_change=_language_changed)
-    st.caption(t("account.language_help"))
+    st.caption(ui.tm("account.language_help"))
 
 with right:
-    st.subheader(t("account.change_password"))
+    st.subheader(ui.tm("account.change_password"))
     with st.form("change_password", clear_on_submit=True):
         current = st.text_input(t("field.current_password"), type="password", autocomplete="current-password")
         new = st.text_input(t("field.new_password"), type="password", autocomplete="new-password")
         repeat = st.text_input(t("account.repeat_password"), type="password", autocomplete="new-password")
-        st.caption(t("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
+        st.caption(ui.tm("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
         submitted = st.form_submit_button(t("account.change_password"), type="primary", icon=":material/key:")
     if submitted:
         if new != repeat:
             ui.show_error(ValidationError("new_password", "•" * min(len(repeat), 12), "passwords_differ"))
         elif ui.attempt(lambda: auth.set_password(store, actor, actor.user_id, new, current) or True):
-            ui.flash(t("account.password_changed"))
+            ui.flash(ui.tm("account.password_changed"))
             st.rerun()
 
 st.divider()
-st.subheader(t("account.sessions"))
-st.caption(t("account.sessions_help", minutes=auth.idle_minutes()))
+st.subheader(ui.tm("account.sessions"))
+st.caption(ui.tm("account.sessions_help", minutes=auth.idle_minutes()))
 sessions = ui.attempt(auth.list_sessions, store, actor) or []
 this = auth.session_id(store, ui.session_token())
 if sessions:
@@ -74,5 +74,5 @@ if sessions:
     if st.button(t("account.end_others"), icon=":material/logout:", disabled=others == 0, key="acct_end_others"):
         ended = ui.attempt(auth.end_other_sessions, store, actor, ui.session_token())
         if ended is not None:
-            ui.flash(t("account.ended_others", count=ended))
+            ui.flash(ui.tm("account.ended_others", count=ended))
             st.rerun()

@@ -13,7 +13,7 @@ actor = ui.page_gate("admin")
 store = ui.store()
 t = ui.t
 
-st.title(t("admin.title"))
+st.title(ui.tm("admin.title"))
 
 def table_height(rows: int, most: int = 20) -> int:
     """Show up to ``most`` rows without an inner scroll (35 px a row, plus the header)."""
@@ -30,7 +30,7 @@ def yes_no(value) -> str:
 def participant_picker(label_key: str, key: str, current: int | None = None) -> int | None:
     people = ui.attempt(auth.participant_choices, store, actor) or []
     if not people:
-        st.warning(t("admin.no_participants"))
+        st.warning(ui.tm("admin.no_participants"))
         return None
     by_id = {p["id"]: p for p in people}
 
@@ -49,7 +49,7 @@ def participant_picker(label_key: str, key: str, current: int | None = None) -> 
 def department_picker(label_key: str, key: str, current: int | None = None) -> int | None:
     departments = ui.attempt(units.list_units, store, actor, vocab.DEPARTMENT_KINDS) or []
     if not departments:
-        st.warning(t("admin.no_departments"))
+        st.warning(ui.tm("admin.no_departments"))
         return None
     names = {d["id"]: d["name"] + t("common.in_brackets", text=ui.label("unit_kind", d["kind"])) for d in departments}
     ids = list(names)
@@ -90,7 +90,7 @@ with tab_accounts:
              if (role_filter is None or u["role"] == role_filter)
              and (show_inactive or u["active"])
              and (not search or search in u["username"].lower() or search in (u["display_name"] or "").lower())]
-    st.caption(t("admin.accounts_caption", total=len(users), active=sum(1 for u in users if u["active"])))
+    st.caption(ui.tm("admin.accounts_caption", total=len(users), active=sum(1 for u in users if u["active"])))
 
     selected = None
     if not shown:
@@ -108,13 +108,13 @@ with tab_accounts:
         selected = picked_from(frame, shown, f"acc_table_{role_filter}_{search}_{show_inactive}")
 
     if selected is None:
-        st.caption(t("admin.select_hint"))
+        st.caption(ui.tm("admin.select_hint"))
     else:
         user = selected
         own = user["id"] == actor.user_id
-        st.subheader(t("admin.selected_account", username=user["username"]))
+        st.subheader(ui.tm("admin.selected_account", username=user["username"]))
         if own:
-            st.info(t("admin.self_hint"), icon=":material/info:")
+            st.info(ui.tm("admin.self_hint"), icon=":material/info:")
 
         def role_dialog():
             new_role = st.selectbox(t("field.app_role"), vocab.APP_ROLES, index=vocab.APP_ROLES.index(user["role"]),
@@ -126,52 +126,52 @@ with tab_accounts:
             if permissions.link_of(new_role) == "department":
                 department_id = department_picker("field.department", "dlg_department", user["department_id"])
             if new_role != user["role"]:
-                st.warning(t("admin.confirm_role_body", username=user["username"],
+                st.warning(ui.tm("admin.confirm_role_body", username=user["username"],
                              old=ui.label("app_role", user["role"]), new=ui.label("app_role", new_role)))
             if ui.confirm_buttons(t("common.confirm"), key="dlg_role_ok") and ui.attempt(
                     auth.update_user, store, actor, user["id"], role=new_role, display_name=name,
                     participant_id=participant_id, department_id=department_id) is not None:
-                ui.flash(t("admin.role_changed", username=user["username"]), "accounts")
+                ui.flash(ui.tm("admin.role_changed", username=user["username"]), "accounts")
                 st.rerun()
 
         def reset_dialog():
-            st.warning(t("admin.confirm_reset_body"))
-            st.caption(t("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
+            st.warning(ui.tm("admin.confirm_reset_body"))
+            st.caption(ui.tm("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
             first = st.text_input(t("field.new_password"), type="password", key="dlg_pw1",
                                   autocomplete="new-password")
             second = st.text_input(t("admin.repeat_password"), type="password", key="dlg_pw2",
                                    autocomplete="new-password")
             if ui.confirm_buttons(t("admin.reset_password"), key="dlg_reset_ok") and passwords_match(
                     first, second) and ui.attempt(lambda: auth.set_password(store, actor, user["id"], first) or True):
-                ui.flash(t("admin.password_reset_done", username=user["username"]), "accounts")
+                ui.flash(ui.tm("admin.password_reset_done", username=user["username"]), "accounts")
                 st.rerun()
 
         def active_dialog():
             turning_off = bool(user["active"])
-            st.warning(t("admin.confirm_deactivate_body") if turning_off else t("common.are_you_sure"))
+            st.warning(ui.tm("admin.confirm_deactivate_body") if turning_off else t("common.are_you_sure"))
             label = t("admin.deactivate") if turning_off else t("admin.reactivate")
             if ui.confirm_buttons(label, key="dlg_active_ok") and ui.attempt(
                     auth.update_user, store, actor, user["id"], active=not turning_off) is not None:
-                ui.flash(t("admin.deactivated" if turning_off else "admin.reactivated", username=user["username"]),
+                ui.flash(ui.tm("admin.deactivated" if turning_off else "admin.reactivated", username=user["username"]),
                          "accounts")
                 st.rerun()
 
         b1, b2, b3, _ = st.columns([1, 1, 1, 2])
         if b1.button(t("admin.change_role"), icon=":material/manage_accounts:", key="btn_role", width="stretch"):
-            st.dialog(t("admin.confirm_role"))(role_dialog)()
+            st.dialog(ui.tm("admin.confirm_role"))(role_dialog)()
         if b2.button(t("admin.reset_password"), icon=":material/password:", key="btn_reset", disabled=own,
                      width="stretch"):
-            st.dialog(t("admin.confirm_reset", username=user["username"]))(reset_dialog)()
+            st.dialog(ui.tm("admin.confirm_reset", username=user["username"]))(reset_dialog)()
         if user["active"]:
             if b3.button(t("admin.deactivate"), icon=":material/person_off:", key="btn_active", disabled=own,
                          width="stretch"):
-                st.dialog(t("admin.confirm_deactivate", username=user["username"]))(active_dialog)()
+                st.dialog(ui.tm("admin.confirm_deactivate", username=user["username"]))(active_dialog)()
         elif b3.button(t("admin.reactivate"), icon=":material/person_check:", key="btn_active", width="stretch"):
-            st.dialog(t("admin.confirm_reactivate", username=user["username"]))(active_dialog)()
+            st.dialog(ui.tm("admin.confirm_reactivate", username=user["username"]))(active_dialog)()
 
     st.divider()
     with st.expander(t("admin.new_account"), icon=":material/person_add:"):
-        st.caption(t("admin.new_account_help"))
+        st.caption(ui.tm("admin.new_account_help"))
         new_role = st.selectbox(t("field.app_role"), vocab.APP_ROLES, format_func=ui.fmt("app_role"),
                                 key="new_role")
         with st.form("new_account", clear_on_submit=False, enter_to_submit=False):
@@ -187,14 +187,14 @@ with tab_accounts:
             first = p1.text_input(t("field.password"), type="password", key="new_pw1", autocomplete="new-password")
             second = p2.text_input(t("admin.repeat_password"), type="password", key="new_pw2",
                                    autocomplete="new-password")
-            st.caption(t("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
+            st.caption(ui.tm("signin.password_rules", min=auth.MIN_PASSWORD_LENGTH))
             submitted = st.form_submit_button(t("admin.create"), type="primary", icon=":material/person_add:")
         if submitted and passwords_match(first, second):
             new_id = ui.attempt(auth.create_user, store, actor, username, first, new_role,
                                 display_name=display_name or None, participant_id=participant_id,
                                 department_id=department_id)
             if new_id is not None:
-                ui.flash(t("admin.created", username=username.strip()), "accounts")
+                ui.flash(ui.tm("admin.created", username=username.strip()), "accounts")
                 for key in ("new_username", "new_display", "new_pw1", "new_pw2"):
                     st.session_state.pop(key, None)
                 st.rerun()
@@ -210,7 +210,7 @@ with tab_units:
     show_all = c4.toggle(t("admin.show_inactive"), value=False, key="unit_inactive")
     rows = ui.attempt(units.list_units, store, actor, kind, active=None if show_all else True, street=street,
                       search=needle) or []
-    st.caption(t("admin.units_caption", total=len(rows)))
+    st.caption(ui.tm("admin.units_caption", total=len(rows)))
 
     chosen = None
     if not rows:
@@ -251,39 +251,39 @@ with tab_units:
 
     if chosen is None:
         if rows:
-            st.caption(t("admin.unit_select_hint"))
+            st.caption(ui.tm("admin.unit_select_hint"))
     else:
-        st.subheader(t("admin.edit_unit", name=chosen["name"]))
+        st.subheader(ui.tm("admin.edit_unit", name=chosen["name"]))
         with st.form(f"edit_unit_{chosen['id']}"):
             values = unit_fields(f"edit_{chosen['id']}", chosen)
             save = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
         if save:
             after = ui.attempt(units.update_unit, store, actor, chosen["id"], **values)
             if after is not None:
-                ui.flash(t("admin.unit_saved", name=after["name"]), "units")
+                ui.flash(ui.tm("admin.unit_saved", name=after["name"]), "units")
                 st.rerun()
 
         def unit_active_dialog():
             turning_off = bool(chosen["active"])
             if turning_off:
                 counts = ui.attempt(units.usage, store, actor, chosen["id"]) or {}
-                st.warning(t("admin.confirm_unit_body", **{k: counts.get(k, 0) for k in
+                st.warning(ui.tm("admin.confirm_unit_body", **{k: counts.get(k, 0) for k in
                                                             ("participants", "feedback", "practices", "accounts",
                                                              "routing")}))
             else:
-                st.info(t("common.are_you_sure"))
+                st.info(ui.tm("common.are_you_sure"))
             label = t("admin.deactivate_unit") if turning_off else t("admin.reactivate_unit")
             if ui.confirm_buttons(label, key="dlg_unit_ok") and ui.attempt(
                     units.set_active, store, actor, chosen["id"], not turning_off) is not None:
-                ui.flash(t("admin.unit_deactivated" if turning_off else "admin.unit_reactivated",
+                ui.flash(ui.tm("admin.unit_deactivated" if turning_off else "admin.unit_reactivated",
                            name=chosen["name"]), "units")
                 st.rerun()
 
         if chosen["active"]:
             if st.button(t("admin.deactivate_unit"), icon=":material/block:", key="btn_unit_active"):
-                st.dialog(t("admin.confirm_unit_deactivate", name=chosen["name"]))(unit_active_dialog)()
+                st.dialog(ui.tm("admin.confirm_unit_deactivate", name=chosen["name"]))(unit_active_dialog)()
         elif st.button(t("admin.reactivate_unit"), icon=":material/check_circle:", key="btn_unit_active"):
-            st.dialog(t("admin.reactivate_unit"))(unit_active_dialog)()
+            st.dialog(ui.tm("admin.reactivate_unit"))(unit_active_dialog)()
 
     st.divider()
     with st.expander(t("admin.new_unit"), icon=":material/add_business:"):
@@ -293,14 +293,14 @@ with tab_units:
         if create:
             new_id = ui.attempt(units.create_unit, store, actor, **values)
             if new_id is not None:
-                ui.flash(t("admin.unit_created", name=values["name"].strip()), "units")
+                ui.flash(ui.tm("admin.unit_created", name=values["name"].strip()), "units")
                 st.rerun()
 
 # --- public holidays -----------------------------------------------------------------------------------
 
 with tab_holidays:
     ui.show_flash(section="holidays")
-    st.caption(t("holidays.intro"))
+    st.caption(ui.tm("holidays.intro"))
     known = ui.attempt(holidays.years, store, actor) or []
     source_text = {"entered": t("holidays.source_entered"), "library": t("holidays.source_library"),
                    None: t("holidays.source_none")}
@@ -316,11 +316,11 @@ with tab_holidays:
     year = st.selectbox(t("holidays.pick_year"), year_options, key="hol_year", format_func=str)
     current = ui.attempt(holidays.arrangement, store, actor, year) or {"source": None, "days": []}
     if current["source"] == "entered":
-        st.info(t("holidays.shown_entered", year=year, n=len(current["days"])), icon=":material/event_available:")
+        st.info(ui.tm("holidays.shown_entered", year=year, n=len(current["days"])), icon=":material/event_available:")
     elif current["source"] == "library":
-        st.info(t("holidays.shown_library", year=year), icon=":material/menu_book:")
+        st.info(ui.tm("holidays.shown_library", year=year), icon=":material/menu_book:")
     else:
-        st.warning(t("holidays.shown_none", year=year), icon=":material/event_busy:")
+        st.warning(ui.tm("holidays.shown_none", year=year), icon=":material/event_busy:")
 
     kind_labels = {k: ui.label("holiday_kind", k) for k in vocab.HOLIDAY_KINDS}
     version = st.session_state.get(f"hol_version_{year}", 0)
@@ -332,10 +332,10 @@ with tab_holidays:
         try:
             _, file_rows = holidays.parse_csv(uploaded.getvalue())
             start_rows = [{"day": r["day"], "kind": r["kind"], "name": r["name"]} for r in file_rows]
-            st.caption(t("holidays.file_rows", n=len(start_rows)))
+            st.caption(ui.tm("holidays.file_rows", n=len(start_rows)))
         except ValidationError as error:
             ui.show_error(error)
-    st.caption(t("holidays.editor_help", year=year))
+    st.caption(ui.tm("holidays.editor_help", year=year))
     edited = st.data_editor(
         pd.DataFrame(start_rows, columns=["day", "kind", "name"]), num_rows="dynamic", hide_index=True,
         width="stretch", key=f"hol_editor_{year}_{version}_{uploaded.file_id if uploaded else ''}",
@@ -350,7 +350,7 @@ with tab_holidays:
                 for i, r in enumerate(edited.fillna("").itertuples())]
         result = ui.attempt(holidays.set_year, store, actor, year, rows)
         if result is not None:
-            ui.flash(t("holidays.saved" if result["changed"] else "holidays.unchanged", year=year, n=result["days"]),
+            ui.flash(ui.tm("holidays.saved" if result["changed"] else "holidays.unchanged", year=year, n=result["days"]),
                      "holidays")
             st.session_state[f"hol_version_{year}"] = version + 1
             st.rerun()
@@ -359,33 +359,33 @@ with tab_holidays:
                             key="hol_template", on_click="ignore")
     if current["source"] == "entered":
         def clear_dialog():
-            st.warning(t("holidays.clear_confirm", year=year))
+            st.warning(ui.tm("holidays.clear_confirm", year=year))
             if ui.confirm_buttons(t("common.delete"), key="hol_clear_ok") and ui.attempt(
                     holidays.clear_year, store, actor, year) is not None:
-                ui.flash(t("holidays.cleared", year=year), "holidays")
+                ui.flash(ui.tm("holidays.cleared", year=year), "holidays")
                 st.session_state[f"hol_version_{year}"] = version + 1
                 st.rerun()
 
         if buttons.button(t("holidays.clear", year=year), icon=":material/delete:", key="hol_clear"):
-            st.dialog(t("holidays.clear", year=year))(clear_dialog)()
+            st.dialog(ui.tm("holidays.clear", year=year))(clear_dialog)()
 
 # --- backup -------------------------------------------------------------------------------------------
 
 with tab_backup:
-    st.write(t("admin.backup_intro"))
+    st.write(ui.tm("admin.backup_intro"))
     try:
         size = store.path.stat().st_size + sum(p.stat().st_size for p in store.path.parent.glob(
             store.path.name + "-wal"))
-        st.caption(t("admin.db_size", size=f"{size / 1_048_576:.1f} MB"))
+        st.caption(ui.tm("admin.db_size", size=f"{size / 1_048_576:.1f} MB"))
     except OSError:
         pass
     st.download_button(t("admin.backup_download"), data=lambda: backup.backup_bytes(store, actor),
                        file_name=backup.file_name(), mime="application/vnd.sqlite3", type="primary",
                        icon=":material/backup:", key="backup_download", on_click="ignore")
-    st.caption(t("admin.backup_cli"))
+    st.caption(ui.tm("admin.backup_cli"))
     st.code("python -m secondment backup OUT.db", language="bash")
 
-    st.subheader(t("admin.recent_backups"))
+    st.subheader(ui.tm("admin.recent_backups"))
     result = ui.attempt(audit.browse, store, actor, table="backup", limit=10)
     recent = result[0] if result else []
     if not recent:

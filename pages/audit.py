@@ -16,8 +16,8 @@ store = ui.store()
 t = ui.t
 lang = ui.lang()
 
-st.title(t("audit.title"))
-st.caption(t("audit.caption"))
+st.title(ui.tm("audit.title"))
+st.caption(ui.tm("audit.caption"))
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -64,7 +64,7 @@ pager = st.container(horizontal=True, vertical_alignment="bottom")
 limit, offset = ui.paginate(total, page_size, key="aud_page", container=pager, reset=signature)
 page = offset // limit + 1
 rows, total = audit.browse(store, actor, limit=limit, offset=offset, **filters)
-pager.caption(t("audit.page_of", page=page, pages=pages, total=total))
+pager.caption(ui.tm("audit.page_of", page=page, pages=pages, total=total))
 names = audit.reference_names(store, actor, rows)  # "沈婕 (#68)" rather than "68"
 
 frame = pd.DataFrame([{
@@ -81,9 +81,9 @@ event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="
                      column_config={t("audit.column.changes"): st.column_config.TextColumn(width="large")})
 entry = ui.picked_row(event, rows)
 if entry is not None:
-    st.subheader(t("audit.detail", id=entry["id"], action=audit.action_label(entry["action"], lang),
+    st.subheader(ui.tm("audit.detail", id=entry["id"], action=audit.action_label(entry["action"], lang),
                    table=audit.table_label(entry["table_name"], lang), row=entry["row_id"] or ""))
-    st.caption(t("audit.detail_meta", at=clock.local_time(entry["at"], "%Y-%m-%d %H:%M:%S"),
+    st.caption(ui.tm("audit.detail_meta", at=clock.local_time(entry["at"], "%Y-%m-%d %H:%M:%S"),
                  user=entry["username"] or "—"))
     diff = audit.changes(entry)
     if not diff:
@@ -99,16 +99,16 @@ if entry is not None:
             t("audit.column.after"): show(d["field"], d["after"]) if entry["after"] else "",
         } for d in diff]), hide_index=True, width="stretch")
         if any(d["field"] == "password_hash" for d in diff):
-            st.caption(t("audit.masked"))
+            st.caption(ui.tm("audit.masked"))
 else:
-    st.caption(t("audit.select_hint"))
+    st.caption(ui.tm("audit.select_hint"))
 
 st.divider()
-st.subheader(t("audit.export"))
+st.subheader(ui.tm("audit.export"))
 if st.button(t("audit.prepare_export", total=total), icon=":material/file_export:", key="aud_export"):
     st.session_state["_aud_export_for"] = signature
 if st.session_state.get("_aud_export_for") == signature:
     export = ui.attempt(audit.export_frame, store, actor, lang, **filters)
     if export is not None:
-        st.caption(t("audit.export_ready"))
+        st.caption(ui.tm("audit.export_ready"))
         ui.downloads(export, t("audit.file_stem", day=clock.today().isoformat()), key="aud_download", sheet="audit")

@@ -15,8 +15,8 @@ EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
 
 
 editor = permissions.can(actor, "batch.edit")
-st.title(t("nav.batches"))
-st.caption(t("batches.subtitle"))
+st.title(ui.tm("nav.batches"))
+st.caption(ui.tm("batches.subtitle"))
 ui.show_flash()
 
 batches = roster.list_batches(store, actor)
@@ -34,7 +34,7 @@ else:
     if permissions.can(actor, "participant.export"):
         ui.downloads(frame, t("batches.file_stem"), key="ba_dl", sheet="batches")
 
-    st.subheader(t("batches.timeline"))
+    st.subheader(ui.tm("batches.timeline"))
     show = st.segmented_control(t("batches.show"), ["batches", "people"], default="batches", key="ba_show",
                                 format_func=lambda s: t(f"batches.show_{s}")) or "batches"
     direction_label = {d: L("direction_short", d) for d in vocab.DIRECTIONS}
@@ -74,7 +74,7 @@ else:
         ui.chart(fig, key=f"ba_timeline_{show}")
 
 if editor:
-    st.subheader(t("batches.edit_title"))
+    st.subheader(ui.tm("batches.edit_title"))
     by_id = {b["id"]: b for b in batches}
     pick = st.selectbox(t("batches.pick"), [None, *by_id], key="ba_pick",
                         format_func=lambda i: t("batches.new_batch") if i is None else
@@ -100,5 +100,5 @@ if editor:
         saved = ui.attempt(roster.save_batch, store, actor, pick, code=code, direction=direction, intake_year=year,
                            start_date=start, end_date=end, notes=notes)
         if saved is not None:
-            ui.flash(t("batches.saved", code=code.strip().upper()))
+            ui.flash(ui.tm("batches.saved", code=code.strip().upper()))
             st.rerun()

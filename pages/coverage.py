@@ -15,7 +15,7 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 today = clock.today()
 this_week = activities.week_of(today)
 
-st.title(t("nav.coverage"))
+st.title(ui.tm("nav.coverage"))
 
 batch_rows = activities.batches(store, actor)
 programme_start = min((date.fromisoformat(b["start_date"][:10]) for b in batch_rows), default=today)
@@ -61,7 +61,7 @@ with tabs[0]:
                                for n, w, s, e, h in zip(matrix["name"], matrix["week"], matrix["state"],
                                                         matrix["entries"], matrix["hours"])]
             summary = matrix[matrix["week"] == matrix["week"].max()]["state"].value_counts()
-            st.caption(t("coverage.this_week_caption", week=matrix["week"].max()))
+            st.caption(ui.tm("coverage.this_week_caption", week=matrix["week"].max()))
             m = [ui.metric_row()] * 5
             for i, s in enumerate(("approved", "submitted", "returned", "logged", "missing")):
                 m[i].metric(state_labels[s], int(summary.get(s, 0)), border=True)
@@ -69,7 +69,7 @@ with tabs[0]:
                                        colours=charts.WEEK_CELL_COLOURS, state_labels=state_labels, hover="hover",
                                        y_order=people)
             ui.chart(fig, key="cv_heatmap")
-            st.caption(t("coverage.map_help"))
+            st.caption(ui.tm("coverage.map_help"))
             table = matrix.pivot(index="person", columns="week", values="state").reindex(people)
             table = table.map(lambda s: state_labels.get(s, ""))
             with st.expander(t("coverage.map_table")):
@@ -89,10 +89,10 @@ with tabs[1]:
                 m[i].metric(t("coverage.quiet_n", n=n), int(quiet[f"quiet_{n}"].sum()), border=True)
             span = st.segmented_control(t("coverage.quiet_span"), list(coverage.QUIET_SPANS), default=1,
                                         format_func=lambda n: t("coverage.quiet_n", n=n), key="cv_span") or 1
-            st.caption(t("coverage.quiet_help"))
+            st.caption(ui.tm("coverage.quiet_help"))
             rows = quiet[quiet[f"quiet_{span}"]]
             if rows.empty:
-                st.success(t("coverage.quiet_none", n=span), icon=":material/check_circle:")
+                st.success(ui.tm("coverage.quiet_none", n=span), icon=":material/check_circle:")
             else:
                 frame = pd.DataFrame({
                     t("field.participant"): rows["name"], t("field.batch"): rows["batch"],
@@ -141,7 +141,7 @@ with tabs[2]:
 
             st.metric(t("coverage.flagged_people"), len(flag_map), border=True)
             st.dataframe(shown.style.apply(paint, axis=None).format(precision=1), hide_index=True, width="stretch")
-            st.caption(t("coverage.balance_help", weeks=coverage.BALANCE_WEEKS))
+            st.caption(ui.tm("coverage.balance_help", weeks=coverage.BALANCE_WEEKS))
             totals = balance.groupby("role", sort=False)[["entries", "hours"]].sum().reset_index()
             totals["role_label"] = totals["role"].map(role_label)
             ui.chart(charts.bar(totals, "role_label", measure, colour="role_label",

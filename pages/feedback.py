@@ -23,8 +23,8 @@ when = clock.local_time
 
 
 def lv(label: str, value) -> str:
-    """"**类别**：值" / "**Category**: value" (the colon of the session's language)."""
-    return t("common.labelled", label=f"**{label}**", value=value)
+    """"**类别**：值" / "**Category**: value" (the colon of the session's language); the value shown as typed."""
+    return t("common.labelled", label=f"**{label}**", value=ui.md(value))
 
 
 own = permissions.ownership(actor, "feedback.read")
@@ -33,7 +33,7 @@ is_liaison = own == "department"        # my department's inbox
 can_handle = permissions.can(actor, "feedback.handle")
 can_supervise = permissions.can(actor, "feedback.supervise")
 
-st.title(t("feedback.title"))
+st.title(ui.tm("feedback.title"))
 flash_box = st.container()  # always there, so what follows keeps its place whether or not a message shows
 ui.show_flash(flash_box)
 
@@ -45,13 +45,13 @@ if is_liaison:
         ui.empty("feedback.no_department")
         st.stop()
     name = feedback.unit_name(store, actor, actor.department_id)
-    st.caption(t("feedback.inbox_caption", department=name or "—"))
+    st.caption(ui.tm("feedback.inbox_caption", department=name or "—"))
 elif is_secondee:
-    st.caption(t("feedback.secondee_caption"))
+    st.caption(ui.tm("feedback.secondee_caption"))
 elif not can_handle:                    # read-only: leaders
-    st.caption(t("feedback.viewer_caption"))
+    st.caption(ui.tm("feedback.viewer_caption"))
 else:
-    st.caption(t("feedback.all_caption"))
+    st.caption(ui.tm("feedback.all_caption"))
 
 # --- headline counts (within the actor's own scope) -------------------------------------------------------
 c = feedback.counts(store, actor, today=today)
@@ -165,7 +165,7 @@ def timeline(item: dict) -> None:
 def detail(item: dict) -> None:
     """Everything about one item, its timeline, and the steps this person may take now."""
     with st.container(border=True):
-        st.subheader(f"#{item['id']} · {item['summary']}")
+        st.subheader(f"\\#{item['id']} · {ui.md(item['summary'])}")
         badges = st.container(horizontal=True)
         ui.status_badge(badges, "feedback_status", item["status"])
         ui.status_badge(badges, "urgency", item["urgency"])
@@ -183,7 +183,7 @@ def detail(item: dict) -> None:
                    f"{lv(t('field.role'), L('role', item['role']) if item['role'] else '—')}  \n"
                    f"{lv(t('field.enterprise'), item['enterprise'] or '—')}")
         b.markdown(f"{lv(t('field.department'), item['department'] or '—')}  \n"
-                   f"{lv(t('field.participant'), item['participant'])}{t('common.in_brackets', text=item['batch'])}  \n"
+                   f"{lv(t('field.participant'), item['participant'])}{ui.tm('common.in_brackets', text=item['batch'])}  \n"
                    f"{lv(t('feedback.col_raised'), when(item['created_at']))}")
         due_note = ""
         if item["due_weekdays_only"]:
@@ -199,11 +199,11 @@ def detail(item: dict) -> None:
             st.text(item["details"])
         if item["answer"] and item["status"] in ("answered", "closed", "closed_unresolved"):
             st.markdown(f"**{t('field.answer')}**{t('common.in_brackets', text=when(item['answered_at']))}")
-            st.info(item["answer"], icon=":material/reply:")
+            st.info(ui.md(item["answer"]), icon=":material/reply:")
         if item["evaluation"] and item["status"] == "closed":
             st.markdown(f"{lv(t('field.evaluation'), L('evaluation', item['evaluation']))}")
         if item["status"] == "closed_unresolved":
-            st.warning(t("feedback.closed_unresolved_by", who=item.get("closed_by_name") or "—",
+            st.warning(ui.tm("feedback.closed_unresolved_by", who=item.get("closed_by_name") or "—",
                          when=when(item["closed_at"]), reason=item["close_reason"] or "—"),
                        icon=":material/block:")
         timeline(item)
@@ -217,7 +217,7 @@ def forget_confirmation() -> None:
 
 def done(message_key: str, item_id: int, result) -> None:
     if result is not None:
-        ui.flash(t(message_key, id=item_id))
+        ui.flash(ui.tm(message_key, id=item_id))
         forget_confirmation()
         st.rerun()
 
@@ -248,7 +248,7 @@ def actions(item: dict) -> None:
                 if st.button(t("feedback.do_transfer"), type="primary", key=f"fb_transfer_{fid}",
                              icon=":material/forward:"):
                     if target is None:
-                        st.error(t("feedback.pick_department"), icon=":material/error:")
+                        st.error(ui.tm("feedback.pick_department"), icon=":material/error:")
                     else:
                         done("feedback.transferred", fid, ui.attempt(
                             feedback.transfer, store, actor, fid, to_department_id=target, reason=reason))
@@ -258,9 +258,9 @@ def actions(item: dict) -> None:
                                        key=f"fb_ext_days_{fid}")
                 new_due = ui.attempt(feedback.extension_due, store, actor, fid, int(days))
                 if new_due:
-                    st.caption(t("feedback.extension_hint", due=item["due_date"], new=new_due["due"].isoformat()))
+                    st.caption(ui.tm("feedback.extension_hint", due=item["due_date"], new=new_due["due"].isoformat()))
                     if new_due["weekdays_only"]:
-                        st.caption(t("feedback.calendar_uncovered", year=new_due["due"].year))
+                        st.caption(ui.tm("feedback.calendar_uncovered", year=new_due["due"].year))
                 reason = st.text_area(t("field.reason"), key=f"fb_ext_reason_{fid}", height=80)
                 if st.button(t("feedback.do_extend"), type="primary", key=f"fb_extend_{fid}",
                              icon=":material/more_time:"):
@@ -278,11 +278,11 @@ def actions(item: dict) -> None:
                 note = st.text_area(t("field.note"), key=f"fb_eval_note_{fid}", height=80,
                                     placeholder=t("feedback.evaluate_note_placeholder"))
                 if verdict == "unsatisfied":
-                    st.caption(t("feedback.unsatisfied_hint", department=item["department"] or "—"))
+                    st.caption(ui.tm("feedback.unsatisfied_hint", department=item["department"] or "—"))
                 if st.button(t("feedback.do_evaluate"), type="primary", key=f"fb_evaluate_{fid}",
                              icon=":material/thumbs_up_down:"):
                     if verdict is None:
-                        st.error(t("feedback.pick_evaluation"), icon=":material/error:")
+                        st.error(ui.tm("feedback.pick_evaluation"), icon=":material/error:")
                     else:
                         done("feedback.sent_back" if verdict == "unsatisfied" else "feedback.evaluated", fid,
                              ui.attempt(feedback.evaluate, store, actor, fid, evaluation=verdict, note=note or None))
@@ -297,7 +297,7 @@ def actions(item: dict) -> None:
                         st.session_state["fb_confirm"] = (step, fid)
                         st.rerun()
                 else:
-                    st.warning(t(f"feedback.confirm_{step}", id=fid), icon=":material/warning:")
+                    st.warning(ui.tm(f"feedback.confirm_{step}", id=fid), icon=":material/warning:")
                     if ui.confirm_buttons(t("common.confirm"), key=f"fb_{step}_yes_{fid}",
                                           on_cancel=forget_confirmation):
                         fn = feedback.escalate if step == "escalate" else feedback.close_unresolved
@@ -310,7 +310,7 @@ def show_list(rows: list[dict], total: int, key: str, empty_key: str) -> None:
     if not rows:
         ui.empty(empty_key)
         return
-    st.caption(t("common.shown_of", shown=len(rows), total=total))
+    st.caption(ui.tm("common.shown_of", shown=len(rows), total=total))
     selected = items_table(rows, key)
     chosen = pick_item(rows, selected, key)
     if chosen is not None:
@@ -327,7 +327,7 @@ def raise_form() -> None:
         return
     version = st.session_state.get("fb_form_version", 0)
     k = f"fb_new_{version}_"
-    st.caption(t("feedback.raise_help"))
+    st.caption(ui.tm("feedback.raise_help"))
     entries, _ = activities.list_entries(store, actor, participant_id=participant_id, limit=200)
     by_id = {e["id"]: e for e in entries}
     activity_id = st.selectbox(
@@ -363,26 +363,26 @@ def raise_form() -> None:
                               placeholder=t("feedback.pick_department"),
                               help=t("feedback.department_help"))
     if category and proposed is None:
-        c2.caption(t("feedback.no_routing"))
+        c2.caption(ui.tm("feedback.no_routing"))
     elif category and department == proposed:
-        c2.caption(t("feedback.proposed", department=dept_names.get(proposed, "")))
+        c2.caption(ui.tm("feedback.proposed", department=dept_names.get(proposed, "")))
     due = feedback.due_if_raised(store, actor, department, urgency, today)
-    st.caption(t("feedback.limit_hint", days=due["limit"], due=due["due"].isoformat()))
+    st.caption(ui.tm("feedback.limit_hint", days=due["limit"], due=due["due"].isoformat()))
     if due["weekdays_only"]:
-        st.caption(t("feedback.calendar_uncovered", year=due["due"].year))
+        st.caption(ui.tm("feedback.calendar_uncovered", year=due["due"].year))
     if st.button(t("feedback.submit"), type="primary", icon=":material/send:", key=k + "submit"):
         if category is None:
-            st.error(t("feedback.pick_category"), icon=":material/error:")
+            st.error(ui.tm("feedback.pick_category"), icon=":material/error:")
             return
         if department is None:
-            st.error(t("feedback.pick_department"), icon=":material/error:")
+            st.error(ui.tm("feedback.pick_department"), icon=":material/error:")
             return
         new_id = ui.attempt(feedback.raise_feedback, store, actor, participant_id=participant_id,
                             activity_id=activity_id, enterprise_id=enterprise, category=category, summary=summary,
                             details=details, urgency=urgency, department_id=department)
         if new_id is not None:
             st.session_state["fb_form_version"] = version + 1
-            ui.flash(t("feedback.raised", id=new_id))
+            ui.flash(ui.tm("feedback.raised", id=new_id))
             st.rerun()
 
 
@@ -400,7 +400,7 @@ if is_secondee:
     with tab_mine:
         waiting = [r for r in rows if r["status"] == "answered"]
         if waiting:
-            st.info(t("feedback.waiting_evaluation", n=len(waiting)), icon=":material/thumbs_up_down:")
+            st.info(ui.tm("feedback.waiting_evaluation", n=len(waiting)), icon=":material/thumbs_up_down:")
         show_list(rows, total, "fb_mine", "feedback.mine_empty")
     st.stop()
 
@@ -459,7 +459,7 @@ with items_area:
 # --- admin: routing catalogue and time limits -----------------------------------------------------------------------
 def routing_editor() -> None:
     st.markdown(f"**{t('routing.title')}**")
-    st.caption(t("routing.help"))
+    st.caption(ui.tm("routing.help"))
     current = {r["category"]: r["department_id"] for r in feedback.get_routing(store, actor)}
     dept_ids = [d["id"] for d in dept_rows]
     choice = {}
@@ -473,13 +473,13 @@ def routing_editor() -> None:
     if st.button(t("routing.save"), type="primary", key="rt_save", icon=":material/save:"):
         changed = {c: d for c, d in choice.items() if d != current.get(c)}
         if not changed:
-            st.info(t("routing.unchanged"))
+            st.info(ui.tm("routing.unchanged"))
         elif ui.attempt(feedback.set_routing, store, actor, changed) is not None:
-            st.success(t("common.saved"), icon=":material/check_circle:")
+            st.success(ui.tm("common.saved"), icon=":material/check_circle:")
 
     st.divider()
     st.markdown(f"**{t('routing.limits_title')}**")
-    st.caption(t("routing.limits_help"))
+    st.caption(ui.tm("routing.limits_help"))
     limits = feedback.get_time_limits(store, actor)
     c1, c2, _ = st.columns([1, 1, 2])
     urgent = c1.number_input(t("routing.limit_urgent"), min_value=1, max_value=feedback.MAX_LIMIT_DAYS,
@@ -487,7 +487,7 @@ def routing_editor() -> None:
     normal = c2.number_input(t("routing.limit_normal"), min_value=1, max_value=feedback.MAX_LIMIT_DAYS,
                              value=int(limits["normal"]), step=1, key="rt_normal")
     st.markdown(f"**{t('routing.department_limits')}**")
-    st.caption(t("routing.department_limits_help"))
+    st.caption(ui.tm("routing.department_limits_help"))
     base = pd.DataFrame([{"id": d["id"], "name": d["name"], "kind": L("unit_kind", d["kind"]),
                           "days": d["time_limit_days"]} for d in dept_rows])
     edited = st.data_editor(
@@ -506,7 +506,7 @@ def routing_editor() -> None:
         result = ui.attempt(feedback.set_time_limits, store, actor, {"urgent": int(urgent), "normal": int(normal)},
                             department_limits)
         if result is not None:
-            st.success(t("common.saved"), icon=":material/check_circle:")
+            st.success(ui.tm("common.saved"), icon=":material/check_circle:")
 
 
 if tab_objs is not None:

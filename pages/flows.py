@@ -12,8 +12,8 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 today = clock.today()
 
 
-st.title(t("flows.title"))
-st.caption(t("flows.caption"))
+st.title(ui.tm("flows.title"))
+st.caption(ui.tm("flows.caption"))
 
 first, last = flows.period_bounds(store, actor)
 if first is None:
@@ -51,7 +51,7 @@ with tab_flow:
                 return t(f"flows.start_{start}") if stage == "start" else t(f"flows.stage_{stage}")
 
             stage_names = " → ".join(stage_name(s) for s in flows.STAGES)
-            st.caption(t("flows.sankey_help", n=data["total"], stages=stage_names))
+            st.caption(ui.tm("flows.sankey_help", n=data["total"], stages=stage_names))
             colours = []
             for node in data["nodes"]:
                 if node["stage"] == "start":
@@ -69,7 +69,7 @@ with tab_flow:
                                    height=max(560, min(1600, 36 * sum(1 for n in data["nodes"] if n["stage"] == "department"))),
                                    value_label=t("flows.items_unit")), key="fl_sankey")
             st.markdown(f"**{t('flows.drill')}**")
-            st.caption(t("flows.drill_help"))
+            st.caption(ui.tm("flows.drill_help"))
             nodes = data["nodes"]
             options = [("link", i) for i in range(len(data["links"]))] + [("node", n["index"]) for n in nodes]
 
@@ -105,8 +105,8 @@ with tab_flow:
                     n = nodes[i]
                     source, target, title = (n["stage"], n["code"]), None, option_label(choice)
                 items, total = flows.items_behind(store, actor, source=source, target=target, start=start, **filters)
-                st.markdown(f"**{t('flows.items_behind', flow=title)}**")
-                st.caption(t("common.shown_of", shown=len(items), total=total))
+                st.markdown(f"**{ui.tm('flows.items_behind', flow=title)}**")
+                st.caption(ui.tm("common.shown_of", shown=len(items), total=total))
                 frame = pd.DataFrame([{
                     t("feedback.col_overdue"): "● " + t("feedback.col_overdue") if r["overdue"] else "",
                     t("feedback.col_id"): r["id"], t("field.summary"): r["summary"],
@@ -118,7 +118,7 @@ with tab_flow:
                     t("feedback.col_raised"): clock.local_time(r["created_at"], "%Y-%m-%d"),
                 } for r in items])
                 st.dataframe(frame, hide_index=True, width="stretch")
-                st.caption(t("flows.open_in_feedback"))
+                st.caption(ui.tm("flows.open_in_feedback"))
 
 # --- department table ------------------------------------------------------------------------------------------------
 with tab_departments:
@@ -127,7 +127,7 @@ with tab_departments:
         if table.empty:
             ui.empty("flows.no_items")
         else:
-            st.caption(t("flows.departments_help", n=flows.MIN_ITEMS_TO_RANK))
+            st.caption(ui.tm("flows.departments_help", n=flows.MIN_ITEMS_TO_RANK))
 
             def show(frame: pd.DataFrame, ranked: bool) -> pd.DataFrame:
                 out = pd.DataFrame({

@@ -14,7 +14,7 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 
 today = clock.today()
 
-st.title(t("nav.my_week"))
+st.title(ui.tm("nav.my_week"))
 
 # --- whose week -----------------------------------------------------------------------------------
 if permissions.ownership(actor, "activity.write") == "participant":   # their own week
@@ -37,7 +37,7 @@ if person is None:
     st.stop()
 direction = person["direction"]
 roles = list(vocab.ROLES_BY_DIRECTION[direction])
-st.caption(t("week.stint_caption", batch=person["batch"], direction=L("direction_short", direction),
+st.caption(ui.tm("week.stint_caption", batch=person["batch"], direction=L("direction_short", direction),
              host=person["host_unit"] or "—", start=person["start_date"], end=person["end_date"]))
 
 weeks = activities.allowed_weeks(person, today)
@@ -69,12 +69,12 @@ days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days
 state = activities.week_state(store, actor, participant_id, week)
 ui.status_badge(st, "week_state", state["state"])
 if state["state"] == "returned":
-    st.error(t("week.returned_banner", comment=state["comment"] or "—"), icon=":material/rate_review:")
+    st.error(ui.tm("week.returned_banner", comment=state["comment"] or "—"), icon=":material/rate_review:")
 elif state["state"] == "submitted":
-    st.info(t("week.submitted_banner", at=clock.local_time(state["submitted_at"])),
+    st.info(ui.tm("week.submitted_banner", at=clock.local_time(state["submitted_at"])),
             icon=":material/schedule_send:")
 elif state["state"] == "approved":
-    st.success(t("week.approved_banner") + (f" {t('week.comment_was', comment=state['comment'])}"
+    st.success(ui.tm("week.approved_banner") + (f" {t('week.comment_was', comment=state['comment'])}"
                                             if state["comment"] else ""), icon=":material/verified:")
 
 ui.show_flash()
@@ -98,7 +98,7 @@ st.session_state.setdefault("mw_date", last_day)
 st.session_state.setdefault("mw_hours", 2.0)
 
 if state["editable"]:
-    st.subheader(t("week.add_title"))
+    st.subheader(ui.tm("week.add_title"))
     with st.form("mw_add", clear_on_submit=False):
         role = st.radio(t("week.role_cadre") if direction == vocab.CADRE else t("week.role_talent"),
                         roles, format_func=role_text, horizontal=True, key="mw_role")
@@ -115,13 +115,13 @@ if state["editable"]:
         added = st.form_submit_button(t("week.add"), type="primary", icon=":material/add:", width="stretch")
     if added and ui.attempt(activities.add_entry, store, actor, participant_id, date=day, role=role, title=title,
                             description=description, hours=hours, outcome=outcome, week=week):
-        ui.flash(t("week.added"))
+        ui.flash(ui.tm("week.added"))
         st.session_state["mw_clear"] = True
         st.rerun()
 
 
 # --- dialogs --------------------------------------------------------------------------------------
-@st.dialog(t("week.edit_title"))
+@st.dialog(ui.tm("week.edit_title"))
 def edit_dialog(entry: dict) -> None:
     with st.form(f"mw_edit_{entry['id']}"):
         role = st.radio(t("field.role"), roles, index=roles.index(entry["role"]) if entry["role"] in roles else 0,
@@ -138,34 +138,34 @@ def edit_dialog(entry: dict) -> None:
         done = ui.attempt(activities.update_entry, store, actor, entry["id"], week=week, date=day, role=role,
                           title=title, description=description, hours=hours, outcome=outcome)
         if done:
-            ui.flash(t("week.updated"))
+            ui.flash(ui.tm("week.updated"))
             st.rerun()
 
 
-@st.dialog(t("week.delete_title"))
+@st.dialog(ui.tm("week.delete_title"))
 def delete_dialog(entry: dict) -> None:
-    st.write(t("week.delete_confirm", title=entry["title"], date=entry["date"]))
+    st.write(ui.tm("week.delete_confirm", title=entry["title"], date=entry["date"]))
     if ui.confirm_buttons(t("common.delete"), key="mw_delete_yes", icon=":material/delete:") and ui.attempt(
             activities.delete_entry, store, actor, entry["id"]):
-        ui.flash(t("week.deleted"))
+        ui.flash(ui.tm("week.deleted"))
         st.rerun()
 
 
-@st.dialog(t("practice.propose_title"))
+@st.dialog(ui.tm("practice.propose_title"))
 def propose_dialog(entry: dict) -> None:
-    st.caption(t("practice.propose_help"))
+    st.caption(ui.tm("practice.propose_help"))
     with st.form(f"mw_propose_{entry['id']}"):
         title = st.text_input(t("field.title"), value=entry["title"], max_chars=120)
         summary = st.text_area(t("practice.summary"), value="\n".join(
             v for v in (entry["description"], entry["outcome"]) if v), max_chars=4000, height=160)
         sent = st.form_submit_button(t("practice.propose"), type="primary", icon=":material/lightbulb:")
     if sent and ui.attempt(practices.propose, store, actor, activity_id=entry["id"], title=title, summary=summary):
-        ui.flash(t("practice.proposed"))
+        ui.flash(ui.tm("practice.proposed"))
         st.rerun()
 
 
 # --- the week's entries ---------------------------------------------------------------------------
-st.subheader(t("week.entries_title", n=state["entries"], hours=f"{state['hours']:g}"))
+st.subheader(ui.tm("week.entries_title", n=state["entries"], hours=f"{state['hours']:g}"))
 entries = activities.week_entries(store, actor, participant_id, week)
 proposed = practices.proposed_activity_ids(store, actor, participant_id) if direction == vocab.CADRE else set()
 can_propose = permissions.can(actor, "practice.propose", {"participant_id": participant_id})
@@ -173,13 +173,13 @@ if not entries:
     ui.empty("week.no_entries")
 for entry in entries:
     with st.container(border=True):
-        st.markdown(f"**{entry['title']}**")
+        st.markdown(f"**{ui.md(entry['title'])}**")
         hours_text = t("week.hours_short", hours=f"{entry['hours']:g}")
-        st.caption(f"{entry['date']} · {role_text(entry['role'])} · {hours_text}")
+        st.caption(ui.md(f"{entry['date']} · {role_text(entry['role'])} · {hours_text}"))
         if entry["description"]:
-            st.markdown(entry["description"])
+            st.markdown(ui.md(entry["description"]))
         if entry["outcome"]:
-            st.markdown(t("common.labelled", label=f"*{t('field.outcome')}*", value=entry["outcome"]))
+            st.markdown(t("common.labelled", label=f"*{ui.md(t('field.outcome'))}*", value=ui.md(entry["outcome"])))
         buttons = st.container(horizontal=True)
         if state["editable"]:
             if buttons.button(t("common.edit"), key=f"mw_e_{entry['id']}", icon=":material/edit:"):
@@ -188,7 +188,7 @@ for entry in entries:
                 delete_dialog(entry)
         if entry["role"] == "counsellor" and can_propose:
             if entry["id"] in proposed:
-                buttons.caption(t("practice.already_proposed"))
+                buttons.caption(ui.tm("practice.already_proposed"))
             elif buttons.button(t("practice.propose"), key=f"mw_p_{entry['id']}", icon=":material/lightbulb:"):
                 propose_dialog(entry)
 
@@ -199,12 +199,12 @@ if state["editable"]:
         submit = st.button(label, type="primary", icon=":material/send:", key="mw_submit", width="stretch")
         if submit and ui.attempt(activities.submit_week, store, actor, participant_id, week):
             st.rerun()  # the state banner above now says it was submitted and when
-        st.caption(t("week.submit_help"))
+        st.caption(ui.tm("week.submit_help"))
     else:
-        st.caption(t("week.submit_needs_entry"))
+        st.caption(ui.tm("week.submit_needs_entry"))
 
 # --- recent weeks ---------------------------------------------------------------------------------
-st.subheader(t("week.recent_title"))
+st.subheader(ui.tm("week.recent_title"))
 recent = activities.my_weeks(store, actor, participant_id, count=12, today=today)
 frame = pd.DataFrame([{
     t("field.week"): r["week"],
@@ -226,9 +226,9 @@ def open_week() -> None:
         st.session_state["mw_week"] = picked["week"]
 
 
-st.caption(t("week.recent_help"))
+st.caption(ui.tm("week.recent_help"))
 if overdue_rows:
-    st.warning(t("week.overdue_count", n=len(overdue_rows)), icon=":material/schedule:")
+    st.warning(ui.tm("week.overdue_count", n=len(overdue_rows)), icon=":material/schedule:")
 shown = frame.style.apply(
     lambda row: ["background-color: #fde2e4; color: #8a1c1c" if row.name in overdue_rows else "" for _ in row],
     axis=1).format({t("field.hours"): "{:g}"}) if overdue_rows else frame

@@ -13,8 +13,8 @@ reviewer = practices.sees_all(actor)
 
 PAGE_SIZE = 20
 
-st.title(t("nav.practices"))
-st.caption(t("practice.intro"))
+st.title(ui.tm("nav.practices"))
+st.caption(ui.tm("practice.intro"))
 
 ui.show_flash()
 
@@ -61,7 +61,7 @@ def manage(row: dict) -> None:
                           to_status=nxt if step else None)
         if done:
             st.session_state.pop("pr_open", None)
-            ui.flash(t(f"practice.done_{nxt}" if step else "common.saved"))
+            ui.flash(ui.tm(f"practice.done_{nxt}" if step else "common.saved"))
             st.rerun()
 
 
@@ -74,21 +74,21 @@ if total == 0:
 else:
     limit, offset = ui.paginate(total, PAGE_SIZE, key="pr_page")
     rows, _ = practices.list_practices(store, actor, limit=limit, offset=offset, **filters)
-    st.caption(t("common.shown_of", shown=len(rows), total=total))
+    st.caption(ui.tm("common.shown_of", shown=len(rows), total=total))
 
 for row in rows:
     with st.container(border=True):
         head = st.container(horizontal=True, vertical_alignment="center")
-        head.markdown(f"**{row['title']}**")
+        head.markdown(f"**{ui.md(row['title'])}**")
         ui.status_badge(head, "practice_status", row["status"])
         bits = [b for b in (row["enterprise"], row["industry"],
                             t("practice.from_person", name=row["participant"], batch=row["batch"])
                             if row["participant"] else None,
                             t("practice.promoted_on", date=clock.local_time(row["promoted_at"], "%Y-%m-%d")) if row["promoted_at"] else None)
                 if b]
-        st.caption(" · ".join(bits))
+        st.caption(ui.md(" · ".join(bits)))
         if row["summary"]:
-            st.markdown(row["summary"])
+            st.markdown(ui.md(row["summary"]))
         if reviewer:
             if st.session_state.get("pr_open") == row["id"]:
                 manage(row)
@@ -104,7 +104,7 @@ if rows:
 if reviewer:
     st.divider()
     with st.expander(t("practice.propose_title"), icon=":material/lightbulb:"):
-        st.caption(t("practice.propose_reviewer_help"))
+        st.caption(ui.tm("practice.propose_reviewer_help"))
         cadres = activities.participants(store, actor, direction=vocab.CADRE)
         person = st.selectbox(t("field.participant"), [None, *cadres], key="pr_person",
                               format_func=lambda p: t("practice.choose_person") if p is None
@@ -125,5 +125,5 @@ if reviewer:
                     sent = st.form_submit_button(t("practice.propose"), type="primary")
                 if sent and ui.attempt(practices.propose, store, actor, activity_id=entry["id"], title=title,
                                        summary=summary):
-                    ui.flash(t("practice.proposed"))
+                    ui.flash(ui.tm("practice.proposed"))
                     st.rerun()

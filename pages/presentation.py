@@ -105,10 +105,10 @@ def slide_practices():
         return
     for row in frame.itertuples():
         with st.container(border=True):
-            st.markdown(f"**{row.title}**")
-            st.caption(f"{row.enterprise or ''} · {row.batch or ''}")
+            st.markdown(f"**{ui.md(row.title)}**")
+            st.caption(ui.md(f"{row.enterprise or ''} · {row.batch or ''}"))
             if row.summary:
-                st.write(row.summary)
+                st.markdown(ui.md(row.summary))
 
 
 def _pct(value):

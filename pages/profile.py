@@ -20,18 +20,18 @@ try:
     wanted = int(raw_id) if raw_id not in (None, "") else None
 except ValueError:
     wanted = None
-    st.warning(t("profile.bad_id"), icon=":material/link_off:")
+    st.warning(ui.tm("profile.bad_id"), icon=":material/link_off:")
 
 if own_only:
     if actor.participant_id is None:
-        st.title(t("nav.profile"))
+        st.title(ui.tm("nav.profile"))
         ui.empty("roster.no_record")
         st.stop()
     participant_id = wanted if wanted is not None else actor.participant_id
 else:
     people = roster.list_participants(store, actor)
     if not people:
-        st.title(t("nav.profile"))
+        st.title(ui.tm("nav.profile"))
         ui.empty("profile.none_visible")
         st.stop()
     ids = [p["id"] for p in people]
@@ -52,7 +52,7 @@ else:
 try:
     data = roster.profile(store, actor, participant_id)
 except SecondmentError as error:   # e.g. a secondee's link to someone else: refused, nothing shown
-    st.title(t("nav.profile"))
+    st.title(ui.tm("nav.profile"))
     ui.show_error(error)
     if own_only and participant_id != actor.participant_id:
         ui.page_link(st, "profile", t("profile.own"), ":material/badge:", {"id": str(actor.participant_id)})
@@ -61,22 +61,22 @@ except SecondmentError as error:   # e.g. a secondee's link to someone else: ref
 person, metrics = data["participant"], data["metrics"]
 cadre = person["direction"] == vocab.CADRE
 
-st.title(person["name"])
+st.title(ui.md(person["name"]))
 head = st.container(horizontal=True, vertical_alignment="center")
 ui.status_badge(head, "participant_status", person["status"])
-head.badge(person["batch"], color="violet")
+head.badge(ui.md(person["batch"]), color="violet")
 ui.status_badge(head, "direction_short", person["direction"])
 if permissions.can(actor, "participant.edit"):
     ui.page_link(head, "roster", t("profile.edit_in_roster"), ":material/edit:")
-st.markdown(t("profile.stint_line", batch=person["batch"], direction=L("direction", person["direction"]),
+st.markdown(ui.tm("profile.stint_line", batch=person["batch"], direction=L("direction", person["direction"]),
               home=person["home_unit"], host=person["host_unit"]))
-st.caption(t("profile.post_line", post=person["post"] or "—", start=person["start_date"], end=person["end_date"],
+st.caption(ui.tm("profile.post_line", post=person["post"] or "—", start=person["start_date"], end=person["end_date"],
              status=L("participant_status", person["status"])))
 bits = [x for x in (L("gender", person["gender"]) if person["gender"] else None,
                     L("political_status", person["political_status"]) if person["political_status"] else None,
                     person["contact"]) if x]
 if bits:
-    st.caption(" · ".join(bits))
+    st.caption(ui.md(" · ".join(bits)))
 if person["notes"]:
     with st.expander(t("field.notes")):
         st.text(person["notes"])
@@ -98,7 +98,7 @@ m[5].metric(t("profile.practices"), metrics["practices"], border=True,
             if metrics["practices_promoted"] else None)
 
 # --- weekly logging timeline ----------------------------------------------------------------------------------
-st.subheader(t("profile.timeline"))
+st.subheader(ui.tm("profile.timeline"))
 weeks = pd.DataFrame(data["weeks"])
 if weeks.empty:
     ui.empty("profile.timeline_empty")
@@ -116,7 +116,7 @@ else:
 # --- role balance --------------------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(t("profile.balance" if cadre else "profile.balance_talent"))
+    st.subheader(ui.tm("profile.balance" if cadre else "profile.balance_talent"))
     roles = pd.DataFrame(data["roles"])
     if roles.empty or roles["entries"].sum() == 0:
         ui.empty("profile.balance_empty")
@@ -141,21 +141,21 @@ with left:
 
 # --- practices -----------------------------------------------------------------------------------------------
 with right:
-    st.subheader(t("profile.practices_title"))
+    st.subheader(ui.tm("profile.practices_title"))
     if not data["practices"]:
         ui.empty("profile.practices_empty")
     for item in data["practices"]:
         with st.container(border=True):
             row = st.container(horizontal=True, vertical_alignment="center")
-            row.markdown(f"**{item['title']}**")
+            row.markdown(f"**{ui.md(item['title'])}**")
             ui.status_badge(row, "practice_status", item["status"])
             if item["enterprise"]:
-                st.caption(item["enterprise"])
+                st.caption(ui.md(item["enterprise"]))
             if item["summary"]:
-                st.markdown(item["summary"])
+                st.markdown(ui.md(item["summary"]))
 
 # --- feedback ------------------------------------------------------------------------------------------------
-st.subheader(t("profile.feedback_title"))
+st.subheader(ui.tm("profile.feedback_title"))
 if not data["feedback"]:
     ui.empty("profile.feedback_empty")
 else:

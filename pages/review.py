@@ -15,7 +15,7 @@ today = clock.today()
 QUEUE_SHOWN = 30
 EAGER_EXPORT = 5000
 
-st.title(t("nav.review"))
+st.title(ui.tm("nav.review"))
 
 ui.show_flash()
 
@@ -57,40 +57,40 @@ def entries_frame(rows: list[dict]) -> pd.DataFrame:
 
 # --- the queue of submitted weeks -----------------------------------------------------------------
 with tab_queue:
-    st.caption(t("review.queue_help"))
+    st.caption(ui.tm("review.queue_help"))
     if not queue:
         ui.empty("review.queue_empty")
     elif len(queue) > QUEUE_SHOWN:
-        st.caption(t("review.queue_more", shown=QUEUE_SHOWN, total=len(queue)))
+        st.caption(ui.tm("review.queue_more", shown=QUEUE_SHOWN, total=len(queue)))
     for item in queue[:QUEUE_SHOWN]:
         key = f"{item['participant_id']}_{item['week']}"
-        header = t("review.queue_item", name=item["name"], batch=item["batch"], week=item["week"],
-                   n=item["entries"], hours=f"{item['hours']:g}")
+        header = ui.tm("review.queue_item", name=item["name"], batch=item["batch"], week=item["week"],
+                       n=item["entries"], hours=f"{item['hours']:g}")
         with st.expander(header, expanded=len(queue) <= 3):
             if item["comment"]:
-                st.caption(t("review.previous_comment", comment=item["comment"]))
+                st.caption(ui.tm("review.previous_comment", comment=item["comment"]))
             rows = activities.week_entries(store, actor, item["participant_id"], item["week"])
             for entry in rows:
-                st.markdown(f"**{entry['title']}** — {L('role', entry['role'])} · {entry['date']} · "
-                            f"{entry['hours']:g} h")
+                hours = t("week.hours_short", hours=f"{entry['hours']:g}")
+                st.markdown(f"**{ui.md(entry['title'])}** — " + ui.md(f"{L('role', entry['role'])} · {entry['date']} · {hours}"))
                 if entry["description"]:
-                    st.caption(entry["description"])
+                    st.caption(ui.md(entry["description"]))
                 if entry["outcome"]:
-                    st.caption(t("common.labelled", label=t("field.outcome"), value=entry["outcome"]))
+                    st.caption(ui.tm("common.labelled", label=t("field.outcome"), value=entry["outcome"]))
             comment = st.text_area(t("field.comment"), key=f"rv_comment_{key}",
                                    placeholder=t("review.comment_placeholder"), height=80)
             b = st.container(horizontal=True)
             approve = b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}")
             if approve and ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
                                       "approve", comment or None):
-                ui.flash(t("review.approved", name=item["name"], week=item["week"]))
+                ui.flash(ui.tm("review.approved", name=item["name"], week=item["week"]))
                 st.rerun()
             if b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}"):
                 if not (comment or "").strip():
-                    st.error(t("review.return_needs_comment"), icon=":material/error:")
+                    st.error(ui.tm("review.return_needs_comment"), icon=":material/error:")
                 elif ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
                                 "return", comment):
-                    ui.flash(t("review.returned", name=item["name"], week=item["week"]))
+                    ui.flash(ui.tm("review.returned", name=item["name"], week=item["week"]))
                     st.rerun()
 
 # --- every entry ----------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ with tab_entries:
     if not rows:
         ui.empty("review.entries_empty")
     else:
-        st.caption(t("common.shown_of", shown=len(rows), total=total))
+        st.caption(ui.tm("common.shown_of", shown=len(rows), total=total))
         st.dataframe(entries_frame(rows), hide_index=True, width="stretch", height=480)
         # A file is built on every run, so a very large selection waits until it is asked for.
         if permissions.can(actor, "activity.export") and (

@@ -20,8 +20,8 @@ importer = permissions.can(actor, "participant.import")
 exporter = permissions.can(actor, "participant.export")
 own_only = permissions.scope(actor, "participant.read") is not None
 
-st.title(t("nav.roster"))
-st.caption(t("roster.subtitle"))
+st.title(ui.tm("nav.roster"))
+st.caption(ui.tm("roster.subtitle"))
 ui.show_flash()
 
 if own_only and actor.participant_id is None:
@@ -31,28 +31,28 @@ if own_only and actor.participant_id is None:
 
 # --- dialogs: confirmations before a stint is ended or withdrawn ---------------------------------------------
 
-@st.dialog(t("roster.end_early"))
+@st.dialog(ui.tm("roster.end_early"))
 def end_early_dialog(person: dict) -> None:
     end = date.fromisoformat(person["end_date"])
     start = date.fromisoformat(person["start_date"])
-    st.write(t("roster.end_early_intro", name=person["name"], end=person["end_date"]))
+    st.write(ui.tm("roster.end_early_intro", name=person["name"], end=person["end_date"]))
     latest = max(start, end - timedelta(days=1))
     new_end = st.date_input(t("field.end_date"), value=min(max(today, start), latest), min_value=start,
                             max_value=latest, key="ro_end_date")
     reason = st.text_area(t("field.reason"), placeholder=t("roster.reason_placeholder"), key="ro_end_reason")
     if ui.confirm_buttons(t("roster.confirm_end"), key="ro_end_confirm", icon=":material/event_busy:") and ui.attempt(
             roster.end_stint_early, store, actor, person["id"], new_end, reason) is not None:
-        ui.flash(t("roster.ended", name=person["name"], end=new_end.isoformat()))
+        ui.flash(ui.tm("roster.ended", name=person["name"], end=new_end.isoformat()))
         st.rerun()
 
 
-@st.dialog(t("roster.withdraw"))
+@st.dialog(ui.tm("roster.withdraw"))
 def withdraw_dialog(person: dict) -> None:
-    st.warning(t("roster.withdraw_intro", name=person["name"]))
+    st.warning(ui.tm("roster.withdraw_intro", name=person["name"]))
     reason = st.text_area(t("field.reason"), key="ro_withdraw_reason")
     confirmed = ui.confirm_buttons(t("roster.confirm_withdraw"), key="ro_withdraw_confirm", icon=":material/block:")
     if confirmed and ui.attempt(roster.withdraw, store, actor, person["id"], reason) is not None:
-        ui.flash(t("roster.withdrawn", name=person["name"]))
+        ui.flash(ui.tm("roster.withdrawn", name=person["name"]))
         st.rerun()
 
 
@@ -69,7 +69,7 @@ def unit_select(container, label: str, choices: dict[int, str], current: int | N
         ids.insert(0, current)
     if not ids:  # nothing to choose yet: say where units come from instead of an empty list
         container.selectbox(label, ["—"], disabled=True, key=key)
-        container.caption(t("roster.no_units", kind=label))
+        container.caption(ui.tm("roster.no_units", kind=label))
         return None
     return container.selectbox(label, ids, index=ids.index(current) if current in ids else None, key=key,
                                format_func=lambda i: choices.get(i, f"#{i}"), placeholder="—")
@@ -119,7 +119,7 @@ def draw_roster() -> None:
     total = roster.count_participants(store, actor)
     filters: dict = {}
     if own_only:
-        st.info(t("roster.own_only"), icon=":material/lock:")
+        st.info(ui.tm("roster.own_only"), icon=":material/lock:")
     elif total:
         opts = roster.filter_options(store, actor)
         with st.container(border=True):
@@ -141,7 +141,7 @@ def draw_roster() -> None:
     if not rows:
         ui.empty("roster.empty" if filters else "roster.empty_all")
     else:
-        st.caption(t("common.shown_of", shown=len(rows), total=total))
+        st.caption(ui.tm("common.shown_of", shown=len(rows), total=total))
         frame = pd.DataFrame({
             t("field.name"): [r["name"] for r in rows],
             t("field.batch"): [r["batch"] for r in rows],
@@ -163,11 +163,11 @@ def draw_roster() -> None:
                              height="auto" if len(rows) <= 15 else 560)
         person = ui.picked_row(event, rows) or (rows[0] if own_only else None)
         if person is None:
-            st.caption(t("roster.select_hint" if editor else "roster.select_hint_read"))
+            st.caption(ui.tm("roster.select_hint" if editor else "roster.select_hint_read"))
         else:
             draw_selected(person)
         if exporter:
-            st.caption(t("roster.downloads"))
+            st.caption(ui.tm("roster.downloads"))
             ui.downloads(lambda: roster.export_frame(store, actor, lang, **filters), t("roster.file_stem"),
                          key="ro_dl", sheet="roster")
     if editor:
@@ -177,7 +177,7 @@ def draw_roster() -> None:
 def draw_selected(person: dict) -> None:
     with st.container(border=True):
         head = st.container(horizontal=True, vertical_alignment="center")
-        head.markdown(f"**{t('roster.selected', name=person['name'], batch=person['batch'])}**")
+        head.markdown(f"**{ui.tm('roster.selected', name=person['name'], batch=person['batch'])}**")
         ui.page_link(head, "profile", t("roster.open_profile"), ":material/badge:", {"id": str(person["id"])})
         if not editor:
             return
@@ -186,7 +186,7 @@ def draw_selected(person: dict) -> None:
             end_early_dialog(person)
         if head.button(t("roster.withdraw"), key="ro_withdraw_btn", icon=":material/block:", disabled=busy):
             withdraw_dialog(person)
-        with st.expander(t("roster.edit_title", name=person["name"]), icon=":material/edit:"):
+        with st.expander(ui.tm("roster.edit_title", name=person["name"]), icon=":material/edit:"):
             with st.form(f"ro_edit_{person['id']}"):
                 values = person_fields(f"ro_e{person['id']}", person["direction"], person)
                 saved = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
@@ -196,7 +196,7 @@ def draw_selected(person: dict) -> None:
                 after = ui.attempt(roster.update_participant, store, actor, person["id"], **changes)
                 if after is not None:
                     same = all(before.get(k) == after.get(k) for k in roster.EDITABLE)
-                    ui.flash(t("roster.unchanged") if same else t("roster.updated", name=after["name"]))
+                    ui.flash(ui.tm("roster.unchanged") if same else t("roster.updated", name=after["name"]))
                     st.rerun()
 
 
@@ -221,15 +221,15 @@ def draw_add() -> None:
             clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
             pid = ui.attempt(roster.create_participant, store, actor, batch=batch_id, **clean)
             if pid is not None:
-                ui.flash(t("roster.added", name=values["name"].strip()))
+                ui.flash(ui.tm("roster.added", name=values["name"].strip()))
                 st.rerun()
 
 
 # --- the import tab -----------------------------------------------------------------------------------------
 
 def draw_import() -> None:
-    st.markdown(t("import.intro"))
-    st.caption(t("import.rules"))
+    st.markdown(ui.tm("import.intro"))
+    st.caption(ui.tm("import.rules"))
     c = st.container(horizontal=True)
     c.download_button(t("import.template"), roster_import.template_bytes("xlsx"),
                          file_name=f"{t('import.template_stem')}.xlsx", key="ro_tpl_xlsx", icon=":material/download:",
@@ -252,18 +252,18 @@ def draw_import() -> None:
     m[3].metric(t("import.new_units"), len(plan.new_units), border=True)
     m[4].metric(t("import.errors"), len(plan.errors), border=True)
     if plan.ignored_columns:
-        st.caption(t("import.ignored", columns=t("common.list_sep").join(plan.ignored_columns)))
+        st.caption(ui.tm("import.ignored", columns=t("common.list_sep").join(plan.ignored_columns)))
     if plan.errors:
-        st.error(t("import.errors_title", count=len(plan.errors)), icon=":material/error:")
+        st.error(ui.tm("import.errors_title", count=len(plan.errors)), icon=":material/error:")
         st.dataframe(frames["errors"], hide_index=True, width="stretch", key="ro_imp_errors")
         ui.downloads(frames["errors"], t("import.errors_file"), key="ro_imp_err_dl")
         return
     for part, title in (("adds", "import.adds"), ("updates", "import.updates"), ("new_units", "import.new_units")):
         if not frames[part].empty:
-            st.subheader(t(title) + t("common.in_brackets", text=len(frames[part])))
+            st.subheader(ui.tm(title) + t("common.in_brackets", text=len(frames[part])))
             st.dataframe(frames[part], hide_index=True, width="stretch", key=f"ro_imp_{part}")
     if not (plan.adds or plan.updates or plan.new_units):
-        st.success(t("import.nothing"), icon=":material/check_circle:")
+        st.success(ui.tm("import.nothing"), icon=":material/check_circle:")
         return
     if st.button(t("import.confirm"), type="primary", key="ro_imp_confirm", icon=":material/upload:"):
         with st.status(t("import.working"), expanded=True) as status:

@@ -34,7 +34,7 @@ if demo_accounts:
             # "系统管理员 · 系统管理员" says it twice: show the name only when it adds something.
             name = account["display_name"] or ""
             label = role if not name or name == role else f"{role} · {name}"
-            if st.button(label, key=f"demo_{account['username']}", width="stretch",
+            if st.button(ui.md(label), key=f"demo_{account['username']}", width="stretch",
                          icon=":material/play_circle:"):
                 actor = ui.attempt(auth.demo_sign_in, store, account["username"], ui.server_address())
                 if actor is not None:

@@ -1,10 +1,16 @@
 """Plotly figure builders: data frames in, figures out. The same figures serve dashboards, reports and
-the presentation mode. Labels arrive already translated; nothing here knows the session."""
+the presentation mode. Labels arrive already translated; nothing here knows the session.
+
+Every text that reaches a figure (names, titles, hover text, legend entries) goes through ``safe.html`` first:
+Plotly reads ``<b>``, ``<br>`` and ``<a href>`` in labels, and a unit or person named with a tag must show the tag,
+not become a link."""
 from __future__ import annotations
 
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from secondment.safe import html
 
 # One palette for the four roles and three talent categories, so a role has the same colour everywhere.
 ROLE_COLOURS = {
@@ -19,7 +25,22 @@ DIRECTION_COLOURS = {"cadre_to_enterprise": "#C8102E", "talent_to_government": "
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 
 
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text columns show literally in a figure (numbers, dates and codes-free columns untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: html(v) if isinstance(v, str) else v)
+    return out
+
+
+def _keys(mapping: dict | None) -> dict:
+    """A colour map or label map keyed the way ``_text`` shows its keys."""
+    return {html(k) if isinstance(k, str) else k: v for k, v in (mapping or {}).items()}
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
+    title = html(title) if title else title
     fig.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
                       font={"family": FONT}, legend_title_text="", plot_bgcolor="white")
     return fig
@@ -28,7 +49,9 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.F
 def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,
         title: str | None = None, labels: dict | None = None, horizontal: bool = False,
         stacked: bool = True, height: int = 360, text: bool = True) -> go.Figure:
-    kwargs = {"color": colour, "color_discrete_map": colours or {}, "labels": labels or {},
+    frame = _text(frame)
+    kwargs = {"color": colour, "color_discrete_map": _keys(colours),
+              "labels": {k: html(v) for k, v in (labels or {}).items()},
                   "barmode": "stack" if stacked else "group", "text_auto": text}
     if horizontal:
         fig = px.bar(frame, x=y, y=x, orientation="h", **kwargs)
@@ -54,16 +77,16 @@ def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colou
 
 def donut(frame: pd.DataFrame, names: str, values: str, *, title: str | None = None,
           colours: dict | None = None, height: int = 360) -> go.Figure:
-    fig = px.pie(frame, names=names, values=values, hole=0.55, color=names,
-                 color_discrete_map=colours or {})
+    fig = px.pie(_text(frame), names=names, values=values, hole=0.55, color=names,
+                 color_discrete_map=_keys(colours))
     fig.update_traces(textinfo="value+percent", textposition="inside", sort=False)
     return _layout(fig, title, height)
 
 
 def line(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,
          title: str | None = None, labels: dict | None = None, height: int = 360) -> go.Figure:
-    fig = px.line(frame, x=x, y=y, color=colour, color_discrete_map=colours or {}, labels=labels or {},
-                  markers=True)
+    fig = px.line(_text(frame), x=x, y=y, color=colour, color_discrete_map=_keys(colours),
+                  labels={k: html(v) for k, v in (labels or {}).items()}, markers=True)
     return _layout(fig, title, height)
 
 
@@ -94,6 +117,9 @@ def state_heatmap(frame: pd.DataFrame, x: str, y: str, state: str, *, states: li
     ``states`` orders the categories; ``state_labels`` holds their translated names for the legend.
     ``hover`` names a column with each cell's hover text."""
     codes = {s: i for i, s in enumerate(states)}
+    frame = _text(frame)
+    state_labels = {k: html(v) for k, v in state_labels.items()}
+    y_order = [html(v) if isinstance(v, str) else v for v in y_order] if y_order else y_order
     xs = list(dict.fromkeys(frame[x])) if not frame.empty else []
     ys = y_order or (list(dict.fromkeys(frame[y])) if not frame.empty else [])
     z = [[None] * len(xs) for _ in ys]
@@ -140,7 +166,7 @@ def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, he
     """A Sankey from ``nodes`` (each with ``label``; order = index) and ``links`` (``source``, ``target``,
     ``value`` as node indices). Links take their source node's colour, lighter."""
     colours = list(node_colours or ["#9AA5B1"] * len(nodes))
-    labels = [n["label"] for n in nodes]
+    labels = [html(n["label"]) for n in nodes]
     link_colours = [_rgba(colours[lk["source"]], 0.35) for lk in links]
     shown = "%{source.label} → %{target.label}: %{value}<extra></extra>"
     link_hover = [shown] * len(links)
@@ -165,7 +191,7 @@ def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, he
             link_colours.append("rgba(0,0,0,0)")
             link_hover.append("<extra></extra>")
     fig = go.Figure(go.Sankey(
-        arrangement="snap", valueformat="d", valuesuffix=f" {value_label}" if value_label else "",
+        arrangement="snap", valueformat="d", valuesuffix=f" {html(value_label)}" if value_label else "",
         node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"color": "white", "width": 0.5},
                   "hovertemplate": node_hover},
         link={"source": sources, "target": targets, "value": values, "color": link_colours, "hovertemplate": link_hover},
@@ -180,6 +206,8 @@ def weekly_log(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[
     """Entries per week as bars coloured by the week's review state; weeks with nothing logged are shown
     as markers on the axis so a gap is visible, not just absent."""
     fig = go.Figure()
+    state_labels = {k: html(v) for k, v in state_labels.items()}
+    labels = {k: html(v) for k, v in (labels or {}).items()}
     for s in states:
         part = frame[frame[state] == s]
         if part.empty:
@@ -199,7 +227,7 @@ def weekly_log(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[
 def polar(frame: pd.DataFrame, theta: str, r: str, *, colour: str = "#C8102E", title: str | None = None,
           height: int = 360) -> go.Figure:
     """A filled radar of one participant's role balance (theta = role label, r = value)."""
-    fig = px.line_polar(frame, r=r, theta=theta, line_close=True)
+    fig = px.line_polar(_text(frame), r=r, theta=theta, line_close=True)
     fig.update_traces(fill="toself", line_color=colour)
     fig = _layout(fig, title, height)
     fig.update_layout(margin={"l": 60, "r": 60, "t": 60 if title else 40, "b": 40},
@@ -212,7 +240,8 @@ def stint_timeline(frame: pd.DataFrame, start: str, end: str, y: str, colour: st
                    colours: dict | None = None, hover: list[str] | None = None, labels: dict | None = None,
                    title: str | None = None, height: int | None = None) -> go.Figure:
     """Gantt bars (px.timeline) of batches or stints, one row each, in the frame's order."""
-    fig = px.timeline(frame, x_start=start, x_end=end, y=y, color=colour, color_discrete_map=colours or {},
-                      hover_data=hover or [], labels=labels or {})
+    frame = _text(frame)
+    fig = px.timeline(frame, x_start=start, x_end=end, y=y, color=colour, color_discrete_map=_keys(colours),
+                      hover_data=hover or [], labels={k: html(v) for k, v in (labels or {}).items()})
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(frame[y]), title="")
     return _layout(fig, title, height or max(260, 22 * len(frame) + 120))

@@ -19,6 +19,7 @@ import streamlit as st
 from secondment import auth, db, exports, i18n, navigation, permissions, vocab, workdays
 from secondment.errors import SecondmentError
 from secondment.permissions import Actor
+from secondment.safe import md
 
 COOKIE = "sm_session"
 _TOKEN = "_session_token"
@@ -79,6 +80,12 @@ def set_lang(value: str) -> None:
 
 def t(key: str, **params) -> str:
     return i18n.translate(lang(), key, **params)
+
+
+def tm(key: str, **params) -> str:
+    """``t()`` for Markdown (captions, alerts, titles, labels): the catalogue's own text, with every parameter
+    shown exactly as it is (``safe.md``), so a name or comment cannot become a heading, link or image."""
+    return t(key, **{k: md(v) if isinstance(v, str) else v for k, v in params.items()})
 
 
 def label(group: str, code) -> str:
@@ -488,9 +495,10 @@ def show_flash(container=None, section: str | None = None) -> None:
 # --- calling the core --------------------------------------------------------------------------------
 
 def show_error(error: SecondmentError) -> None:
-    st.error(error.message(lang()), icon=":material/error:")
+    """A refusal or bad value in the session's language; the values it quotes are shown as typed."""
+    st.error(md(error.message(lang())), icon=":material/error:")
     for sub in getattr(error, "errors", [])[:200]:
-        st.markdown(f"- {sub.message(lang())}")
+        st.markdown(f"- {md(sub.message(lang()))}")
 
 
 def attempt(fn: Callable, *args, **kwargs):
@@ -528,4 +536,4 @@ def chart(fig, *, key: str | None = None) -> None:
 
 
 def empty(message_key: str, **params) -> None:
-    st.info(t(message_key, **params), icon=":material/info:")
+    st.info(tm(message_key, **params), icon=":material/info:")

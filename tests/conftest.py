@@ -6,6 +6,7 @@ so each test may write freely.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -134,15 +135,25 @@ def _restore_db_env():
         os.environ["SECONDMENT_DB"] = before
 
 
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def as_read(markdown_source: str) -> str:
+    """A Markdown source as a person reads it where it only escapes characters: each backslash escape shows the
+    character itself (CommonMark), and a hard line break is a line break."""
+    return _MD_ESCAPE.sub(r"\1", str(markdown_source)).replace("  \n", "\n")
+
+
 def visible_text(at) -> str:
-    """Everything a person would read on an AppTest page, as one string."""
+    """Everything a person would read on an AppTest page, as one string (Markdown escapes read as their
+    characters, as the browser shows them)."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
                  "metric", "text", "exception"):
         for el in getattr(at, kind, []):
             value = getattr(el, "value", None)
             label = getattr(el, "label", None)
-            parts.extend(str(v) for v in (label, value) if v is not None)
+            parts.extend(as_read(v) if kind != "text" else str(v) for v in (label, value) if v is not None)
     return "\n".join(parts)
 
 
