@@ -12,7 +12,9 @@ import streamlit as st
 
 from secondment import clock, navigation, ui
 
-st.set_page_config(page_title="双岗 · Two-Way Secondment", page_icon=":material/handshake:", layout="wide")
+# The icon is the app's own file: a Material icon name would make every browser fetch it from Google's font host,
+# which an intranet cannot reach.
+st.set_page_config(page_title="双岗 · Two-Way Secondment", page_icon=str(ui.ICON), layout="wide")
 
 try:
     clock.today()

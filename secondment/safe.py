@@ -15,6 +15,11 @@ import re
 # it covers Markdown, GitHub's extensions and Streamlit's own (":red[…]", ":emoji:", "$…$") at once.
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LEADING_SPACES = re.compile(r"^[ \t]+", re.MULTILINE)
+# Streamlit's Markdown (GitHub's "autolink literal") makes a link of any "http://…", "www.…" or "a@b.c" in the
+# text after escapes are read, so an escaped URL would still become a live link: an invisible word joiner
+# (U+2060) inside the marker keeps the text exactly as it reads and stops the link.
+_WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
 
 
 def md(value) -> str:
@@ -23,6 +28,7 @@ def md(value) -> str:
     if value is None:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _AUTOLINK.sub(lambda m: m.group(1)[0] + _WORD_JOINER + m.group(1)[1:], text)
     text = _MD_PUNCTUATION.sub(r"\\\1", text)
     text = _LEADING_SPACES.sub(lambda m: "\u00a0" * len(m.group(0).expandtabs(4)), text)
     return "  \n".join(text.split("\n"))

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -22,6 +23,7 @@ from secondment.permissions import Actor
 from secondment.safe import md
 
 COOKIE = "sm_session"
+ICON = Path(__file__).with_name("assets") / "icon.png"
 _TOKEN = "_session_token"
 _LANG = "lang"
 

@@ -141,7 +141,7 @@ _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 def as_read(markdown_source: str) -> str:
     """A Markdown source as a person reads it where it only escapes characters: each backslash escape shows the
     character itself (CommonMark), and a hard line break is a line break."""
-    return _MD_ESCAPE.sub(r"\1", str(markdown_source)).replace("  \n", "\n")
+    return _MD_ESCAPE.sub(r"\1", str(markdown_source)).replace("  \n", "\n").replace("\u2060", "")
 
 
 def visible_text(at) -> str:
