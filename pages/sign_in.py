@@ -19,7 +19,7 @@ with left:
                                  autocomplete="current-password")
         submitted = st.form_submit_button(ui.t("signin.submit"), type="primary", icon=":material/login:")
     if submitted:
-        actor = ui.attempt(auth.authenticate, store, username, password)
+        actor = ui.attempt(auth.authenticate, store, username, password, ui.client_address())
         if actor is not None:
             ui.sign_in(actor)
             st.rerun()

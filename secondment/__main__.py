@@ -205,6 +205,14 @@ def cmd_check(args) -> str:
     return f"{path}: ok, schema version {version}, {kind} database; {summary}"
 
 
+def cmd_secret_rotate(args) -> str:
+    from secondment import auth
+
+    store = _existing_store(args)
+    path = auth.rotate_secret(store, _actor())
+    return f"new signing secret written to {path}; every session has ended, everyone signs in again"
+
+
 def cmd_holidays_import(args) -> str:
     from secondment import holidays, i18n
 
@@ -271,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_user_add)
 
     add("check", cmd_check, "integrity check and schema version")
+
+    sec = sub.add_parser("secret", help="the session-signing secret",
+                         description="the session-signing secret (a key file beside the database)")
+    sec_sub = sec.add_subparsers(dest="secret_command", required=True, metavar="ACTION")
+    p = sec_sub.add_parser("rotate", help="write a new secret: every session ends",
+                           description="write a new session-signing secret; every session token stops working")
+    p.add_argument("--db", metavar="PATH", help="database file (default: $SECONDMENT_DB or data/secondment.db)")
+    p.set_defaults(func=cmd_secret_rotate)
 
     hol = sub.add_parser("holidays", help="official public-holiday arrangements",
                          description="official public-holiday arrangements for years the calendar library lacks")

@@ -6,15 +6,19 @@ the idle timeout or at sign-out.
 """
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import secrets
+import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from secondment import audit, clock, permissions, vocab
+from secondment import audit, clock, permissions, throttle, vocab
 from secondment.db import Store
 from secondment.errors import Conflict, NotFound, SecondmentError, ValidationError
 from secondment.permissions import Actor
@@ -85,61 +89,54 @@ def _parse(ts: str | None) -> datetime | None:
 _utc = clock.stamp
 
 
-def authenticate(store: Store, username: str, password: str) -> Actor:
-    """Check a username and password. Five failures lock the username for a while, whether or not
-    it exists, so the answer never tells an attacker which usernames are real.
+MAX_USERNAME_LENGTH = 40
+# Argon2 takes about 0.4 s of one core: at most this many sign-ins hash at once, so a flood of attempts leaves
+# the server able to serve everyone else; the rest wait their turn (or are told to try again).
+_HASHING = threading.BoundedSemaphore(2)
+_HASH_WAIT_SECONDS = 20
+_SIGN_IN_ACTOR = Actor(None, "sign_in", "viewer", "sign_in")
 
-    The failure count is committed before the refusal is raised (raising inside ``store.write()``
-    would roll it back), and an unknown username still costs one Argon2 verification, so neither
-    the answer nor its timing tells whether the name exists.
+
+class SignInBusy(SecondmentError):
+    key = "auth.busy"
+
+
+def authenticate(store: Store, username: str, password: str, client: str | None = None) -> Actor:
+    """Check a username and password, from ``client`` (the browser's address, for the limits).
+
+    Failures are counted in memory (``throttle``): five from one client block that username there, twenty
+    block the client, and only many clients at once hold a username back, for a minute. An unknown username
+    costs the same Argon2 check and gets the same answer, so neither says which names exist; it is never
+    written anywhere. The hash is checked outside any database transaction, and each outcome is one short
+    write: the sign-in or the failure in the audit trail.
     """
     username = (username or "").strip()
-    now_dt = clock.now()
-    refusal: SecondmentError | None = None
-    actor: Actor | None = None
+    wait = throttle.SIGN_IN.wait(username, client)
+    if wait:
+        raise AccountLocked(minutes=max(1, math.ceil(wait / 60)))
+    row = store.one("select * from users where username = ?", (username,)) \
+        if 0 < len(username) <= MAX_USERNAME_LENGTH else None
+    if not _HASHING.acquire(timeout=_HASH_WAIT_SECONDS):
+        raise SignInBusy()
+    try:
+        verified = _verify(row["password_hash"] if row else _dummy_hash(), password or "")
+    finally:
+        _HASHING.release()
+    if row is not None and row["active"] and verified:
+        throttle.SIGN_IN.succeeded(username, client)
+        with store.write() as db:
+            db.conn.execute("update users set last_login_at = ? where id = ?", (clock.stamp(), row["id"]))
+            audit.record(db, actor_from_row(row), "users", row["id"], "sign_in", None, {"client": client})
+        return actor_from_row(row)
+    blocked = throttle.SIGN_IN.failed(username, client)
     with store.write() as db:
-        row = db.conn.execute("select * from users where username = ?", (username,)).fetchone()
-        row = dict(row) if row else None
-        throttle_key = _throttle_key(username)
-        meta = db.conn.execute("select value from meta where key = ?", (throttle_key,)).fetchone()
-        failures, locked_until = _decode_throttle(meta[0] if meta else None)
-        if locked_until and locked_until > now_dt:
-            minutes = max(1, int((locked_until - now_dt).total_seconds() // 60) + 1)
-            refusal = AccountLocked(minutes=minutes)
-        else:
-            verified = _verify(row["password_hash"] if row else _dummy_hash(), password or "")
-            ok = row is not None and bool(row["active"]) and verified
-            if ok:
-                db.conn.execute("delete from meta where key = ?", (throttle_key,))
-                db.conn.execute("update users set failed_attempts = 0, locked_until = null, last_login_at = ? "
-                                "where id = ?", (clock.stamp(), row["id"]))
-                actor = actor_from_row(row)
-            else:
-                failures += 1
-                locked = None
-                if failures >= MAX_FAILED_ATTEMPTS:
-                    locked = now_dt + timedelta(minutes=LOCK_MINUTES)
-                    failures = 0
-                db.conn.execute("insert into meta(key, value) values (?, ?) on conflict(key) do update set "
-                                "value = excluded.value", (throttle_key, _encode_throttle(failures, locked)))
-                if row is not None:
-                    db.conn.execute("update users set failed_attempts = ?, locked_until = ? where id = ?",
-                                    (failures, _utc(locked) if locked else None, row["id"]))
-                if locked:
-                    audit.record(db, Actor(None, "sign_in", "viewer", "sign_in"), "users",
-                                 row["id"] if row else None, "lock", None,
-                                 {"username": username, "locked_until": _utc(locked)})
-                    refusal = AccountLocked(minutes=LOCK_MINUTES)
-                else:
-                    refusal = SignInFailed()
-    if refusal is not None:
-        raise refusal
-    assert actor is not None
-    return actor
-
-
-def _throttle_key(username: str) -> str:
-    return f"login_throttle:{(username or '').strip().lower()}"
+        # A known account's failures are its business; an unknown name is recorded only as unknown.
+        audit.record(db, _SIGN_IN_ACTOR, "users", row["id"] if row else None, "sign_in_failed", None,
+                     {"username": row["username"] if row else None, "known": row is not None, "client": client,
+                      "blocked_minutes": math.ceil(blocked / 60) if blocked else None})
+    if blocked:
+        raise AccountLocked(minutes=max(1, math.ceil(blocked / 60)))
+    raise SignInFailed()
 
 
 _DUMMY: list[str] = []
@@ -151,46 +148,105 @@ def _dummy_hash() -> str:
     return _DUMMY[0]
 
 
-def _decode_throttle(value: str | None) -> tuple[int, datetime | None]:
-    if not value:
-        return 0, None
-    count, _, until = value.partition("|")
-    return int(count or 0), _parse(until) if until else None
+# --- the signing secret: beside the database, never inside it -----------------------------------------------
+
+SECRET_ENV = "SECONDMENT_SECRET"
+SECRET_FILE_ENV = "SECONDMENT_SECRET_FILE"
 
 
-def _encode_throttle(failures: int, locked: datetime | None) -> str:
-    return f"{failures}|{_utc(locked) if locked else ''}"
+def secret_path(store: Store) -> Path:
+    """The key file that signs session tokens: ``SECONDMENT_SECRET_FILE``, else ``<database>.key`` beside the
+    database. It is never in the database, so no backup or copy of the database can sign a session."""
+    configured = os.environ.get(SECRET_FILE_ENV, "").strip()
+    return Path(configured) if configured else store.path.with_name(store.path.name + ".key")
 
 
-# --- session tokens ----------------------------------------------------------------------------
+def _secret(store: Store) -> str:
+    configured = os.environ.get(SECRET_ENV, "").strip()
+    if configured:
+        return configured
+    path = secret_path(store)
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return _new_secret(path, replace=False)
+
+
+def _new_secret(path: Path, *, replace: bool) -> str:
+    """Write a fresh key file readable by its owner only; an existing one is kept unless ``replace``."""
+    value = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    if replace:
+        os.replace(temp, path)
+        return value
+    try:
+        os.link(temp, path)          # only if there is none yet: two servers starting at once agree
+    except FileExistsError:
+        pass
+    finally:
+        temp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()
+
+
+def rotate_secret(store: Store, actor: Actor) -> Path:
+    """A new signing secret: every session token ever issued stops working, and every session ends."""
+    permissions.require(actor, "user.manage")
+    if os.environ.get(SECRET_ENV, "").strip():
+        raise Conflict("error.secret_from_environment")
+    path = secret_path(store)
+    _new_secret(path, replace=True)
+    with store.write() as db:
+        db.conn.execute("update sessions set revoked = 1 where revoked = 0")
+        audit.record(db, actor, "sessions", None, "secret_rotated", None, {"file": path.name})
+    return path
+
 
 def _serializer(store: Store) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(store.meta("secret") or "", salt="secondment-session")
+    return URLSafeTimedSerializer(_secret(store), salt="secondment-session")
 
 
-def start_session(store: Store, actor: Actor) -> str:
-    """A signed token naming a new server-side session; the browser keeps it in a cookie."""
+def _session_key(session_id: str) -> str:
+    """What the database keeps of a session id: its SHA-256, so the file alone cannot resume a session."""
+    return hashlib.sha256(session_id.encode("ascii")).hexdigest()
+
+
+def start_session(store: Store, actor: Actor, *, client: str | None = None, agent: str | None = None) -> str:
+    """A signed token naming a new server-side session; the browser keeps it in a cookie. The database keeps
+    only the id's hash, with the client's address and browser (for "my account"), never the token."""
     session_id = secrets.token_urlsafe(24)
     stamp = clock.stamp()
     keep_after = _utc(clock.now() - timedelta(days=SESSION_KEEP_DAYS))
     with store.write() as db:
         # Sessions long over are only clutter: keep a month of them (the account page lists recent ones).
         db.conn.execute("delete from sessions where last_seen < ? and user_id = ?", (keep_after, actor.user_id))
-        db.conn.execute("insert into sessions(id, user_id, created_at, last_seen, revoked) values (?, ?, ?, ?, 0)",
-                        (session_id, actor.user_id, stamp, stamp))
+        db.conn.execute("insert into sessions(id, user_id, created_at, last_seen, revoked, client, agent) "
+                        "values (?, ?, ?, ?, 0, ?, ?)",
+                        (_session_key(session_id), actor.user_id, stamp, stamp, (client or "")[:64] or None,
+                         (agent or "")[:300] or None))
     return _serializer(store).dumps(session_id)
+
+
+def _session_of(store: Store, token: str | None, *, max_age: int | None = None) -> str | None:
+    """The stored key of the session a token names, or None when the token is missing or forged."""
+    if not token:
+        return None
+    try:
+        return _session_key(_serializer(store).loads(token, max_age=max_age))
+    except (BadSignature, UnicodeEncodeError, TypeError):
+        return None
 
 
 def resume_session(store: Store, token: str | None, *, touch: bool = True) -> Actor | None:
     """The actor behind a token, or None when it is forged, revoked, idle too long, or the account is off."""
-    if not token:
-        return None
-    try:
-        session_id = _serializer(store).loads(token, max_age=7 * 24 * 3600)
-    except BadSignature:
+    key = _session_of(store, token, max_age=7 * 24 * 3600)
+    if key is None:
         return None
     row = store.one("select s.last_seen, s.revoked, u.* from sessions s join users u on u.id = s.user_id "
-                    "where s.id = ?", (session_id,))
+                    "where s.id = ?", (key,))
     if row is None or row["revoked"] or not row["active"]:
         return None
     last_seen = _parse(row["last_seen"])
@@ -200,19 +256,19 @@ def resume_session(store: Store, token: str | None, *, touch: bool = True) -> Ac
         return None
     if touch and now_dt - last_seen > timedelta(seconds=30):
         with store.write() as db:
-            db.conn.execute("update sessions set last_seen = ? where id = ?", (clock.stamp(), session_id))
+            db.conn.execute("update sessions set last_seen = ? where id = ?", (clock.stamp(), key))
     return actor_from_row(row)
 
 
-def end_session(store: Store, token: str | None) -> None:
-    if not token:
-        return
-    try:
-        session_id = _serializer(store).loads(token)
-    except BadSignature:
+def end_session(store: Store, token: str | None, actor: Actor | None = None) -> None:
+    """Sign out: the session ends at once (audited as a sign-out when the ``actor`` signing out is given)."""
+    key = _session_of(store, token)
+    if key is None:
         return
     with store.write() as db:
-        db.conn.execute("update sessions set revoked = 1 where id = ?", (session_id,))
+        db.conn.execute("update sessions set revoked = 1 where id = ?", (key,))
+        if actor is not None:
+            audit.record(db, actor, "users", actor.user_id, "sign_out", None, None)
 
 
 # --- accounts ------------------------------------------------------------------------------------
@@ -366,7 +422,7 @@ def set_password(store: Store, actor: Actor, user_id: int, new_password: str,
                                                     "failed_attempts": 0, "locked_until": None,
                                                     "updated_at": clock.stamp()},
                      action="password_change" if own else "password_reset")
-        db.conn.execute("delete from meta where key = ?", (_throttle_key(row["username"]),))
+        throttle.SIGN_IN.forget(row["username"])
         if not own:
             # A reset ends the account's open sessions: whoever held them must sign in with the new one.
             db.conn.execute("update sessions set revoked = 1 where user_id = ?", (user_id,))
@@ -385,7 +441,7 @@ def list_sessions(store: Store, actor: Actor) -> list[dict]:
     """The actor's own sessions, newest first: when each began, when it was last used, and whether it is
     still open (not signed out, not idle past the timeout)."""
     permissions.require(actor, "account.self")
-    rows = store.rows("select id, created_at, last_seen, revoked from sessions where user_id = ? "
+    rows = store.rows("select id, created_at, last_seen, revoked, client, agent from sessions where user_id = ? "
                       "order by created_at desc, rowid desc limit 50", (actor.user_id,))
     limit = timedelta(minutes=idle_minutes())
     now_dt = clock.now()
@@ -394,18 +450,13 @@ def list_sessions(store: Store, actor: Actor) -> list[dict]:
         last = _parse(row["last_seen"])
         open_ = not row["revoked"] and last is not None and now_dt - last <= limit
         out.append({"session": row["id"][:6], "created_at": row["created_at"], "last_seen": row["last_seen"],
-                    "open": open_, "_id": row["id"]})
+                    "open": open_, "_id": row["id"], "client": row["client"], "agent": row["agent"]})
     return out
 
 
 def session_id(store: Store, token: str | None) -> str | None:
-    """The server-side id a token names (None when forged)."""
-    if not token:
-        return None
-    try:
-        return _serializer(store).loads(token)
-    except BadSignature:
-        return None
+    """The stored key of the session a token names (None when forged): how "my account" knows this session."""
+    return _session_of(store, token)
 
 
 def end_other_sessions(store: Store, actor: Actor, keep_token: str | None) -> int:
@@ -467,4 +518,5 @@ def demo_sign_in(store: Store, username: str, server_address: str | None) -> Act
         if row is None:
             raise SignInFailed()
         db.conn.execute("update users set last_login_at = ? where id = ?", (clock.stamp(), row["id"]))
+        audit.record(db, actor_from_row(dict(row)), "users", row["id"], "demo_sign_in", None, None)
     return actor_from_row(dict(row))

@@ -19,8 +19,20 @@ def _copy_into(store: Store, target: sqlite3.Connection) -> None:
         source.backup(target)
     finally:
         source.close()
+    _scrub(target)
     # A self-contained single file: no write-ahead log needed to open it.
     target.execute("PRAGMA journal_mode = DELETE")
+
+
+def _scrub(copy: sqlite3.Connection) -> None:
+    """What must never leave the server goes from the copy, and from its free pages too (VACUUM rewrites the
+    file): the sessions (even hashed, a backup has no use for them) and anything an older version kept in the
+    database (a signing secret, sign-in counters). The signing secret itself lives beside the database, in its
+    key file, which a backup never includes; a restored database on another server gets a new one there."""
+    copy.execute("delete from sessions")
+    copy.execute("delete from meta where key = 'secret' or key like 'login\\_throttle:%' escape '\\'")
+    copy.commit()
+    copy.execute("VACUUM")
 
 
 def _audit(store: Store, actor: Actor, destination: str, size: int) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 import unicodedata
 import urllib.parse
@@ -414,7 +413,6 @@ def _m0001(db: sqlite_utils.Database) -> None:
     for statement in _FTS_STATEMENTS:
         db.conn.execute(statement)
     set_meta(db, "created_at", clock.stamp())
-    set_meta(db, "secret", secrets.token_hex(32))
     set_meta(db, "is_demo", "0")
 
 
@@ -452,6 +450,19 @@ def _m0005(db: sqlite_utils.Database) -> None:
         "day": str, "year": int, "kind": str, "name": str, "entered_by": int, "entered_at": str,
     }, pk="day", not_null={"year", "kind"})
     db["holidays"].create_index(["year"])
+
+
+@migrations(name="0006_secrets_out_of_the_database")
+def _m0006(db: sqlite_utils.Database) -> None:
+    # The session-signing secret moves to a key file beside the database (auth.secret_path), so no copy of the
+    # database can sign a session; sessions are kept by the hash of their id, with the client's address and
+    # browser. Old sessions (stored by their plain id) end: everyone signs in again once. Failed sign-ins are
+    # counted in memory now; the per-username counters kept in meta (unknown names among them) go.
+    db.conn.execute("delete from meta where key = 'secret' or key like 'login\\_throttle:%' escape '\\'")
+    db.conn.execute("delete from sessions")
+    db["sessions"].add_column("client", str)
+    db["sessions"].add_column("agent", str)
+    db.conn.execute("update users set failed_attempts = 0, locked_until = null")
 
 
 LATEST_VERSION = len(migrations._migrations)

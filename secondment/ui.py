@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -352,8 +353,28 @@ def session_token() -> str | None:
     return st.session_state.get(_TOKEN)
 
 
+def client_address() -> str | None:
+    """The browser's address, for sign-in limits and "my account". Behind a reverse proxy that the server is
+    told to trust (``SECONDMENT_TRUST_PROXY=1``), the first address of ``X-Forwarded-For``."""
+    try:
+        if os.environ.get("SECONDMENT_TRUST_PROXY", "").strip() in ("1", "on", "yes", "true"):
+            forwarded = (st.context.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+            if forwarded:
+                return forwarded[:64]
+        return st.context.ip_address
+    except RuntimeError:  # no Streamlit runtime (AppTest, bare mode)
+        return None
+
+
+def browser_agent() -> str | None:
+    try:
+        return st.context.headers.get("User-Agent")
+    except RuntimeError:
+        return None
+
+
 def sign_in(actor: Actor) -> None:
-    token = auth.start_session(store(), actor)
+    token = auth.start_session(store(), actor, client=client_address(), agent=browser_agent())
     st.session_state[_TOKEN] = token
     st.session_state.pop("_dead_token", None)
     st.session_state.pop("_clear_cookie", None)
@@ -367,7 +388,7 @@ def sign_in(actor: Actor) -> None:
 
 def sign_out() -> None:
     token = st.session_state.pop(_TOKEN, None)
-    auth.end_session(store(), token)
+    auth.end_session(store(), token, auth.resume_session(store(), token, touch=False))
     st.session_state["_dead_token"] = token
     st.session_state["_clear_cookie"] = True
 

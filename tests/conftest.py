@@ -126,6 +126,14 @@ def app_test(page: str, store: db.Store, username: str | None, *, lang: str = "z
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sign_in_limits(monkeypatch):
+    """Failed sign-ins are counted in the server's memory: each test starts with none."""
+    from secondment import throttle
+
+    monkeypatch.setattr(throttle, "SIGN_IN", throttle.Throttle())
+
+
+@pytest.fixture(autouse=True)
 def _restore_db_env():
     before = os.environ.get("SECONDMENT_DB")
     yield

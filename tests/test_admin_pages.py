@@ -159,8 +159,9 @@ def test_account_page_changes_own_password(store):
     inputs[2].input("my-new-password-1")
     next(b for b in at.button if b.label == "Change password").click().run()
     assert "Password changed" in visible_text(at)
-    assert auth.authenticate(store, "demo_viewer", "my-new-password-1").username == "demo_viewer"
     assert store.scalar("select action from audit_log order by id desc limit 1") == "password_change"
+    assert auth.authenticate(store, "demo_viewer", "my-new-password-1").username == "demo_viewer"
+    assert store.scalar("select action from audit_log order by id desc limit 1") == "sign_in"
 
 
 def test_account_page_wrong_current_password(store):

@@ -20,7 +20,7 @@ def run(*args, stdin: str | None = None):
                           text=True, cwd=ROOT, timeout=120, check=False)
 
 
-@pytest.mark.parametrize("command", COMMANDS + ["user add", "holidays import"])
+@pytest.mark.parametrize("command", COMMANDS + ["user add", "holidays import", "secret rotate"])
 def test_every_command_has_help(command):
     result = run(*command.split(), "--help")
     assert result.returncode == 0
@@ -29,10 +29,10 @@ def test_every_command_has_help(command):
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in COMMANDS + ["user add", "holidays import"]:
+    for command in COMMANDS + ["user add", "holidays import", "secret rotate"]:
         assert f"python -m secondment {command}" in readme, command
     parser_commands = set(cli.build_parser()._subparsers._group_actions[0].choices)
-    assert parser_commands == set(COMMANDS) | {"user", "holidays"}
+    assert parser_commands == set(COMMANDS) | {"user", "holidays", "secret"}
 
 
 def test_readme_test_command_is_what_ci_runs():

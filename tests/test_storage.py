@@ -167,3 +167,45 @@ def test_a_file_that_is_not_a_database_says_so(tmp_path, content, reason):
         db.migrate(path, create=False)
     assert caught.value.reason == reason
     assert path.read_bytes() == content   # left exactly as it was
+
+
+def test_a_backup_holds_no_secret_and_no_usable_session(tmp_path):
+    from secondment import auth, backup
+
+    store = db.open_store(tmp_path / "live.db")
+    boss = Actor.system("cli:test")
+    auth.create_user(store, boss, "boss", "correct-horse-battery", "admin")
+    who = auth.authenticate(store, "boss", "correct-horse-battery", "10.0.0.1")
+    token = auth.start_session(store, who)
+    raw_id = URLSafe(auth._secret(store)).loads(token)
+    secret = auth._secret(store)
+    assert auth.secret_path(store).exists() and auth.secret_path(store).stat().st_mode & 0o077 == 0
+    for copy in (backup.backup_to(store, boss, tmp_path / "copy.db").read_bytes(), backup.backup_bytes(store, boss)):
+        assert secret.encode() not in copy and raw_id.encode() not in copy and token.encode() not in copy
+        assert auth._session_key(raw_id).encode() not in copy
+    restored = tmp_path / "restored" / "live.db"
+    restored.parent.mkdir()
+    restored.write_bytes(backup.backup_bytes(store, boss))
+    again = db.open_store(restored)
+    assert again.scalar("select count(*) from sessions") == 0
+    assert again.scalar("select count(*) from meta where key = 'secret'") == 0
+    assert auth.resume_session(again, token) is None           # the token signs nothing on the restored copy
+    assert auth._secret(again) != secret                       # it got a new key file of its own
+
+
+def test_rotating_the_secret_ends_every_session(tmp_path):
+    from secondment import auth
+
+    store = db.open_store(tmp_path / "live.db")
+    auth.create_user(store, Actor.system("cli:test"), "boss", "correct-horse-battery", "admin")
+    who = auth.authenticate(store, "boss", "correct-horse-battery")
+    token = auth.start_session(store, who)
+    assert auth.resume_session(store, token) is not None
+    auth.rotate_secret(store, who)
+    assert auth.resume_session(store, token) is None
+
+
+def URLSafe(secret):
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret, salt="secondment-session")
