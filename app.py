@@ -1,5 +1,6 @@
 """Entry point: page config, sign-in gate, language, and navigation built from the user's role.
 
+Served as an ASGI app (``app`` at the bottom) so that the session cookie is set by the server, HttpOnly.
 Every page's URL always resolves, so nobody meets Streamlit's own (English-only) "page not found":
 signed out, every URL shows the sign-in page (and after signing in the same URL opens the page asked
 for); signed in, the pages the role may not use stay reachable but hidden, and their own gate refuses.
@@ -12,53 +13,67 @@ import streamlit as st
 
 from secondment import clock, navigation, ui
 
-# The icon is the app's own file: a Material icon name would make every browser fetch it from Google's font host,
-# which an intranet cannot reach.
-st.set_page_config(page_title="双岗 · Two-Way Secondment", page_icon=str(ui.ICON), layout="wide")
 
-try:
-    clock.today()
-except clock.BadPin:
-    st.error(ui.t("app.bad_pin", value=os.environ.get(clock.PIN_ENV, "")), icon=":material/error:")
-    st.stop()
+def main() -> None:
+    """One run of the app for one browser session."""
+    # The icon is the app's own file: a Material icon name would make every browser fetch it from Google's font host,
+    # which an intranet cannot reach.
+    st.set_page_config(page_title="双岗 · Two-Way Secondment", page_icon=str(ui.ICON), layout="wide")
 
-actor = ui.current_actor()
-ui.sync_cookie()
-ui.localise_builtins()
-ui.app_styles()
+    try:
+        clock.today()
+    except clock.BadPin:
+        st.error(ui.t("app.bad_pin", value=os.environ.get(clock.PIN_ENV, "")), icon=":material/error:")
+        st.stop()
 
-with st.sidebar:
-    st.markdown(f"**{ui.t('app.title')}**")
-    ui.language_picker(st.sidebar)
+    actor = ui.current_actor()
+    ui.sync_cookie()
+    ui.localise_builtins()
+    ui.app_styles()
 
-if actor is None:
-    sign_in = ui.t("nav.sign_in")
-    pages = [st.Page("pages/sign_in.py", title=sign_in, icon=":material/login:", url_path="sign_in", default=True)]
-    pages += [st.Page("pages/sign_in.py", title=sign_in, url_path=spec.key, visibility="hidden")
-              for spec in navigation.PAGES]
-    page = st.navigation(pages, position="hidden")
-else:
-    allowed = navigation.pages_for(actor)
-    sections: dict[str, list] = {}
-    for spec in allowed:
-        sections.setdefault(ui.t(f"nav.section_{spec.section}"), []).append(
-            st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.key))
-    hidden = [st.Page("pages/home.py", title=ui.t("nav.home"), url_path="home", default=True),
-              st.Page("pages/home.py", title=ui.t("nav.home"), url_path="sign_in")]
-    hidden += [st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), url_path=spec.key)
-               for spec in navigation.PAGES if spec not in allowed]
-    # Streamlit's own sidebar menu is switched off (.streamlit/config.toml) so that it never lists the
-    # pages/ folder by file name; the menu is drawn here from the role's pages, in the session's language.
-    page = st.navigation([p for group in sections.values() for p in group] + hidden, position="hidden")
     with st.sidebar:
-        for title, group in sections.items():
-            st.caption(title)
-            for item in group:
-                st.page_link(item, label=item.title, icon=item.icon, width="stretch")
-        st.divider()
-        st.caption(ui.tm("app.signed_in_as", name=actor.display_name, role=ui.label("app_role", actor.role)))
-        if st.button(ui.t("app.sign_out"), icon=":material/logout:", key="_sign_out"):
-            ui.sign_out()
-            st.rerun()
+        st.markdown(f"**{ui.t('app.title')}**")
+        ui.language_picker(st.sidebar)
 
-page.run()
+    if actor is None:
+        sign_in = ui.t("nav.sign_in")
+        pages = [st.Page("pages/sign_in.py", title=sign_in, icon=":material/login:", url_path="sign_in", default=True)]
+        pages += [st.Page("pages/sign_in.py", title=sign_in, url_path=spec.key, visibility="hidden")
+                  for spec in navigation.PAGES]
+        page = st.navigation(pages, position="hidden")
+    else:
+        allowed = navigation.pages_for(actor)
+        sections: dict[str, list] = {}
+        for spec in allowed:
+            sections.setdefault(ui.t(f"nav.section_{spec.section}"), []).append(
+                st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.key))
+        hidden = [st.Page("pages/home.py", title=ui.t("nav.home"), url_path="home", default=True),
+                  st.Page("pages/home.py", title=ui.t("nav.home"), url_path="sign_in")]
+        hidden += [st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), url_path=spec.key)
+                   for spec in navigation.PAGES if spec not in allowed]
+        # Streamlit's own sidebar menu is switched off (.streamlit/config.toml) so that it never lists the
+        # pages/ folder by file name; the menu is drawn here from the role's pages, in the session's language.
+        page = st.navigation([p for group in sections.values() for p in group] + hidden, position="hidden")
+        with st.sidebar:
+            for title, group in sections.items():
+                st.caption(title)
+                for item in group:
+                    st.page_link(item, label=item.title, icon=item.icon, width="stretch")
+            st.divider()
+            st.caption(ui.tm("app.signed_in_as", name=actor.display_name, role=ui.label("app_role", actor.role)))
+            if st.button(ui.t("app.sign_out"), icon=":material/logout:", key="_sign_out"):
+                ui.sign_out()
+                st.rerun()
+
+    page.run()
+
+
+if __name__ == "__main__":
+    main()
+else:
+    # Imported by the web server: `streamlit run app.py` finds this ASGI app and serves it (through uvicorn),
+    # with the routes that set the session cookie from the server (secondment.web); each browser session then
+    # runs this file as its script, which calls main() above.
+    from secondment import web
+
+    app = st.App(__file__, routes=web.routes(), middleware=web.middleware())

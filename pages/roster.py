@@ -240,9 +240,15 @@ def draw_import() -> None:
     upload = st.file_uploader(t("import.upload"), type=["csv", "xlsx", "txt"], key="ro_upload")
     if upload is None:
         return
-    plan = ui.attempt(roster_import.preview, store, actor, upload.getvalue(), upload.name, lang)
-    if plan is None:
-        return
+    # Checked once per uploaded file (a large one takes seconds), not again on every rerun of the page.
+    held = st.session_state.get("ro_plan")
+    if held and held[0] == (upload.file_id, lang):
+        plan = held[1]
+    else:
+        plan = ui.attempt(roster_import.preview, store, actor, upload.getvalue(), upload.name, lang)
+        if plan is None:
+            return
+        st.session_state["ro_plan"] = ((upload.file_id, lang), plan)
     frames = roster_import.preview_frames(plan, lang)
     st.info(roster_import.summary(plan, lang), icon=":material/fact_check:")
     m = [ui.metric_row()] * 5
@@ -267,14 +273,16 @@ def draw_import() -> None:
         return
     if st.button(t("import.confirm"), type="primary", key="ro_imp_confirm", icon=":material/upload:"):
         with st.status(t("import.working"), expanded=True) as status:
-            bar = st.progress(10)
-            result = ui.attempt(roster_import.apply, store, actor, plan)
+            bar = st.progress(0)
+            result = ui.attempt(roster_import.apply, store, actor, plan,
+                                progress=lambda share: bar.progress(max(1, int(share * 100))))
             bar.progress(100)
             if result is None:
                 status.update(state="error")
                 return
             message = t("import.done", **result)
             status.update(label=message, state="complete")
+        st.session_state.pop("ro_plan", None)
         ui.flash(message)
         st.rerun()
 

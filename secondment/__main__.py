@@ -44,9 +44,13 @@ def _existing_store(args) -> db.Store:
     if not db.Store(path).exists():
         raise CliError(f"no database at {path} (create one with 'init' or 'demo')")
     try:
-        return db.open_store(path, create=False)
+        store = db.open_store(path, create=False)
     except db.CannotOpen as error:
         raise CliError(f"{path}: {_DB_PROBLEMS[error.reason]}") from None
+    from secondment import roster_import
+
+    roster_import.recover(store)   # an import killed half-way is taken back before anything else
+    return store
 
 
 def _read_password(prompt: str) -> str:
@@ -101,9 +105,7 @@ def cmd_import_roster(args) -> str:
 
     store = _existing_store(args)
     file = Path(args.file)
-    if not file.exists():
-        raise CliError(f"no such file: {file}")
-    plan = roster_import.preview(store, _actor(), file.read_bytes(), file.name, args.lang)
+    plan = roster_import.preview(store, _actor(), roster_import.read_file(file), file.name, args.lang)
     lines = [roster_import.summary(plan, args.lang)]
     if plan.errors:
         lines += [e.message(args.lang) for e in plan.errors]

@@ -465,6 +465,19 @@ def _m0006(db: sqlite_utils.Database) -> None:
     db.conn.execute("update users set failed_attempts = 0, locked_until = null")
 
 
+@migrations(name="0007_import_journal")
+def _m0007(db: sqlite_utils.Database) -> None:
+    # A large roster import is written in short transactions (others' saves go through meanwhile); each
+    # records how to undo itself, so a failure, or a process killed half-way, leaves nothing half-written.
+    db["imports"].create({"id": int, "started_at": str, "heartbeat": str, "finished_at": str, "state": str,
+                          "username": str, "file": str, "rows": int}, pk="id", not_null={"started_at", "state"})
+    db["imports"].create_index(["state"])
+    db["import_undo"].create({"id": int, "import_id": int, "table_name": str, "row_id": int, "before": str},
+                             pk="id", not_null={"import_id", "table_name", "row_id"},
+                             foreign_keys=[("import_id", "imports", "id")])
+    db["import_undo"].create_index(["import_id", "id"])
+
+
 LATEST_VERSION = len(migrations._migrations)
 
 

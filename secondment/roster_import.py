@@ -8,9 +8,13 @@ A blank optional cell leaves the stored value as it is.
 """
 from __future__ import annotations
 
+import csv
 import io
+import json
 import math
 import re
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,6 +52,17 @@ TEMPLATE_HEADERS = ("姓名", "性别", "政治面貌", "批次", "派出单位"
                     "状态", "联系方式", "备注")
 
 
+# Headers as Traditional Chinese writes them (a Big5 file from Hong Kong, Macao or Taiwan): read as the same columns.
+TRADITIONAL = {
+    "name": ("挂職人員", "掛職人員", "掛職人員姓名"), "gender": ("性別",), "batch": ("批次代碼", "掛職批次"),
+    "direction": ("掛職方向", "方嚮", "類別"), "home_unit": ("派出單位", "原單位", "所在單位", "原工作單位"),
+    "host_unit": ("掛職單位", "掛職企業", "掛職部門", "接收單位"), "post": ("掛職職務", "職務", "掛職崗位"),
+    "start_date": ("開始日期", "開始時間", "掛職開始", "掛職開始日期"),
+    "end_date": ("結束日期", "結束時間", "掛職結束", "掛職結束日期"), "status": ("狀態", "掛職狀態"),
+    "contact": ("聯繫方式", "聯絡方式", "聯繫電話", "聯絡電話", "電話", "手機", "手機號"), "notes": ("備註", "說明"),
+}
+
+
 def _header_key(text) -> str:
     clean = validation.normalise_text(text).lower()
     clean = re.sub(r"[（(].*?[)）]", "", clean)   # "开始日期（必填）", "Start (yyyy-mm-dd)"
@@ -57,7 +72,7 @@ def _header_key(text) -> str:
 def _header_map() -> dict[str, str]:
     out = {}
     for name, words in SYNONYMS.items():
-        for word in words:
+        for word in (*words, *TRADITIONAL.get(name, ())):
             out[_header_key(word)] = name
         for lang in i18n.LANGUAGES:   # the export's own labels read back in
             out.setdefault(_header_key(i18n.translate(lang, f"field.{name}")), name)
@@ -105,40 +120,147 @@ def _reason_text(error: ValidationError, lang: str) -> str:
 
 
 # --- reading the file ------------------------------------------------------------------------------------
+#
+# A roster file is a few kilobytes; the limits below are far above any real one and far below what would hurt
+# the server. Every check happens before the content is expanded: an XLSX is a zip whose parts can unpack to
+# gigabytes from a few kilobytes, and a sparse sheet can claim a far corner cell a million rows down.
+
+MAX_FILE_BYTES = 20 * 1024 * 1024        # the file as uploaded (a 100,000-row CSV is about 10 MB)
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024   # every part of an XLSX, unpacked
+MAX_ROWS = 100_000                       # data rows, after the header
+MAX_COLUMNS = 40
+MAX_CELL_CHARS = 4_000
+_HEADER_ROWS = 10                        # the header is looked for among the first ten rows
+
+
+def check_size(size: int, filename: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise ValidationError("file", f"{filename} ({size / 1_048_576:.1f} MB)", "file_too_large",
+                              max=f"{MAX_FILE_BYTES // 1_048_576} MB")
+
+
+def read_file(path: str | Path) -> bytes:
+    """A roster file from disk, refused before reading when it is not a regular file or is too large (a device
+    such as /dev/zero would otherwise be read for ever)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError("file", str(path), "no_such_file" if not path.exists() else "not_a_file")
+    check_size(path.stat().st_size, path.name)
+    with path.open("rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    check_size(len(data), path.name)
+    return data
+
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+    """The text of a CSV file: UTF-8 (with or without BOM) as most tools write it; otherwise the encoding
+    charset-normalizer recognises (GB18030/GBK as Chinese Excel saves, Big5, UTF-16 …)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:256 * 1024]).best()
+    if best is not None:
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("file", "", "bad_encoding")
+            return data.decode(best.encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ValidationError("file", "", "bad_encoding") from None
+
+
+def _delimiter(text: str) -> str:
+    """The column separator a CSV uses: comma, semicolon (European Excel), tab or bar."""
+    sample = "\n".join(text.splitlines()[:_HEADER_ROWS])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _bounded(rows, filename: str) -> list[list]:
+    """At most ``MAX_ROWS`` rows after the header rows and ``MAX_COLUMNS`` columns, each cell at most
+    ``MAX_CELL_CHARS``; trailing empty cells dropped. More than that is refused, naming the limit."""
+    out: list[list] = []
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS + _HEADER_ROWS:
+            raise ValidationError("file", filename, "too_many_rows", max=f"{MAX_ROWS:,}")
+        cells = list(row)
+        while cells and (cells[-1] is None or cells[-1] == ""):
+            cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            raise ValidationError("file", filename, "too_many_columns", max=MAX_COLUMNS, row_no=number)
+        for value in cells:
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise ValidationError("file", f"{value[:20]}…", "cell_too_long", max=MAX_CELL_CHARS)
+        out.append(cells)
+    return out
+
+
+def _read_xlsx(data: bytes, filename: str) -> list[list]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationError("file", filename, "bad_file") from None
+    if unpacked > MAX_UNPACKED_BYTES or len(archive.infolist()) > 10_000:
+        raise ValidationError("file", filename, "unpacks_too_large", max=f"{MAX_UNPACKED_BYTES // 1_048_576} MB")
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.active or workbook.worksheets[0]
+        # The sheet's own account of its used range, when it gives one, refuses a far corner cell at once;
+        # either way the rows are streamed and cut at the limits, so such a cell is never reached.
+        declared = sheet.max_row if isinstance(getattr(sheet, "max_row", None), int) else None
+        if declared and declared > MAX_ROWS + _HEADER_ROWS + 1:
+            raise ValidationError("file", filename, "too_many_rows", max=f"{MAX_ROWS:,}")
+        rows = sheet.iter_rows(max_row=MAX_ROWS + _HEADER_ROWS + 1, max_col=MAX_COLUMNS + 1, values_only=True)
+        return _bounded(rows, filename)
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes, filename: str) -> list[list]:
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    return _bounded(reader, filename)
 
 
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
     """The file as a frame of raw cells (no header row taken yet); raises ValidationError(file, …)."""
+    check_size(len(data), filename or "")
     suffix = Path(filename or "").suffix.lower()
     is_zip = data[:2] == b"PK"
     try:
-        if suffix in (".xlsx", ".xlsm") or (is_zip and suffix not in (".csv", ".txt")):
-            return pd.read_excel(io.BytesIO(data), header=None, dtype=object, engine="openpyxl")
         if suffix in (".xls",):
             raise ValidationError("file", filename, "old_excel")
-        text = _decode(data)
-        first = text.splitlines()[0] if text.strip() else ""
-        sep = "\t" if first.count("\t") > first.count(",") else ","
-        return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           skip_blank_lines=False, sep=sep)
+        if suffix in (".xlsx", ".xlsm") or (is_zip and suffix not in (".csv", ".txt")):
+            rows = _read_xlsx(data, filename)
+        else:
+            rows = _read_csv(data, filename)
     except ValidationError:
         raise
     except Exception:  # noqa: BLE001 - whatever the parser trips on, a person is told the file cannot be read
         raise ValidationError("file", filename, "bad_file") from None
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
 
 
 def _cell(value):
     """A cell as the value to validate: dates stay dates, whole floats lose their ".0", blanks become ''."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, float):
         if math.isnan(value):
             return ""
@@ -350,41 +472,132 @@ def preview(store: Store, actor: Actor, file_bytes_or_path, filename: str | None
     return plan
 
 
-def apply(store: Store, actor: Actor, plan: ImportPlan, *, today: date | None = None) -> dict[str, int]:
-    """Write a checked plan in one transaction (all or nothing), re-checking it against the database as it
-    is now. Refuses a plan with errors. Returns the counts written."""
+CHUNK_ROWS = 1_000                 # rows per write transaction: a fraction of a second of the write lock
+STALE_SECONDS = 300                 # a running import silent this long died with its process; it is undone
+
+
+def apply(store: Store, actor: Actor, plan: ImportPlan, *, today: date | None = None,
+          progress: Callable[[float], None] | None = None) -> dict[str, int]:
+    """Write a checked plan: all of it or, should anything fail, none of it.
+
+    The plan is checked again against the database as it is now (without holding a lock), then written in
+    short transactions of ``CHUNK_ROWS`` rows, so other people's saves go through while a large file imports.
+    Each transaction also records how to undo itself (``import_undo``); a failure undoes what was written, and
+    an import whose process died is undone the next time the database is opened (``recover``).
+    ``progress`` is told the share done (0–1). Refuses a plan with errors. Returns the counts written."""
     permissions.require(actor, "participant.import")
     if plan.errors:
         raise ValidationErrors(plan.errors)
     if not plan.rows:
         return {"adds": 0, "updates": 0, "unchanged": 0, "new_units": 0}
-    with store.write() as db:
+    with store.read() as db:
         _check(db.conn, plan, today or clock.today())
-        if plan.errors:
-            raise ValidationErrors(plan.errors)
-        unit_ids: dict[str, int] = {}
-        for unit in plan.new_units:
-            unit_ids[unit["name"]] = audit.insert(db, actor, "units", {
-                "name": unit["name"], "kind": unit["kind"], "street": unit["street"], "active": 1,
-                "notes": None}, action="import")
-        resolve = lambda ref: unit_ids[ref] if isinstance(ref, str) else ref
-        stamp = clock.stamp()
-        for rec in plan.adds:
-            audit.insert(db, actor, "participants", {
-                "name": rec["name"], "gender": rec["gender"], "political_status": rec["political_status"],
-                "batch_id": rec["batch_id"], "home_unit_id": resolve(rec["home_unit"]),
-                "host_unit_id": resolve(rec["host_unit"]), "post": rec["post"], "start_date": rec["start_date"],
-                "end_date": rec["end_date"], "status": rec["status"], "contact": rec["contact"],
-                "notes": rec["notes"], "created_at": stamp, "updated_at": stamp}, action="import")
-        for rec in plan.updates:
-            changes = {}
-            for f, (_, new) in rec["changes"].items():
-                changes[f"{f}_id" if f in ("home_unit", "host_unit") else f] = (
-                    resolve(new) if f in ("home_unit", "host_unit") else new)
-            audit.update(db, actor, "participants", rec["participant_id"], {**changes, "updated_at": stamp},
-                         action="import")
+    if plan.errors:
+        raise ValidationErrors(plan.errors)
+    run = _begin(store, actor, plan)
+    steps = [("unit", unit) for unit in plan.new_units] + [("add", rec) for rec in plan.adds] + \
+            [("update", rec) for rec in plan.updates]
+    unit_ids: dict[str, int] = {}
+    try:
+        for start in range(0, len(steps), CHUNK_ROWS):
+            with store.write() as db:
+                for kind, item in steps[start:start + CHUNK_ROWS]:
+                    _write_step(db, actor, run, kind, item, unit_ids)
+                db.conn.execute("update imports set heartbeat = ? where id = ?", (clock.stamp(), run))
+            if progress:
+                progress(min(1.0, (start + CHUNK_ROWS) / len(steps)))
+        with store.write() as db:
+            db.conn.execute("delete from import_undo where import_id = ?", (run,))
+            db.conn.execute("update imports set state = 'done', finished_at = ? where id = ?", (clock.stamp(), run))
+    except BaseException:
+        undo(store, run)
+        raise
     return {"adds": len(plan.adds), "updates": len(plan.updates), "unchanged": len(plan.unchanged),
             "new_units": len(plan.new_units)}
+
+
+def _begin(store: Store, actor: Actor, plan: ImportPlan) -> int:
+    stamp = clock.stamp()
+    with store.write() as db:
+        cur = db.conn.execute(
+            "insert into imports(started_at, heartbeat, state, username, file, rows) values (?, ?, 'running', ?, ?, ?)",
+            (stamp, stamp, actor.username, plan.filename[:200], len(plan.rows)))
+        return cur.lastrowid
+
+
+def _write_step(db, actor: Actor, run: int, kind: str, item: dict, unit_ids: dict[str, int]) -> None:
+    stamp = clock.stamp()
+    if kind == "unit":
+        unit_ids[item["name"]] = audit.insert(db, actor, "units", {
+            "name": item["name"], "kind": item["kind"], "street": item["street"], "active": 1, "notes": None},
+            action="import")
+        _undo_entry(db, run, "units", unit_ids[item["name"]], None)
+        return
+    resolve = lambda ref: unit_ids[ref] if isinstance(ref, str) else ref
+    if kind == "add":
+        new_id = audit.insert(db, actor, "participants", {
+            "name": item["name"], "gender": item["gender"], "political_status": item["political_status"],
+            "batch_id": item["batch_id"], "home_unit_id": resolve(item["home_unit"]),
+            "host_unit_id": resolve(item["host_unit"]), "post": item["post"], "start_date": item["start_date"],
+            "end_date": item["end_date"], "status": item["status"], "contact": item["contact"],
+            "notes": item["notes"], "created_at": stamp, "updated_at": stamp}, action="import")
+        _undo_entry(db, run, "participants", new_id, None)
+        return
+    changes = {}
+    for f, (_, new) in item["changes"].items():
+        changes[f"{f}_id" if f in ("home_unit", "host_unit") else f] = resolve(new) if f in ("home_unit", "host_unit") \
+            else new
+    changes["updated_at"] = stamp
+    before = audit.get(db, "participants", item["participant_id"])
+    _undo_entry(db, run, "participants", item["participant_id"], {k: before[k] for k in changes})
+    audit.update(db, actor, "participants", item["participant_id"], changes, action="import")
+
+
+def _undo_entry(db, run: int, table: str, row_id: int, before: dict | None) -> None:
+    db.conn.execute("insert into import_undo(import_id, table_name, row_id, before) values (?, ?, ?, ?)",
+                    (run, table, row_id, None if before is None else json.dumps(before, ensure_ascii=False)))
+
+
+_UNDO_ACTOR = Actor(None, "import:undo", "admin", "import:undo")
+
+
+def undo(store: Store, run: int) -> int:
+    """Take back what import ``run`` wrote (newest first, in short transactions); returns the rows undone."""
+    done = 0
+    while True:
+        with store.write() as db:
+            rows = db.conn.execute("select id, table_name, row_id, before from import_undo where import_id = ? "
+                                   "order by id desc limit ?", (run, CHUNK_ROWS)).fetchall()
+            for row in rows:
+                if row["before"] is None:   # a row the import created
+                    if audit.get(db, row["table_name"], row["row_id"]) is not None:
+                        db.conn.execute("savepoint keep")
+                        try:
+                            audit.delete(db, _UNDO_ACTOR, row["table_name"], row["row_id"], action="import_undo")
+                        except sqlite3.IntegrityError:   # someone used it meanwhile: it stays
+                            db.conn.execute("rollback to keep")
+                        db.conn.execute("release keep")
+                else:
+                    audit.update(db, _UNDO_ACTOR, row["table_name"], row["row_id"], json.loads(row["before"]),
+                                 action="import_undo")
+                db.conn.execute("delete from import_undo where id = ?", (row["id"],))
+            if not rows:
+                db.conn.execute("update imports set state = 'rolled_back', finished_at = ? where id = ?",
+                                (clock.stamp(), run))
+                return done
+        done += len(rows)
+
+
+def recover(store: Store) -> list[int]:
+    """Undo every import whose process died half-way (running, and silent for ``STALE_SECONDS``)."""
+    from datetime import timedelta
+
+    cutoff = clock.stamp(clock.now() - timedelta(seconds=STALE_SECONDS))
+    runs = [r["id"] for r in store.rows("select id from imports where state = 'running' and heartbeat < ?",
+                                        (cutoff,))]
+    for run in runs:
+        undo(store, run)
+    return runs
 
 
 def summary(plan: ImportPlan, lang: str = "zh") -> str:

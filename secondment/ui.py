@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from secondment import auth, db, exports, i18n, navigation, permissions, vocab, workdays
+from secondment import auth, db, exports, i18n, navigation, permissions, vocab, web, workdays
 from secondment.errors import SecondmentError
 from secondment.permissions import Actor
 from secondment.safe import md
 
-COOKIE = "sm_session"
+COOKIE = web.COOKIE
 ICON = Path(__file__).with_name("assets") / "icon.png"
 _TOKEN = "_session_token"
 _LANG = "lang"
@@ -52,6 +52,9 @@ def store() -> db.Store:
                     db.migrate(path, create=False)
                 except db.CannotOpen as error:
                     _stop_with("app.cannot_open", path, reason=error.reason)
+                from secondment import roster_import
+
+                roster_import.recover(db.Store(path))   # an import killed half-way is taken back
                 _MIGRATED.add(key)
     return db.Store(path)
 
@@ -401,22 +404,26 @@ def _browser_cookie() -> str | None:
 
 
 def sync_cookie() -> None:
-    """Write or clear the session cookie in the browser (Streamlit cannot set cookies itself).
+    """Have the server write or clear the session cookie (``secondment.web``): HttpOnly, so no script on the
+    page can read it, and the token itself never written into the page.
 
-    The script is sent on every run until the browser's cookie (as this connection saw it) matches, not just
-    once: a run that ends in st.switch_page or st.rerun may be replaced before its elements mount, and a
-    one-shot script would then never run (the refresh after sign-in would find no cookie)."""
+    After a sign-in the page goes to ``/_auth/enter`` with a one-time code and comes back to the same address
+    with the cookie set; after a sign-out it goes to ``/_auth/leave`` and comes back to the start, so the next
+    person on a shared computer begins at the sign-in page, not on the last person's page. The instruction is
+    sent on every run until the browser's cookie (as this connection saw it) matches: a run that ends in
+    st.rerun may be replaced before its elements mount, and a one-shot script would then never run."""
     token = st.session_state.get(_TOKEN)
     seen = _browser_cookie()
-    st.session_state.pop("_cookie_pending", None)
     reload = st.session_state.pop("_reload", False) and token
     if token and token != seen:
-        max_age = 7 * 24 * 3600
-        _script(f"document.cookie = '{COOKIE}=' + {json.dumps(token)} + "
-                f"'; path=/; max-age={max_age}; SameSite=Strict';")
+        held = st.session_state.get("_handoff")
+        if not held or held[0] != token:
+            held = st.session_state["_handoff"] = (token, web.handoff(token))
+        _script(f"window.location.replace('/_auth/enter?code=' + {json.dumps(held[1])} + "
+                "'&next=' + encodeURIComponent(window.location.pathname + window.location.search));")
     elif not token and (seen or st.session_state.get("_clear_cookie")):
-        _script(f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';")
-    if reload:  # after the cookie is written, so the reloaded page resumes this sign-in
+        _script("window.location.replace('/_auth/leave?next=%2F');")
+    elif reload:  # a language picked: every label is drawn afresh in it
         _script("window.location.reload();")
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from conftest import actor_for, new_context, sign_in, wait_ready
 
-from secondment import auth, i18n, navigation, vocab
+from secondment import auth, i18n, navigation, vocab, web
 
 pytestmark = pytest.mark.browser
 
@@ -192,7 +192,7 @@ def _try(page, url: str, username: str, password: str) -> str:
     return [line for line in text.splitlines() if line.strip()][-1].strip()  # without the icon's ligature
 
 
-def test_five_wrong_passwords_lock_the_username(live_server, browser):
+def test_five_wrong_passwords_block_the_username_from_that_browser(live_server, browser):
     """(That an unknown username gets exactly the same answers is checked without a browser in test_auth.py.)"""
     username = "demo_liaison2"
     context = new_context(browser)
@@ -200,9 +200,9 @@ def test_five_wrong_passwords_lock_the_username(live_server, browser):
         page = context.new_page()
         messages = [_try(page, live_server.url, username, f"wrong-password-{i}") for i in range(5)]
         assert messages[:4] == [zh("auth.failed")] * 4
-        assert "锁定" in messages[4] and username not in messages[4]
-        # Now even the right password is refused, with the same lock message.
-        assert "锁定" in _try(page, live_server.url, username, auth.DEMO_PASSWORD)
+        assert messages[4] == zh("auth.locked", minutes=15) and username not in messages[4]
+        # Now even the right password is refused from this browser, with the same message.
+        assert _try(page, live_server.url, username, auth.DEMO_PASSWORD) == zh("auth.locked", minutes=15)
         assert is_sign_in_page(page)
     finally:
         context.close()
@@ -256,5 +256,47 @@ def test_switching_language_redraws_every_label_and_keeps_the_page(live_server, 
         assert "本周" not in page.locator(f"{MAIN} [data-testid='stSelectbox'] input").first.input_value()
         assert "/my_week" in page.url and page.locator(NAV_LINKS).count() > 0  # same page, still signed in
         assert store.scalar("select language from users where username = 'demo_talent'") == "en"
+    finally:
+        context.close()
+
+
+# --- 6. the session cookie, and the next person on a shared computer ------------------------------------------
+
+def test_the_session_cookie_is_set_by_the_server_and_never_readable_by_scripts(live_server, browser):
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        cookie = next(c for c in context.cookies() if c["name"] == web.COOKIE)
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+        assert web.COOKIE not in page.evaluate("document.cookie")          # no script on the page can read it
+        assert cookie["value"] not in page.content()                         # and it was never written into it
+        # A refresh resumes the session from the cookie alone.
+        page.reload()
+        page.wait_for_selector(NAV_LINKS, timeout=30_000)
+    finally:
+        context.close()
+
+
+def test_sign_out_then_sign_in_as_another_role_lands_on_their_home(live_server, browser):
+    """On a shared office computer: the reviewer signs out on the roster; the secondee who signs in next on the
+    same tab lands on their own week, not on a refusal of the reviewer's page."""
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        page.goto(f"{live_server.url}/roster")
+        wait_ready(page)
+        page.get_by_role("button", name=zh("app.sign_out")).click()
+        wait_sign_in_form(page)
+        assert not any(c["name"] == web.COOKIE for c in context.cookies())
+        assert "/roster" not in page.url
+        page.get_by_label(zh("field.username"), exact=True).fill("demo_secondee")
+        page.get_by_label(zh("field.password"), exact=True).fill(auth.DEMO_PASSWORD)
+        page.get_by_role("button", name=zh("signin.submit"), exact=True).click()
+        page.wait_for_selector(NAV_LINKS, timeout=30_000)
+        wait_ready(page)
+        page.get_by_role("heading", name=zh("nav.my_week")).wait_for(timeout=30_000)
+        assert zh("common.page_refused", role=vocab.label("app_role", "secondee", "zh")) not in main_text(page)
     finally:
         context.close()

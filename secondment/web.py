@@ -1,0 +1,109 @@
+"""The two HTTP routes the app adds beside Streamlit's own, and its response headers.
+
+Streamlit cannot set a cookie: a script can, but then the cookie is readable by every script on the page (never
+``HttpOnly``) and the token has to be written into the page. So a session token never goes into the page:
+after a sign-in the page is sent to ``/_auth/enter?code=…`` with a one-time code (valid for a minute, used
+once), and that route sets the cookie from the server — ``HttpOnly``, ``SameSite=Strict``, and ``Secure`` when
+the browser came over HTTPS (directly, or through a reverse proxy the server is told to trust). Signing out goes
+through ``/_auth/leave``, which clears it and returns to the start.
+
+Starlette, not Streamlit: the core still never imports Streamlit. ``app.py`` mounts these with ``st.App``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from urllib.parse import urlparse
+
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+COOKIE = "sm_session"
+COOKIE_DAYS = 7
+HANDOFF_SECONDS = 60
+TRUST_PROXY_ENV = "SECONDMENT_TRUST_PROXY"
+
+_handoffs: dict[str, tuple[str, float]] = {}
+_lock = threading.Lock()
+
+
+def handoff(token: str) -> str:
+    """A one-time code that ``/_auth/enter`` exchanges for ``token`` within ``HANDOFF_SECONDS``."""
+    code = secrets.token_urlsafe(24)
+    now = time.monotonic()
+    with _lock:
+        for old in [c for c, (_, at) in _handoffs.items() if now - at > HANDOFF_SECONDS]:
+            del _handoffs[old]
+        _handoffs[code] = (token, now)
+    return code
+
+
+def take(code: str | None) -> str | None:
+    """The token behind ``code``, once; None when unknown, used or too old."""
+    if not code:
+        return None
+    with _lock:
+        found = _handoffs.pop(code, None)
+    if found is None or time.monotonic() - found[1] > HANDOFF_SECONDS:
+        return None
+    return found[0]
+
+
+def trust_proxy() -> bool:
+    return os.environ.get(TRUST_PROXY_ENV, "").strip().lower() in ("1", "on", "yes", "true")
+
+
+def _https(request) -> bool:
+    if request.url.scheme == "https":
+        return True
+    return trust_proxy() and request.headers.get("x-forwarded-proto", "").split(",")[0].strip() == "https"
+
+
+def safe_next(value: str | None) -> str:
+    """A path on this site to go to next; anything else (another host, a scheme, "//evil") is "/"."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    parsed = urlparse(value)
+    if parsed.scheme or parsed.netloc:
+        return "/"
+    return value
+
+
+async def enter(request):
+    token = take(request.query_params.get("code"))
+    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    if token is not None:
+        response.set_cookie(COOKIE, token, max_age=COOKIE_DAYS * 24 * 3600, path="/", httponly=True,
+                            samesite="strict", secure=_https(request))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def leave(request):
+    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=_https(request))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def routes() -> list[Route]:
+    return [Route("/_auth/enter", enter), Route("/_auth/leave", leave)]
+
+
+class _Headers(BaseHTTPMiddleware):
+    """Headers every response carries: no framing by other sites, no MIME sniffing, no referrer to other hosts."""
+
+    async def dispatch(self, request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def middleware() -> list[Middleware]:
+    return [Middleware(_Headers)]
