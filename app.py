@@ -69,7 +69,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception as error:  # noqa: BLE001 - a fault becomes a message in the person's language, not a traceback
+        ui.fault(error)
 else:
     # Imported by the web server: `streamlit run app.py` finds this ASGI app and serves it (through uvicorn),
     # with the routes that set the session cookie from the server (secondment.web); each browser session then

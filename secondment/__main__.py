@@ -23,6 +23,17 @@ _DB_PROBLEMS = {"missing": "the file cannot be opened", "not_database": "the fil
                 "read_only": "the file or its folder is read-only", "io": "the disk could not be read or written"}
 
 
+class CliUsage(Exception):
+    """The command line itself is wrong (unknown command, missing or bad argument)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and status 2 (argparse prints the whole usage first)."""
+
+    def error(self, message):
+        raise CliUsage(f"{self.prog}: {message}")
+
+
 class CliError(Exception):
     """A one-line reason to stop with exit code 2."""
 
@@ -37,6 +48,17 @@ def _actor() -> Actor:
 
 def _db_path(args) -> Path:
     return Path(args.db) if args.db else db.default_path()
+
+
+def _target(path: Path, *, made_here: bool = False) -> Path:
+    """A file this command will write: never a folder or a device (a rename onto /dev/full would replace the
+    device itself), and in a folder that exists (a mistyped path is an error, not a new folder), unless the
+    path is the program's own default under data/."""
+    if path.exists() and not path.is_file():
+        raise CliError(f"{path} is not a regular file (a folder or a device); give the path of a file")
+    if not made_here and not path.parent.is_dir():
+        raise CliError(f"the folder {path.parent} does not exist")
+    return path
 
 
 def _existing_store(args) -> db.Store:
@@ -56,7 +78,7 @@ def _existing_store(args) -> db.Store:
 def _read_password(prompt: str) -> str:
     if not sys.stdin.isatty():
         # Scripts may pipe the password in (never on the command line, where ps would show it).
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")   # a Windows line end is not part of the password
         if not password:
             raise CliError("no password given on standard input")
         return password
@@ -72,7 +94,7 @@ def _read_password(prompt: str) -> str:
 def cmd_init(args) -> str:
     from secondment import auth
 
-    path = _db_path(args)
+    path = _target(_db_path(args), made_here=not args.db)
     if db.Store(path).exists():
         if not args.replace:
             raise CliError(f"{path} already exists (use --replace to start it again, losing its data)")
@@ -90,7 +112,7 @@ def cmd_init(args) -> str:
 def cmd_demo(args) -> str:
     from secondment import demo
 
-    path = _db_path(args)
+    path = _target(_db_path(args), made_here=not args.db)
     if db.Store(path).exists() and args.if_missing:
         return f"kept the database already at {path} (the demo is written only where there is none)"
     if db.Store(path).exists() and not args.replace:
@@ -121,10 +143,9 @@ def cmd_export(args) -> str:
 
     store = _existing_store(args)
     frame = _export_frame(args.what, store, args.lang)
-    out = Path(args.out)
+    out = _target(Path(args.out))
     if out.exists() and not args.replace:
         raise CliError(f"{out} already exists (use --replace to overwrite it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
     exports.write_file(frame, out, args.format, sheet=args.what)
     return f"{len(frame)} rows of {args.what} written to {out}"
 
@@ -160,7 +181,7 @@ def cmd_backup(args) -> str:
     from secondment import backup
 
     store = _existing_store(args)
-    out = Path(args.out)
+    out = _target(Path(args.out))
     if out.exists() and not args.replace:
         raise CliError(f"{out} already exists (use --replace to overwrite it)")
     backup.backup_to(store, _actor(), out)
@@ -230,8 +251,7 @@ def cmd_holidays_import(args) -> str:
 # --- parser -------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m secondment",
-                                     description="双岗 · Two-Way Secondment Manager: command line.")
+    parser = _Parser(prog="python -m secondment", description="双岗 · Two-Way Secondment Manager: command line.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name, func, help_text):
@@ -305,31 +325,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str, status: int) -> int:
+    """Every failure is one line on standard error (at most 2,000 characters) and a status: 2 for what the
+    person asked for (a bad argument, file or value), 1 for what went wrong on the machine."""
+    line = " ".join(str(message).split())
+    _say(f"error: {line[:2000]}{'…' if len(line) > 2000 else ''}", sys.stderr)
+    return status
+
+
+def _say(text: str, stream=None) -> None:
+    """Print text that may hold what the terminal cannot show (a file name of undecodable bytes): such a
+    character is written as an escape, never as a crash."""
+    stream = stream or sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    print(str(text).encode(encoding, "backslashreplace").decode(encoding, "replace"), file=stream)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        print(args.func(args))
+        args = parser.parse_args(argv)
+    except CliUsage as error:
+        return _fail(f"{error} (see --help)", 2)
+    lang = getattr(args, "lang", "en")
+    try:
+        _say(args.func(args))
         return 0
     except CliError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error), 2)
     except ValidationErrors as error:
-        lang = getattr(args, "lang", "en")
-        print("error: " + "; ".join(e.message(lang) for e in error.errors[:20]), file=sys.stderr)
-        return 2
+        shown = "; ".join(e.message(lang) for e in error.errors[:20])
+        more = f" (and {len(error.errors) - 20} more)" if len(error.errors) > 20 else ""
+        return _fail(shown + more, 2)
     except SecondmentError as error:
-        print(f"error: {error.message(getattr(args, 'lang', 'en'))}", file=sys.stderr)
-        return 2
-    except (FileExistsError, FileNotFoundError, PermissionError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(error.message(lang), 2)
     except clock.BadPin as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error), 2)
+    except db.CannotOpen as error:
+        return _fail(f"{error.path}: {_DB_PROBLEMS[error.reason]}", 2)
+    except sqlite3.Error as error:
+        return _fail(f"the database: {_DB_PROBLEMS[db.problem(error)]} ({error})", 1)
+    except (OverflowError, ValueError, UnicodeError) as error:
+        return _fail(f"a value is out of range or unreadable: {error}", 2)
+    except OSError as error:
+        return _fail(f"{error.strerror or error}{': ' + str(error.filename) if error.filename else ''}", 2)
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+        return _fail("interrupted", 130)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        return _fail(f"unexpected {type(error).__name__}: {error}", 1)
 
 
 if __name__ == "__main__":

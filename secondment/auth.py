@@ -11,6 +11,7 @@ import math
 import os
 import secrets
 import threading
+import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -55,18 +56,30 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+MIN_PASSWORD_SCORE = 3   # zxcvbn's 0–4: 3 is "safely unguessable" against online guessing
+
+
 def check_password_rules(password: str | None, username: str | None = None, *,
                          field: str = "password") -> None:
-    """At least MIN_PASSWORD_LENGTH characters, at most MAX_PASSWORD_LENGTH, not the username itself.
-    The value is never echoed in the message."""
+    """At least MIN_PASSWORD_LENGTH characters (not counting spaces around it), at most MAX_PASSWORD_LENGTH,
+    not the username itself, no control characters, and not easy to guess: the zxcvbn estimator (common
+    passwords, dictionary words, keyboard runs, repeats, the username) must rate it at least
+    MIN_PASSWORD_SCORE. The value is never echoed in the message."""
+    from zxcvbn import zxcvbn
+
     password = password or ""
     masked = "•" * min(len(password), 12)
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
         raise ValidationError(field, masked, "too_short", min=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationError(field, masked, "too_long", max=MAX_PASSWORD_LENGTH, length=len(password))
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        raise ValidationError(field, masked, "control_chars")
     if username and password.strip().lower() == username.strip().lower():
         raise ValidationError(field, masked, "password_is_username")
+    if zxcvbn(password, user_inputs=[u for u in (username, "secondment", "双岗", "putuo") if u])["score"] \
+            < MIN_PASSWORD_SCORE:
+        raise ValidationError(field, masked, "too_weak")
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -45,6 +45,8 @@ def backup_to(store: Store, actor: Actor, out_path: str | Path) -> Path:
     """Write a backup to ``out_path`` (written beside it first, then moved into place)."""
     permissions.require(actor, "backup.create")
     out = Path(out_path)
+    if out.exists() and not out.is_file():
+        raise IsADirectoryError(f"{out} is not a regular file; a backup is written only to a file")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import unicodedata
 import urllib.parse
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -166,6 +168,52 @@ def search_text(value) -> str:
     return str(value).strip()[:MAX_SEARCH]
 
 
+class _TakeTurns:
+    """Writers of this process take the write lock in the order they asked for it.
+
+    SQLite's busy handler polls (every 100 ms at most), so a writer that commits and begins again at once — a
+    large import in chunks — could keep the lock away from everyone else for longer than the busy timeout.
+    Here the lock is handed from one writer straight to the next in line. Writers in other processes (the
+    command line) still meet SQLite's own busy timeout."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._busy = False
+        self._queue: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._lock:
+            if not self._busy:
+                self._busy = True
+                return True
+            turn = threading.Event()
+            self._queue.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():        # handed over just as the wait ended
+                return True
+            self._queue.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()   # ownership passes on; _busy stays True
+            else:
+                self._busy = False
+
+
+_TURNS: dict[str, _TakeTurns] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def _turns(path: Path) -> _TakeTurns:
+    key = str(Path(path).resolve())
+    with _TURNS_LOCK:
+        return _TURNS.setdefault(key, _TakeTurns())
+
+
 class Store:
     """A database file. ``read()`` and ``write()`` each open one connection for one operation."""
 
@@ -188,20 +236,27 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """One short transaction: everything inside commits together or not at all."""
-        db = connect(self.path)
+        """One short transaction: everything inside commits together or not at all. Writers of this process
+        take turns in the order they came (``_TakeTurns``)."""
+        turns = _turns(self.path)
+        if not turns.acquire(BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked")
         try:
-            db.conn.execute("BEGIN IMMEDIATE")
+            db = connect(self.path)
             try:
-                yield db
-            except BaseException:
-                if db.conn.in_transaction:
-                    db.conn.execute("ROLLBACK")
-                raise
-            else:
-                db.conn.execute("COMMIT")
+                db.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    if db.conn.in_transaction:
+                        db.conn.execute("ROLLBACK")
+                    raise
+                else:
+                    db.conn.execute("COMMIT")
+            finally:
+                db.close()
         finally:
-            db.close()
+            turns.release()
 
     def rows(self, sql: str, params=()) -> list[dict]:
         with self.read() as db:

@@ -1204,6 +1204,8 @@ def _write_file(path: Path, replace: bool, fill, *, defer_fts: bool) -> dict:
     """Run ``fill(conn)`` on a fresh, migrated temporary file next to ``path`` and rename it over ``path``
     only when it is complete, so a failed build never leaves half a database."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise IsADirectoryError(f"{path} is not a regular file; a demo is written only to a file")
     if _holds_data(path) and not replace:
         raise FileExistsError(f"{path} already exists and holds data; pass replace=True "
                               f"(command line: --replace) to overwrite it")

@@ -264,8 +264,11 @@ def raise_feedback(store: Store, actor: Actor, *, participant_id: int, activity_
         role = validation.choice("role", role, "role") if role else DEFAULT_ROLE[person["direction"]]
         if enterprise_id is None:
             enterprise_id = person["host_unit_id"] if person["direction"] == vocab.CADRE else person["home_unit_id"]
-        if db.conn.execute("select 1 from units where id = ?", (enterprise_id,)).fetchone() is None:
+        enterprise = db.conn.execute("select name, kind from units where id = ?", (enterprise_id,)).fetchone()
+        if enterprise is None:
             raise ValidationError("enterprise", enterprise_id, "not_found")
+        if enterprise["kind"] != "enterprise":   # what an item is about is an enterprise, not a department
+            raise ValidationError("enterprise", enterprise["name"], "wrong_kind")
         if department_id is None:
             department_id = _routing(db, clean["category"])
         _check_department(db, department_id)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import calendar
 import json
+import logging
 import math
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -532,12 +534,38 @@ def show_error(error: SecondmentError) -> None:
 
 
 def attempt(fn: Callable, *args, **kwargs):
-    """Run a core call; a refusal or bad value is shown as a message (not a traceback) and gives None."""
+    """Run a core call; a refusal, a bad value, or a database that cannot take the change (busy, full,
+    read-only) is shown as a message in the person's language (not a traceback) and gives None. What was
+    typed stays in the form."""
     try:
         return fn(*args, **kwargs)
     except SecondmentError as error:
         show_error(error)
         return None
+    except (sqlite3.Error, OSError) as error:
+        fault(error)
+        return None
+
+
+_log = logging.getLogger("secondment")
+
+
+def fault_message(error: BaseException) -> str:
+    """What a person is told about a fault of the machine (not of what they typed)."""
+    if isinstance(error, sqlite3.Error):
+        text = str(error).lower()
+        if "locked" in text or "busy" in text:
+            return t("error.database_busy")
+        return t("app.fault_database", reason=t(f"app.db_problem_{db.problem(error)}"))
+    if isinstance(error, OSError):
+        return t("app.fault_disk")
+    return t("app.fault_unexpected")
+
+
+def fault(error: BaseException) -> None:
+    """Say a fault in the person's language; the details go to the server's log, never to the page."""
+    _log.error("fault on a page: %s", error, exc_info=error)
+    st.error(fault_message(error), icon=":material/error:")
 
 
 # --- tables, downloads, charts ------------------------------------------------------------------------

@@ -34,14 +34,38 @@ def normalise_text(value) -> str:
     return text.strip()
 
 
+# Fields that hold one line (a name, a title): a line break in them is a mistake or a trick.
+SINGLE_LINE = {"name", "title", "post", "contact", "summary", "unit_name", "display_name", "industry", "batch_code",
+               "holiday_name", "username"}
+# Characters that reorder how text reads (bidirectional overrides and isolates): a name could be made to read
+# as another's. Refused everywhere.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _visible(text_value: str) -> bool:
+    """Does the text hold anything a person can see (not only spaces, zero-width or control characters)?"""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs", "Zl", "Zp")
+               for ch in text_value)
+
+
 def text(field: str, value, *, required: bool = True, max_len: int | None = None) -> str | None:
     """Free text as typed: surrounding spaces (incl. the ideographic space) off, nothing else changed, so
-    Chinese punctuation (，。（）) stays as written. Codes, dates and numbers go through ``normalise_text``."""
+    Chinese punctuation (，。（）) stays as written. Codes, dates and numbers go through ``normalise_text``.
+    Text made only of invisible characters counts as empty; control characters and direction overrides are
+    refused, and so is a line break in a one-line field."""
+    if isinstance(value, bool):
+        raise ValidationError(field, value, "not_text")
     clean = "" if value is None else str(value).strip()
-    if not clean:
+    if not clean or not _visible(clean):
         if required:
             raise ValidationError(field, value, "required")
         return None
+    for ch in clean:
+        if (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") or ch in _BIDI_CONTROLS:
+            raise ValidationError(field, clean.encode("unicode_escape").decode("ascii")[:60], "control_chars")
+    if field in SINGLE_LINE and ("\n" in clean or "\r" in clean):
+        raise ValidationError(field, clean, "one_line")
+    clean = clean.replace("\r\n", "\n").replace("\r", "\n")
     limit = max_len or MAX_LEN.get(field)
     if limit and len(clean) > limit:
         raise ValidationError(field, clean, "too_long", max=limit, length=len(clean))
@@ -106,17 +130,24 @@ def within(field: str, value: date, start: date | str, end: date | str, reason: 
         raise ValidationError(field, value.isoformat(), reason, start=start_d.isoformat(), end=end_d.isoformat())
 
 
+MIN_HOURS = 0.1   # six minutes: less than that is not a piece of work, and would be stored as 0
+
+
 def hours(value, field: str = "hours") -> float:
+    if isinstance(value, bool):   # True is not "1 hour"
+        raise ValidationError(field, value, "not_a_number")
     try:
         number = float(normalise_text(value)) if not isinstance(value, (int, float)) else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError(field, value, "not_a_number") from None
-    if not (0 < number <= 24):
-        raise ValidationError(field, value, "hours_range", min=0, max=24)
+    if not (MIN_HOURS <= number <= 24):
+        raise ValidationError(field, value, "hours_range", min=MIN_HOURS, max=24)
     return round(number * 2) / 2 if abs(number * 2 - round(number * 2)) < 1e-9 else round(number, 2)
 
 
 def integer(field: str, value, *, low: int | None = None, high: int | None = None) -> int:
+    if isinstance(value, bool):
+        raise ValidationError(field, value, "not_a_number")
     try:
         number = int(normalise_text(value)) if not isinstance(value, int) else value
     except (TypeError, ValueError):

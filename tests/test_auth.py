@@ -378,7 +378,7 @@ def test_cli_can_create_the_first_admin(empty_store):
 # --- demo entry -------------------------------------------------------------------------------------------
 
 def test_demo_entry_refused_on_a_real_database(store):
-    auth.create_user(store, SYSTEM, "demo_admin", auth.DEMO_PASSWORD, "admin")
+    auth.create_user(store, SYSTEM, "demo_admin", PASSWORD, "admin")
     assert not store.is_demo()
     assert auth.demo_accounts(store, "127.0.0.1") == []
     with pytest.raises(auth.SignInFailed):
@@ -386,8 +386,8 @@ def test_demo_entry_refused_on_a_real_database(store):
 
 
 def demo_marked(store):
-    auth.create_user(store, SYSTEM, "demo_admin", auth.DEMO_PASSWORD, "admin")
-    auth.create_user(store, SYSTEM, "demo_viewer", auth.DEMO_PASSWORD, "viewer")
+    auth.create_user(store, SYSTEM, "demo_admin", PASSWORD, "admin")
+    auth.create_user(store, SYSTEM, "demo_viewer", PASSWORD, "viewer")
     with store.write() as conn:
         db.set_meta(conn, "is_demo", "1")
     return store

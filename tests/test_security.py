@@ -129,12 +129,14 @@ def test_a_large_import_lets_other_peoples_saves_through(demo_store):
     worker = threading.Thread(target=lambda: _guarded(failures, roster_import.apply, demo_store, reviewer, plan))
     worker.start()
     saved = 0
-    while worker.is_alive() and saved < 40:
-        activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today(), role="publicist",
-                             title=f"导入期间保存{saved}", hours=0.5)
-        saved += 1
-        time.sleep(0.2)
-    worker.join(600)
+    try:
+        while worker.is_alive() and saved < 40:
+            activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today(),
+                                 role="publicist", title=f"导入期间保存{saved}", hours=0.5)
+            saved += 1
+            time.sleep(0.2)
+    finally:
+        worker.join(600)    # never leave the import running into the next test
     assert not failures
     assert saved >= 4 and demo_store.scalar("select count(*) from activities where title like '导入期间保存%'") == saved
     assert demo_store.scalar("select count(*) from participants") == before + 100_000
@@ -190,3 +192,138 @@ def test_an_import_killed_half_way_is_taken_back_on_the_next_start(demo_store):
     assert roster_import.recover(demo_store) == [run]
     assert demo_store.scalar("select count(*) from participants") == before
     assert demo_store.scalar("select count(*) from units where name = '中断单位有限公司'") == 0
+
+
+# --- faults a person can meet become messages in their language ------------------------------------------------
+
+@pytest.mark.parametrize("failure, expected", [
+    ("attempt to write a readonly database", "app.db_problem_read_only"),
+    ("database or disk is full", "app.db_problem_io"),
+    ("database is locked", "error.database_busy"),
+])
+def test_a_save_the_database_refuses_is_said_and_the_text_kept(demo_store, monkeypatch, failure, expected):
+    import sqlite3
+
+    from conftest import app_test, visible_text
+
+    from secondment import db, i18n
+
+    at = app_test("my_week", demo_store, "demo_secondee")
+    at.run()
+    real_write = db.Store.write
+
+    def broken(self):
+        raise sqlite3.OperationalError(failure)
+
+    monkeypatch.setattr(db.Store, "write", broken)
+    at.text_input(key="mw_title").input("走访企业了解用工需求")
+    [b for b in at.button if b.label == i18n.translate("zh", "week.add")][0].click().run()
+    monkeypatch.setattr(db.Store, "write", real_write)
+    assert not at.exception
+    key_text = i18n.translate("zh", expected)
+    assert key_text.rstrip("。.") in visible_text(at)
+    assert at.text_input(key="mw_title").value == "走访企业了解用工需求"     # nothing typed is lost
+
+
+def test_a_damaged_database_gives_a_message_not_a_traceback(demo_store, monkeypatch):
+    import sqlite3
+
+    from conftest import app_test, visible_text
+
+    from secondment import db, i18n
+
+    at = app_test("overview", demo_store, "demo_reviewer", lang="en")
+
+    def broken(self, sql, params=()):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(db.Store, "rows", broken)
+    at.run()
+    assert not at.exception
+    assert i18n.translate("en", "app.db_problem_not_database") in visible_text(at)
+
+
+def test_a_very_long_search_is_cut_not_sent_whole(demo_store):
+    from secondment import activities, db, feedback, roster
+
+    reviewer = actor_for(demo_store, "demo_reviewer")
+    text = "党建" * 9_000
+    assert len(db.search_text(text)) == db.MAX_SEARCH
+    assert roster.list_participants(demo_store, reviewer, text=text) == []
+    assert activities.list_entries(demo_store, reviewer, text=text)[1] == 0
+    assert feedback.list_items(demo_store, reviewer, text=text)[1] == 0
+
+
+# --- odd values are refused by name -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, reason", [
+    ("\u200b\u200b\u200b", "required"),            # only zero-width spaces
+    ("\u202e\u202d", "required"),                   # only direction marks
+    ("\x07\x08", "required"),                       # only control characters
+    ("党建\u202e指导", "control_chars"),              # a direction override inside a name
+    ("走访\x00企业", "control_chars"),
+    ("第一行\n第二行", "one_line"),                  # a line break in a title
+])
+def test_invisible_or_control_text_is_refused(value, reason):
+    from secondment import validation
+    from secondment.errors import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        validation.text("title", value)
+    assert caught.value.reason == reason
+
+
+def test_multi_line_fields_keep_their_lines():
+    from secondment import validation
+
+    assert validation.text("description", "第一段\r\n第二段") == "第一段\n第二段"
+
+
+@pytest.mark.parametrize("value", [True, False, 0.0004, 0.05, -1, float("nan"), float("inf"), "1e400", 25])
+def test_hours_that_are_not_a_piece_of_work_are_refused(value):
+    from secondment import validation
+    from secondment.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        validation.hours(value)
+    assert validation.hours(0.1) == 0.1 and validation.hours("1.5") == 1.5
+
+
+@pytest.mark.parametrize("password, reason", [
+    (" " * 12, "too_short"), ("password12", "too_weak"), ("1234567890", "too_weak"), ("qwertyuiop", "too_weak"),
+    ("aaaaaaaaaaaa", "too_weak"), ("secret\rword\x00!", "control_chars")])
+def test_easy_or_odd_passwords_are_refused(password, reason):
+    from secondment.errors import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        auth.check_password_rules(password, "zhangsan")
+    assert caught.value.reason == reason
+    assert password.strip() not in caught.value.message("zh") or not password.strip()
+
+
+def test_a_piped_password_loses_its_windows_line_end(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from secondment import db
+
+    path = tmp_path / "x.db"
+    done = subprocess.run([sys.executable, "-m", "secondment", "init", "--db", str(path), "--admin", "boss"],
+                          input="a-brand-new-password\r\n", cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert auth.authenticate(db.Store(path), "boss", "a-brand-new-password").username == "boss"
+
+
+def test_the_enterprise_of_an_item_is_an_enterprise(demo_store):
+    from secondment import feedback
+    from secondment.errors import ValidationError
+
+    secondee = actor_for(demo_store, "demo_secondee")
+    department = demo_store.scalar("select id from units where kind = 'government_department' limit 1")
+    with pytest.raises(ValidationError) as caught:
+        feedback.raise_feedback(demo_store, secondee, participant_id=secondee.participant_id, category="policy",
+                                summary="企业用工", enterprise_id=department)
+    assert caught.value.field == "enterprise" and caught.value.reason == "wrong_kind"

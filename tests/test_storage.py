@@ -209,3 +209,33 @@ def URLSafe(secret):
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(secret, salt="secondment-session")
+
+
+def test_a_writer_that_never_pauses_cannot_starve_another(empty_store):
+    """A long import commits and begins again at once; another writer still gets its turn promptly (writers
+    of a process take turns; SQLite's busy handler alone only polls and could miss every gap)."""
+    import time
+
+    stop = threading.Event()
+
+    def hog():
+        while not stop.is_set():
+            with empty_store.write() as conn:
+                conn.conn.execute("insert into meta(key, value) values ('hog', '1') "
+                                  "on conflict(key) do update set value = value + 1")
+                time.sleep(0.05)
+
+    worker = threading.Thread(target=hog)
+    worker.start()
+    try:
+        time.sleep(0.3)
+        waits = []
+        for _ in range(5):
+            started = time.perf_counter()
+            with empty_store.write() as conn:
+                conn.conn.execute("insert into units(name, kind) values (?, 'enterprise')", (f"u{len(waits)}",))
+            waits.append(time.perf_counter() - started)
+    finally:
+        stop.set()
+        worker.join(10)
+    assert max(waits) < 2, waits
