@@ -217,7 +217,7 @@ def test_a_save_the_database_refuses_is_said_and_the_text_kept(demo_store, monke
 
     monkeypatch.setattr(db.Store, "write", broken)
     at.text_input(key="mw_title").input("走访企业了解用工需求")
-    [b for b in at.button if b.label == i18n.translate("zh", "week.add")][0].click().run()
+    next(b for b in at.button if b.label == i18n.translate("zh", "week.add")).click().run()
     monkeypatch.setattr(db.Store, "write", real_write)
     assert not at.exception
     key_text = i18n.translate("zh", expected)
