@@ -196,7 +196,7 @@ def draw_selected(person: dict) -> None:
                 after = ui.attempt(roster.update_participant, store, actor, person["id"], **changes)
                 if after is not None:
                     same = all(before.get(k) == after.get(k) for k in roster.EDITABLE)
-                    ui.flash(ui.tm("roster.unchanged") if same else t("roster.updated", name=after["name"]))
+                    ui.flash(ui.tm("roster.unchanged") if same else ui.tm("roster.updated", name=after["name"]))
                     st.rerun()
 
 

@@ -188,3 +188,32 @@ def test_reviewer_imports_a_file_only_when_every_row_is_good(browser, live_serve
             ("莫语桐", start.isoformat(), end.isoformat(), "上海导入测试科技有限公司")]
     finally:
         context.close()
+
+
+def server_memory_mb(server) -> float:
+    for line in Path(f"/proc/{server.proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_a_hostile_upload_is_refused_with_a_message_and_the_server_stays_small(browser, live_server):
+    from test_security import _sparse_corner_xlsx, _zip_bomb_xlsx
+
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        open_page(page, f"{live_server.url}/roster")
+        page.get_by_role("tab", name="导入").click()
+        for name, data, message in (("sparse.xlsx", _sparse_corner_xlsx(), "行数过多"),
+                                    ("bomb.xlsx", _zip_bomb_xlsx(), "解压后超过")):
+            page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(files=[{
+                "name": name, "buffer": data,
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+            wait_ready(page)
+            wait_grid_contains(page, message, timeout=30_000)
+            assert page.get_by_role("button", name=re.compile("确认导入")).count() == 0
+            assert server_memory_mb(live_server) < 500, server_memory_mb(live_server)
+    finally:
+        context.close()
