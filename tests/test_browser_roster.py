@@ -68,6 +68,7 @@ def test_reviewer_filters_opens_profile_edits_post_and_sees_audit(browser, live_
         page.get_by_text(f"编辑 {person['name']}").click()
         form = page.locator("[data-testid='stForm']").first
         form.get_by_label("挂职职务").fill(new_post)
+        form.get_by_label("挂职职务").press("Tab")    # the field commits its text as a person leaving it does
         form.get_by_role("button", name="保存").click()
         wait_until(lambda: store.scalar("select post from participants where id = ?", (person["id"],)) == new_post,
                    "the new post to be saved")
