@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 import os
 import random
+import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -186,6 +187,9 @@ class Unit:
     industry: str | None = None
     short: str | None = None
     time_limit: int | None = None
+    staff: int = 0                                  # an enterprise's head-count and party members, and what
+    members: int = 0                                # it is like: the texts about it quote them
+    trait: str = ""
 
 
 @dataclass(slots=True)
@@ -207,7 +211,8 @@ class Person:
     rate: float = 0.9
     quiet: int = 0                                  # weeks before today with no entry
     neglect: tuple[str, date, date] | None = None   # (role, first monday, last monday) never logged
-    ctx: dict = field(default_factory=dict)         # template fields
+    ctx: dict = field(default_factory=dict)         # template fields fixed for the stint
+    family: dict = field(default_factory=dict)      # ``text.FAMILIES`` entry of the enterprise's industry
 
     @property
     def direction(self) -> str:
@@ -281,7 +286,9 @@ def _units(rng: random.Random, enterprises: int) -> list[Unit]:
     for name in text.SOCIAL_ORGS:
         add(name=name, kind="social_org")
     for name, short, industry, street in text.ENTERPRISES[:enterprises]:
-        add(name=name, kind="enterprise", street=street, industry=industry, short=short)
+        staff, members, trait = text.ENTERPRISE_PROFILES[short]
+        add(name=name, kind="enterprise", street=street, industry=industry, short=short, staff=staff,
+            members=members, trait=trait)
     taken = {u.name for u in units}
     chars = text.BRAND_CHARS
     count = sum(u.kind == "enterprise" for u in units)
@@ -292,10 +299,31 @@ def _units(rng: random.Random, enterprises: int) -> list[Unit]:
         if a == b or name in taken:
             continue
         taken.add(name)
+        # Its profile from a stream of its own, so the main stream (and all that follows) does not move.
+        own = random.Random(name)
+        staff = own.randrange(60, 600, 10)
         add(name=name, kind="enterprise", street=rng.choice(vocab.STREETS), industry=industry,
-            short=f"{a}{b}{short_suffix}")
+            short=f"{a}{b}{short_suffix}", staff=staff, members=max(5, round(staff * own.uniform(0.04, 0.12))),
+            trait=own.choice(_family(industry)["traits"]))
         count += 1
     return units
+
+
+def _family_key(industry: str | None) -> str:
+    return text.INDUSTRY_FAMILY.get(industry or "", text.DEFAULT_FAMILY)
+
+
+_FAMILIES: dict[str | None, dict] = {}
+
+
+def _family(industry: str | None) -> dict:
+    """The posts, teams, places … the texts name for an enterprise of ``industry``: its family's, with the
+    industry's own where they differ (``text.INDUSTRY_OVERRIDES``)."""
+    family = _FAMILIES.get(industry)
+    if family is None:
+        family = _FAMILIES[industry] = {**text.FAMILIES[_family_key(industry)],
+                                        **text.INDUSTRY_OVERRIDES.get(industry or "", {})}
+    return family
 
 
 # --- people -------------------------------------------------------------------------------------------------
@@ -422,14 +450,141 @@ def _habits(rng: random.Random, people: list[Person], today: date, keep: set[int
             person.rate = 0.96
 
 
-def _contexts(rng: random.Random, people: list[Person], units: list[Unit]) -> None:
-    """The fixed template fields of each person; the per-entry ones are filled in as entries are written."""
+def _contexts(rng: random.Random, trng: random.Random, people: list[Person], units: list[Unit]) -> None:
+    """The fixed template fields of each person: their enterprise and the people they deal with there (or, for
+    a talent, their mentor in the host unit). The per-entry fields are drawn as entries are written (``_Slots``).
+    ``rng`` is the main stream (one draw a person, as always); the people met come from ``trng``, the text
+    stream, so adding a field never moves the data."""
     depts = [u.name for u in units if u.kind in ("government_department", "party_org")]
+    rnd = trng.random
     for person in people:
         firm = person.enterprise
+        family = _family(firm.industry)
+        office = _pick(rnd, text.OFFICES)
+        person.family = family
         person.ctx = {"ent": firm.short or firm.name, "ent_full": firm.name, "industry": firm.industry or "",
-                      "street": firm.street or "", "host": person.host.name, "dept": rng.choice(depts),
-                      "topic": "", "policy": "", "n": 2, "m": 10, "month": 1}
+                      "street": firm.street or "", "host": person.host.name, "home": person.home.name,
+                      "dept": rng.choice(depts), "name": person.name, "staff": firm.staff,
+                      "members": firm.members, "trait": firm.trait, "spread": family["spread"],
+                      "place": _pick(rnd, family["places"]), "sec": _name(rnd), "boss": _pick(rnd, text.SURNAMES) + "总",
+                      "hr": _pick(rnd, text.HR_TITLES) + _name(rnd), "union": _name(rnd),
+                      "mentor": f"{office}{'主任' if office == '办公室' else '科长'}{_name(rnd)}"}
+
+
+# --- template fields ---------------------------------------------------------------------------------------------
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+DAY_PARTS = ("上午", "下午", "")
+
+
+def _pick(rnd, options):
+    return options[int(rnd() * len(options))]
+
+
+def _between(rnd, lo: int, hi: int) -> int:
+    return lo + int(rnd() * (hi - lo + 1)) if hi > lo else lo
+
+
+def _name(rnd) -> str:
+    """Someone met on the way: surname and one or two given-name characters (not checked for uniqueness)."""
+    chars = text.GIVEN_MALE if rnd() < 0.55 else text.GIVEN_FEMALE
+    given = _pick(rnd, chars)
+    if rnd() < 0.7:
+        given += _pick(rnd, chars)
+    return _pick(rnd, text.SURNAMES) + given
+
+
+def _md(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def _when(s: _Slots) -> str:
+    """When in the week it happened, as a log would say it: 周三上午, 11月18日, 11月18日下午."""
+    rnd = s.rnd
+    part = _pick(rnd, DAY_PARTS)
+    return (WEEKDAYS[s.day.weekday()] if rnd() < 0.5 else _md(s.day)) + part
+
+
+# How each drawn field is made; ``s`` is the ``_Slots`` being filled (``s.day``, ``s.rnd``, ``s.family``, and the
+# person's fixed fields through ``s[...]``).
+_MAKERS = {
+    "when": _when,
+    "date": lambda s: _md(s.day),
+    "nextdate": lambda s: _md(s.day + timedelta(days=_between(s.rnd, 7, 20))),
+    "year": lambda s: s.day.year,
+    "month": lambda s: s.day.month % 12 + 1,
+    "n": lambda s: _between(s.rnd, 2, 7),
+    "m": lambda s: _between(s.rnd, 8, 47),
+    "k": lambda s: _between(s.rnd, 12, 98),
+    "c": lambda s: _between(s.rnd, 2, 5),
+    "pct": lambda s: _between(s.rnd, 3, 25),
+    "trend": lambda s: "增长" if s.rnd() < 0.6 else "下降",
+    "who": lambda s: _pick(s.rnd, s.family["jobs"]) + _name(s.rnd),
+    "member": lambda s: _name(s.rnd),
+    "officer": lambda s: _name(s.rnd),
+    "unit": lambda s: _pick(s.rnd, s.family["teams"]),
+    "job": lambda s: _pick(s.rnd, s.family["jobs"]),
+    "project": lambda s: _pick(s.rnd, s.family["projects"]),
+    "cost": lambda s: _pick(s.rnd, s.family["costs"]),
+    "product": lambda s: _pick(s.rnd, s.family["products"]),
+    "stage": lambda s: _pick(s.rnd, text.PROJECT_STAGES),
+    "town": lambda s: _pick(s.rnd, vocab.STREETS),
+    "office": lambda s: _pick(s.rnd, text.OFFICES),
+    "redsite": lambda s: _pick(s.rnd, text.RED_SITES),
+    "newthing": lambda s: _pick(s.rnd, text.NEWS),
+    "weeknote": lambda s: _pick(s.rnd, text.WEEK_NOTES),
+    "amount": lambda s: f"{_between(s.rnd, 2, 30) * 50}万元",
+    "area": lambda s: _between(s.rnd, 5, 50) * 100,
+    # Head-counts that must fit the enterprise: present at a meeting, usually there, some of its members or staff.
+    "pm": lambda s: _between(s.rnd, max(2, s["members"] // 2), s["members"]),
+    "att": lambda s: _between(s.rnd, max(2, s["members"] * 3 // 10), max(2, s["members"] * 6 // 10)),
+    "mpart": lambda s: _between(s.rnd, max(2, s["members"] * 4 // 10), max(2, s["members"] * 8 // 10)),
+    "spart": lambda s: _between(s.rnd, max(5, s["staff"] // 10), max(5, s["staff"] * 3 // 10)),
+    "quit": lambda s: _between(s.rnd, max(3, s["staff"] * 3 // 100), max(3, s["staff"] * 12 // 100)),
+}
+
+
+class _Slots(dict):
+    """The fields of one text: what is set on it, then the person's fixed fields (``base``), then fields drawn
+    the first time a template asks for them (``_MAKERS``), kept so that a description and its outcome name the
+    same people and numbers. Drawing only what is used keeps the benchmark tiers' millions of entries cheap."""
+
+    __slots__ = ("base", "day", "family", "rnd")
+
+    def __init__(self, base: dict, rnd, day: date, family: dict, **fields):
+        super().__init__(fields)
+        self.base, self.rnd, self.day, self.family = base, rnd, day, family
+
+    def __missing__(self, key):
+        value = self.base[key] if key in self.base else _MAKERS[key](self)
+        self[key] = value
+        return value
+
+
+def _kinds(table: dict, key: str, family: str) -> list:
+    """The kinds of ``table[key]`` that occur in an enterprise of ``family`` (a kind's optional 4th item)."""
+    return [kind for kind in table[key] if len(kind) < 4 or family in kind[3].split()]
+
+
+def _distinct(seen: set | None, tries: int, write, *args, keys: int = 1):
+    """``write(attempt, *args)`` again until its first ``keys`` items are new to ``seen`` (when given), which
+    then remembers them."""
+    for attempt in range(tries):
+        out = write(attempt, *args)
+        if seen is None or not any(_gist(out[i]) in seen for i in range(keys)):
+            break
+    if seen is not None:
+        seen.update(_gist(t) for t in out[:keys])
+    return out
+
+
+_PARTICULARS = re.compile(r"(?:\d+月\d+日|周[一二三四五六日]|[上下]午|\d+)+")
+
+
+def _gist(text_: str) -> str:
+    """A text with its numbers, dates and times of day blanked: two texts that differ only there read as
+    copies."""
+    return _PARTICULARS.sub("#", text_)
 
 
 # --- the week-by-week log ----------------------------------------------------------------------------------------
@@ -504,10 +659,12 @@ class _Stream:
 
 
 def _entries(person, monday, days, n, erng, ctx_pools, next_id, today):
-    """``n`` activity rows for one week of one person."""
+    """``n`` activity rows for one week of one person. The entry stream ``erng`` decides the day, role, kind of
+    work, hours and stamps (and the department, topic and counts the texts name); the person's text stream
+    (``ctx_pools``) writes the particulars, and in the demo keeps every description different (``seen``)."""
     rnd = erng.random
-    roles, templates, hours, depts, topics = ctx_pools
-    ctx = person.ctx
+    roles, kinds, hours, depts, topics, trnd, seen = ctx_pools
+    ctx, family = person.ctx, person.family
     neglect = person.neglect
     week = _iso_week(monday)
     rows = []
@@ -517,22 +674,34 @@ def _entries(person, monday, days, n, erng, ctx_pools, next_id, today):
         if neglect and neglect[1] <= monday <= neglect[2]:
             while role == neglect[0]:
                 role = roles[int(rnd() * len(roles))]
-        options = templates[role]
-        title, description, outcome = options[int(rnd() * len(options))]
-        ctx["dept"] = depts[int(rnd() * len(depts))]
+        options = kinds[role]
+        kind = options[int(rnd() * len(options))]
         year_topics = topics.get(day.year) or topics[None]
-        ctx["topic"] = year_topics[int(rnd() * len(year_topics))]
-        ctx["policy"] = text.POLICIES[int(rnd() * len(text.POLICIES))]
-        ctx["n"] = 2 + int(rnd() * 6)
-        ctx["m"] = 8 + int(rnd() * 40)
-        ctx["month"] = day.month % 12 + 1
+        fields = {"dept": depts[int(rnd() * len(depts))], "topic": year_topics[int(rnd() * len(year_topics))],
+                  "policy": text.POLICIES[int(rnd() * len(text.POLICIES))], "n": 2 + int(rnd() * 6),
+                  "m": 8 + int(rnd() * 40), "month": day.month % 12 + 1}
+        description, title, outcome = _distinct(seen, 80, _write_entry, kind, options, ctx, trnd, day, family,
+                                                fields)
         # Written during the working day; an entry dated today was written this morning.
         hour = 1 + int(rnd() * 8) if day < today else 0
         stamp = f"{day.isoformat()}T{hour:02d}:{int(rnd() * 60):02d}:{int(rnd() * 60):02d}Z"
-        rows.append((next_id + len(rows), person.id, day.isoformat(), week, role, title.format_map(ctx),
-                     description.format_map(ctx), hours[int(rnd() * len(hours))], outcome.format_map(ctx),
-                     person.user_id, stamp, person.user_id, stamp))
+        rows.append((next_id + len(rows), person.id, day.isoformat(), week, role, title, description,
+                     hours[int(rnd() * len(hours))], outcome, person.user_id, stamp, person.user_id, stamp))
     return rows
+
+
+def _write_entry(attempt: int, kind: tuple, options: list, ctx: dict, trnd, day: date, family: dict,
+                 fields: dict) -> tuple[str, str, str]:
+    """(description, title, outcome) of one entry of ``kind``; the i-th description goes with the i-th title
+    (round again when there are fewer titles). After the first ``attempt``, and in case ``kind`` has no new text
+    left for the person, another kind of ``options`` (from the text stream, so the entry stream does not move)."""
+    if attempt:
+        kind = _pick(trnd, options)
+    titles, descriptions, outcomes = kind[:3]
+    i = int(trnd() * len(descriptions))
+    slots = _Slots(ctx, trnd, day, family, **fields)
+    return (descriptions[i].format_map(slots), titles[i % len(titles)].format_map(slots),
+            _pick(trnd, outcomes).format_map(slots))
 
 
 def _review(person: Person, monday: date, age: int, erng: random.Random, as_of: datetime):
@@ -570,9 +739,10 @@ def _review(person: Person, monday: date, age: int, erng: random.Random, as_of: 
 
 
 def _stream_activities(people, units, seed, today, logged, target, max_per_week, feedback_quota, practice_quota,
-                       activities_table, reviews_table) -> _Stream:
+                       activities_table, reviews_table, distinct: bool = False) -> _Stream:
     """Writes every activity and week review; keeps the entries the feedback and practices will cite.
-    ``logged`` is each person's number of logged weeks (a first pass over the same plan)."""
+    ``logged`` is each person's number of logged weeks (a first pass over the same plan). ``distinct``: no
+    two descriptions alike (the demo; the benchmark tiers may repeat themselves)."""
     as_of = datetime.combine(today, time())
     mean = min(max_per_week, max(1.0, target / max(1, sum(logged.values()))))
     base, extra = int(mean), mean - int(mean)
@@ -583,12 +753,19 @@ def _stream_activities(people, units, seed, today, logged, target, max_per_week,
     topics[None] = list(text.EVERGREEN_TOPICS)
     kept = _Stream()
     next_id = 1
+    seen: set[str] | None = set() if distinct else None
+    kinds_by_family: dict[str, dict] = {}
     for person in people:
         prng, erng = _person_rngs(seed, person)
         rnd = erng.random
         fb = _Reservoir(feedback_quota.get(person.id, 0))
         pr = _Reservoir(practice_quota.get(person.id, 0))
-        ctx_pools = (pools[person.direction], text.ACTIVITY_TEMPLATES, hours, depts, topics)
+        family = _family_key(person.enterprise.industry)
+        kinds = kinds_by_family.get(family)
+        if kinds is None:
+            kinds = kinds_by_family[family] = {role: _kinds(text.ACTIVITY_KINDS, role, family) for role in vocab.ROLES}
+        trnd = random.Random(f"{seed}/entries/{person.id}").random
+        ctx_pools = (pools[person.direction], kinds, hours, depts, topics, trnd, seen)
         for monday, days, age in _weeks(person, prng, today):
             n = base + (rnd() < extra)
             if 1 < n < max_per_week:  # a symmetric nudge keeps the mean and gives the odd busy week
@@ -633,8 +810,9 @@ class _Loop:
     """
 
     def __init__(self, item_id: int, created: datetime, dept: int, urgency: str, limits: dict, as_of: datetime,
-                 raiser: int, ctx: dict):
+                 raiser: int, ctx: _Slots, answers: tuple = (), seen: set | None = None):
         self.id, self.urgency, self.limits, self.as_of, self.ctx = item_id, urgency, limits, as_of, ctx
+        self.answers, self.seen = answers, seen  # the item's kind of answer; answers given so far (the demo)
         self.status, self.dept, self.at = "submitted", dept, created
         self.due = workdays.LIBRARY.add_working_days(created.date(), self.limit(dept))
         self.accepted_at = self.answered_at = self.closed_at = None
@@ -732,13 +910,14 @@ def _walk(rng: random.Random, loop: _Loop, raiser: int, targets: list[int], name
                 loop.step("escalate", watch, 0, text.ESCALATE_NOTES[1])
     else:
         answer_at = _later(rng, loop.at, 1 if urgent else 2, max(1, min(limit, 3 if urgent else 12)))
-    loop.step("answer", answer_at, liaison(), _answer(rng, loop))
+    loop.step("answer", answer_at, liaison(), _answer(loop, answer_at, names))
     rounds = rng.choices((0, 1, 2), (90, 7, 3))[0]
     for _ in range(rounds):
         loop.step("send_back", _later(rng, loop.at, 1, 5), raiser, rng.choice(text.SEND_BACK_NOTES))
         if loop.send_backs >= vocab.ESCALATE_AFTER_SEND_BACKS and not loop.escalated:
             loop.step("escalate", _later(rng, loop.at, 0, 2), 0, text.ESCALATE_NOTES[2])
-        loop.step("answer", _later(rng, loop.at, 3, 12), liaison(), _answer(rng, loop))
+        again = _later(rng, loop.at, 3, 12)
+        loop.step("answer", again, liaison(), _answer(loop, again, names))
     r = rng.random()
     if r < 0.02:
         loop.step("close_unresolved", _later(rng, loop.at, 5, 15), 0, rng.choice(text.CLOSE_REASONS))
@@ -751,8 +930,23 @@ def _walk(rng: random.Random, loop: _Loop, raiser: int, targets: list[int], name
                   evaluation="satisfied" if satisfied else "basically_satisfied")
 
 
-def _answer(rng: random.Random, loop: _Loop) -> str:
-    return rng.choice(text.FEEDBACK_ANSWERS[loop.ctx["category"]]).format_map(loop.ctx)
+def _answer(loop: _Loop, at: datetime, names: dict[int, str]) -> str:
+    """The department's answer to this item, written on ``at`` by whoever holds it then: it takes up the item's
+    own particulars (the post, the sum, the project) and names its officer and dates; after a send-back it says
+    what was done again. Drawn from the text stream, so the item's history does not depend on it."""
+    slots = loop.ctx
+    rnd = slots.rnd
+    day = at.date()
+
+    def write(_attempt: int):
+        slots.pop("officer", None)  # whoever handles it where it is now
+        slots.update(to=names[loop.dept], adate=_md(day), later=_md(day + timedelta(days=_between(rnd, 10, 40))))
+        answer = _pick(rnd, loop.answers).format_map(slots)
+        if loop.send_backs:
+            answer = _pick(rnd, text.FOLLOW_UPS).format_map(slots) + answer
+        return (answer,)
+
+    return _distinct(loop.seen, 12, write)[0]
 
 
 def _walk_ins(rng: random.Random, people: list[Person], today: date) -> dict[int, list[date]]:
@@ -772,9 +966,10 @@ def _walk_ins(rng: random.Random, people: list[Person], today: date) -> dict[int
 
 
 def _feedback(rng: random.Random, people: list[Person], units: list[Unit], kept: _Stream,
-              walk_ins: dict[int, list[date]], today: date):
+              walk_ins: dict[int, list[date]], today: date, seed: int, distinct: bool = False):
     """Feedback rows (numbered in the order they were raised) and their event rows (actors still coded,
-    see ``_Loop``)."""
+    see ``_Loop``). ``rng`` decides what happens to an item; its texts come from a stream of their own, and in
+    the demo (``distinct``) no two items share a summary and no two answers are alike."""
     by_name = {u.name: u for u in units}
     by_street = {u.street: u for u in units if u.kind == "street_town"}
     routing = {category: by_name[name].id for category, name in ROUTING.items()}
@@ -792,19 +987,26 @@ def _feedback(rng: random.Random, people: list[Person], units: list[Unit], kept:
                 sources.append((created, person.id, activity_id or 0, role, person))
     sources.sort(key=lambda s: s[:3])
     items, events = [], []
+    trnd = random.Random(f"{seed}/feedback").random
+    summaries: set[str] | None = set() if distinct else None
+    answers: set[str] | None = set() if distinct else None
+    kinds_by: dict[tuple[str, str], list] = {}
     for item_id, (created, _, activity_id, role, person) in enumerate(sources, start=1):
         category = rng.choice(categories[role])
-        summary, details = rng.choice(text.FEEDBACK_TEMPLATES[category])
-        ctx = dict(person.ctx, n=rng.randint(2, 9), m=rng.randint(10, 60), month=created.month % 12 + 1,
-                   category=category)
+        fields = {"n": rng.randint(2, 9), "m": rng.randint(10, 60), "month": created.month % 12 + 1,
+                  "category": category}
+        family = _family_key(person.enterprise.industry)
+        summary, details, kind, ctx, category = _distinct(summaries, 120, _write_item, category, categories[role],
+                                                          family, kinds_by, person, trnd, created.date(), fields,
+                                                          keys=2)
         urgency = "urgent" if rng.random() < 0.15 else "normal"
         street = by_street.get(person.enterprise.street)
         targets = [street.id if t == "street" and street else by_name[t].id
                    for t in TRANSFER_TARGETS[category] if t != "street" or street]
-        loop = _Loop(item_id, created, routing[category], urgency, limits, as_of, person.id, ctx)
+        loop = _Loop(item_id, created, routing[category], urgency, limits, as_of, person.id, ctx, kind[2], answers)
         _walk(rng, loop, person.id, targets, names)
         items.append((item_id, person.id, activity_id or None, person.enterprise.id, role, category,
-                      summary.format_map(ctx), details.format_map(ctx), urgency, loop.dept, loop.status,
+                      summary, details, urgency, loop.dept, loop.status,
                       _utc(created), _stamp(loop.accepted_at), _stamp(loop.answered_at),
                       _stamp(loop.closed_at), loop.due.isoformat(), loop.extended, loop.transfers,
                       loop.send_backs, loop.escalated, loop.answer, loop.evaluation, loop.closed_by,
@@ -813,39 +1015,81 @@ def _feedback(rng: random.Random, people: list[Person], units: list[Unit], kept:
     return items, events, routing
 
 
+def _write_item(attempt: int, category: str, others: list, family: str, kinds_by: dict, person: Person, trnd,
+                day: date, fields: dict) -> tuple:
+    """(summary, details, kind, fields, category) of one feedback item: a kind of ``category`` that occurs in a
+    firm of ``family`` and its texts. From the 60th ``attempt`` on, when the firm has raised everything of the
+    category already, a category of ``others`` (from the text stream, so the main stream does not move)."""
+    if attempt >= 60:
+        category = _pick(trnd, others)
+    kinds = kinds_by.get((category, family))
+    if kinds is None:
+        kinds = kinds_by[(category, family)] = _kinds(text.FEEDBACK_KINDS, category, family)
+    kind = _pick(trnd, kinds)
+    slots = _Slots(person.ctx, trnd, day, person.family, **{**fields, "category": category})
+    return (_pick(trnd, kind[0]).format_map(slots), _pick(trnd, kind[1]).format_map(slots), kind, slots,
+            category)
+
+
 def _stamp(moment: datetime | None) -> str | None:
     return _utc(moment) if moment else None
 
 
 # --- practices ----------------------------------------------------------------------------------------------------
 
-def _practice_text(templates: list, start: int, ctx: dict, taken: set[str]) -> tuple[str, str] | None:
-    """Title and summary from the first template, from ``start`` on, whose title is not taken yet; a title
-    that does not name the enterprise is prefixed with it."""
-    for i in range(len(templates)):
-        title, summary = templates[(start + i) % len(templates)]
-        text_title = title.format_map(ctx) if "{ent}" in title else ctx["ent"] + title
-        if text_title not in taken:
-            return text_title, summary.format_map(ctx)
-    return None
+class _Ideas:
+    """Hands out practice ideas (``text.PRACTICE_IDEAS``) in a shuffled order: an unused one of the firm's own
+    kind of workplace first, then an unused one that suits any firm. Once all are used (only the benchmark
+    tiers get that far) ideas come round again, never twice for one enterprise."""
+
+    def __init__(self, rnd):
+        self.order = list(range(len(text.PRACTICE_IDEAS)))
+        for i in range(len(self.order) - 1, 0, -1):  # Fisher–Yates on the text stream
+            j = int(rnd() * (i + 1))
+            self.order[i], self.order[j] = self.order[j], self.order[i]
+        self.used: set[int] = set()
+
+    def take(self, family: str, ent: str, titles: set[str]) -> tuple | None:
+        """An idea for a practice of ``ent`` (of ``family``) whose title is not in ``titles`` yet."""
+        fits = [i for i in self.order if text.PRACTICE_IDEAS[i][1] in (family, None)]
+        fresh = [i for i in fits if i not in self.used]
+        own = [i for i in fresh if text.PRACTICE_IDEAS[i][1] == family]
+        for i in own + fresh + fits:
+            if ent + text.PRACTICE_IDEAS[i][0] not in titles:
+                self.used.add(i)
+                return text.PRACTICE_IDEAS[i]
+        return None
 
 
-def _practices(rng: random.Random, people: list[Person], kept: _Stream, today: date) -> list[tuple]:
+def _practice_text(idea: tuple, person: Person, rnd) -> tuple[str, str]:
+    """Title (the enterprise and the idea's name) and summary of one practice, with numbers of its own."""
+    name, _, summary = idea
+    members = person.ctx["members"]
+    p1 = _between(rnd, 40, 65)
+    slots = _Slots(person.ctx, rnd, person.start, person.family, year=person.start.year,
+                   a=_between(rnd, 3, max(3, min(8, members - 1))), b=_between(rnd, 10, 40), c=_between(rnd, 2, 5),
+                   p1=p1, p2=min(98, p1 + _between(rnd, 15, 30)))
+    return person.ctx["ent"] + name, summary.format_map(slots)
+
+
+def _practices(rng: random.Random, people: list[Person], kept: _Stream, today: date, seed: int) -> list[tuple]:
     """Practices distilled from counsellor entries, numbered in the order they were proposed; older ones
-    have gone further (reviewed, promoted)."""
+    have gone further (reviewed, promoted). Each is its own idea told about its own enterprise (``_Ideas``);
+    the texts come from a stream of their own."""
     as_of = datetime.combine(today, time())
-    templates = list(text.PRACTICE_TEMPLATES)
-    rng.shuffle(templates)
+    trnd = random.Random(f"{seed}/practices").random
+    ideas = _Ideas(trnd)
     titles: set[str] = set()
     rows = []
     for person in people:
         for day, activity_id in kept.practices.get(person.id, ()):
             created = datetime.combine(day + timedelta(days=rng.randint(3, 20)), time(10)) \
                 + timedelta(minutes=rng.randrange(420))
-            found = _practice_text(templates, len(rows), person.ctx, titles) if created < as_of else None
-            if found is None:
+            idea = ideas.take(_family_key(person.enterprise.industry), person.ctx["ent"], titles) \
+                if created < as_of else None
+            if idea is None:
                 continue
-            title, summary = found
+            title, summary = _practice_text(idea, person, trnd)
             titles.add(title)
             age = (today - created.date()).days
             weights = (15, 35, 50) if age > 365 else (30, 40, 30) if age > 90 else (60, 30, 10)
@@ -858,7 +1102,7 @@ def _practices(rng: random.Random, people: list[Person], kept: _Stream, today: d
                 moment = reviewed + timedelta(days=rng.randint(20, 90), minutes=rng.randrange(240))
                 promoted = moment if moment < as_of else None
             status = "promoted" if promoted else "reviewed" if reviewed else "draft"
-            rows.append((_utc(created), title, summary + rng.choice(text.PRACTICE_EFFECTS), person.id,
+            rows.append((_utc(created), title, summary, person.id,
                          person.enterprise.id, activity_id, status, person.user_id, _utc(created),
                          REVIEWER_ID if reviewed else None, _stamp(reviewed), REVIEWER_ID if promoted else None,
                          _stamp(promoted), _utc(promoted or reviewed or created)))
@@ -889,7 +1133,11 @@ def _link_accounts(people: list[Person]) -> tuple[Person, Person | None]:
     return secondee, talent
 
 
-def _accounts(rng, people, secondee, talent, liaisons: list[Unit], password_hash: str, since: date) -> list[tuple]:
+def _accounts(rng, people, secondee, talent, liaisons: list[Unit], password_hash: str, since: date,
+              others: list[Unit] = (), seed: str = "") -> list[tuple]:
+    """The demo's accounts: one per role to try (``demo_*``), one per secondee of the current batches, and a
+    liaison for each of ``others`` (the other departments the routing catalogue sends items to, so that no
+    item waits where nobody can accept it); those are not offered for one-click entry."""
     names = _Names(rng)
     stamp = _utc(datetime.combine(since, time(9)))
 
@@ -911,6 +1159,11 @@ def _accounts(rng, people, secondee, talent, liaisons: list[Unit], password_hash
         if person.user_id and person.user_id >= FIRST_PARTICIPANT_USER_ID:
             rows.append(row(person.user_id, f"p{person.id}", person.name, "secondee", participant=person.id,
                             created=_utc(datetime.combine(person.start, time(9)))))
+    more = _Names(random.Random(f"{seed}/liaisons"))   # a stream of its own: the rest of the demo does not move
+    next_id = max(r[0] for r in rows) + 1
+    for n, unit in enumerate(others):
+        rows.append(row(next_id + n, f"liaison{unit.id}", f"{unit.name}联络员 {more(more.rng.choice(vocab.GENDERS))}",
+                        "liaison", department=unit.id))
     return rows
 
 
@@ -1021,14 +1274,15 @@ def _participant_rows(people: list[Person]):
 
 
 def _generate(conn: sqlite3.Connection, *, seed: int, today: date, batches: list[Batch], enterprises: int,
-              tier: Tier, max_per_week: int) -> dict:
-    """Everything inside one transaction on ``conn``; returns the row counts."""
+              tier: Tier, max_per_week: int, distinct: bool = False) -> dict:
+    """Everything inside one transaction on ``conn``; returns the row counts. ``distinct``: no two texts alike
+    (the demo); the benchmark tiers may repeat themselves."""
     rng = random.Random(seed)
     units = _units(rng, enterprises)
     people = _people(rng, batches, units, today)
     secondee, talent = _link_accounts(people)
     _habits(rng, people, today, {secondee.id, talent.id if talent else -1})
-    _contexts(rng, people, units)
+    _contexts(rng, random.Random(f"{seed}/people"), people, units)
     tables = {name: _Table(conn, name) for name in COLUMNS}
     tables["units"].extend(_unit_rows(units))
     tables["batches"].extend(_batch_rows(batches))
@@ -1045,21 +1299,25 @@ def _generate(conn: sqlite3.Connection, *, seed: int, today: date, batches: list
     pr_quota = _quotas(people, weeks, tier.practices,
                        lambda p: 0.0 if p.direction == vocab.TALENT else (2.0 if p.status == "active" else 1.0))
     kept = _stream_activities(people, units, seed, today, weeks, tier.activities, max_per_week, fb_quota, pr_quota,
-                              tables["activities"], tables["week_reviews"])
+                              tables["activities"], tables["week_reviews"], distinct)
     tables["activities"].flush()
     tables["week_reviews"].flush()
 
-    items, events, routing = _feedback(rng, people, units, kept, walk_ins, today)
+    items, events, routing = _feedback(rng, people, units, kept, walk_ins, today, seed, distinct)
     liaisons = _pick_liaisons(items, events, units)
     password_hash = auth.hash_password(auth.DEMO_PASSWORD)  # once: argon2 is slow by design
-    tables["users"].extend(_accounts(rng, people, secondee, talent, liaisons, password_hash,
-                                     min(b.start for b in batches)))
+    by_id = {u.id: u for u in units}
+    others = [by_id[d] for d in sorted(set(routing.values()) - {u.id for u in liaisons})]
+    accounts = _accounts(rng, people, secondee, talent, liaisons, password_hash, min(b.start for b in batches),
+                         others, seed)
+    tables["users"].extend(accounts)
     tables["routing"].extend(sorted(routing.items()))
     user_of = {p.id: p.user_id for p in people if p.user_id}
-    liaison_of = {liaisons[0].id: LIAISON_ID, liaisons[1].id: LIAISON2_ID}
+    liaison_of = {liaisons[0].id: LIAISON_ID, liaisons[1].id: LIAISON2_ID,
+                  **{r[5]: r[0] for r in accounts if r[1].startswith("liaison")}}
     tables["feedback"].extend(_with_users(items, "feedback", "closed_by", user_of, liaison_of))
     tables["feedback_events"].extend(_with_users(events, "feedback_events", "user_id", user_of, liaison_of))
-    tables["practices"].extend(_practices(rng, people, kept, today))
+    tables["practices"].extend(_practices(rng, people, kept, today, seed))
     counts = {name: tables[name].count for name in ("batches", "units", "participants", "activities",
                                                     "week_reviews", "feedback", "feedback_events", "practices",
                                                     "users")}
@@ -1254,7 +1512,7 @@ def build(path, *, seed: int = DEMO_SEED, today: date | None = None, replace: bo
 
     def fill(conn):
         counts = _generate(conn, seed=seed, today=today, batches=_demo_batches(today),
-                           enterprises=len(text.ENTERPRISES), tier=TIERS["S"], max_per_week=3)
+                           enterprises=len(text.ENTERPRISES), tier=TIERS["S"], max_per_week=3, distinct=True)
         _mark(conn, seed=seed, today=today)
         return counts
 

@@ -6,7 +6,9 @@ tests only read it.
 from __future__ import annotations
 
 import itertools
+import re
 import sqlite3
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -374,3 +376,34 @@ def test_synthetic_smoke(tmp_path):
         conn.close()
     with pytest.raises(ValueError):
         demo.synthetic(tmp_path / "x.db", "XL")
+
+
+# --- no two texts read as copies -----------------------------------------------------------------------------
+
+PARTICULARS = re.compile(r"(?:\d+月\d+日|周[一二三四五六日]|[上下]午|\d+)+")
+
+
+def _gist(text):
+    return PARTICULARS.sub("#", text)
+
+
+@pytest.mark.parametrize("sql", [
+    "select description as t from activities",
+    "select summary as t from feedback", "select details as t from feedback",
+    "select answer as t from feedback where answer is not null",
+    "select title as t from practices", "select summary as t from practices"])
+def test_no_two_texts_differ_only_in_their_numbers_and_dates(q, sql):
+    texts = Counter(_gist(r["t"]) for r in q(sql))
+    assert [t for t, n in texts.items() if n > 1] == []
+
+
+def _shingles(text, k=4):
+    text = PARTICULARS.sub("", text)
+    return {text[i:i + k] for i in range(len(text) - k + 1)}
+
+
+def test_no_two_practices_tell_the_same_story(q):
+    """Not the same paragraph under another firm's name: at most a quarter of their four-character runs shared."""
+    texts = [(r["id"], _shingles(r["title"] + r["summary"])) for r in q("select * from practices")]
+    for (i, a), (j, b) in itertools.combinations(texts, 2):
+        assert len(a & b) / len(a | b) < 0.25, (i, j)

@@ -103,7 +103,7 @@ def test_text_search_goes_through_the_where_builder(path):
         assert not re.search(r"\blike\s+:\w+", value, re.IGNORECASE), f"{relative(path)}: use db.Where.contains"
 
 
-# --- literal search in every list that has a search box (on the demo, which has no "_" or "%" in its text) -----
+# --- literal search in every list that has a search box (on the demo, rid of any "_" or "%") ---------------
 
 @pytest.mark.parametrize("needle", ["_", "%"])
 def test_every_search_box_takes_wildcards_literally(demo_store, needle):
@@ -120,8 +120,13 @@ def test_every_search_box_takes_wildcards_literally(demo_store, needle):
         "entries": lambda: activities.list_entries(demo_store, reviewer, text=needle)[0],
         "audit": lambda: audit.browse(demo_store, admin, text=needle)[0],
     }
+    with demo_store.write() as db:   # the demo's figures say "从48%提高到77%": none of that here
+        for table, columns in {"practices": ("title", "summary"), "activities": ("title", "description", "outcome"),
+                               "feedback": ("summary", "details", "answer")}.items():
+            db.conn.execute(f"update {table} set " + ", ".join(f"{c} = replace({c}, ?, '')" for c in columns),
+                            (needle,) * len(columns))
     for where, search in searches.items():
-        assert search() == [] or where == "audit", where   # the demo's texts hold neither character
+        assert search() == [] or where == "audit", where   # no text holds the character now
     # A row that holds the character is found, and only it.
     with demo_store.write() as db:
         db.conn.execute("update units set name = name || ? where id = (select min(id) from units)", (needle,))
