@@ -13,6 +13,8 @@ st.title(ui.tm("account.title"))
 me = ui.attempt(auth.get_user, store, actor, actor.user_id) if actor.user_id is not None else None
 
 ui.show_flash()
+if ui.attempt(auth.must_change_password, store, actor):
+    st.warning(ui.tm("account.must_change"), icon=":material/key:")
 
 left, right = st.columns([1, 1], gap="large")
 
@@ -61,10 +63,22 @@ st.divider()
 st.subheader(ui.tm("account.sessions"))
 st.caption(ui.tm("account.sessions_help", minutes=auth.idle_minutes()))
 sessions = ui.attempt(auth.list_sessions, store, actor) or []
+
+
+def device(agent: str | None) -> str:
+    """"Chrome 131，Windows 10电脑" rather than a token's first characters."""
+    browser, system, mobile = auth.describe_agent(agent)
+    if not browser and not system:
+        return t("account.device_unknown")
+    return t("account.device_mobile" if mobile else "account.device_desktop",
+             browser=browser or t("account.device_unknown"), system=system or t("account.unknown_system"))
+
+
 this = auth.session_id(store, ui.session_token())
 if sessions:
     st.dataframe(pd.DataFrame([{
-        t("account.session_id"): s["session"] + "…",
+        t("account.session_device"): device(s["agent"]),
+        t("account.session_from"): s["client"] or "—",
         t("account.session_started"): clock.local_time(s["created_at"]),
         t("account.session_last_seen"): clock.local_time(s["last_seen"]),
         t("account.session_state"): t("account.session_this") if s["_id"] == this else

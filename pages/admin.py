@@ -118,7 +118,7 @@ with tab_accounts:
 
         def role_dialog():
             new_role = st.selectbox(t("field.app_role"), vocab.APP_ROLES, index=vocab.APP_ROLES.index(user["role"]),
-                                    format_func=ui.fmt("app_role"), key="dlg_role", disabled=own)
+                                    format_func=ui.fmt("app_role"), key="dlg_role", disabled=own, placeholder=ui.t("common.choose"))
             name = st.text_input(t("field.display_name"), value=user["display_name"] or "", key="dlg_name")
             participant_id = department_id = None
             if permissions.link_of(new_role) == "participant":
@@ -173,7 +173,7 @@ with tab_accounts:
     with st.expander(t("admin.new_account"), icon=":material/person_add:"):
         st.caption(ui.tm("admin.new_account_help"))
         new_role = st.selectbox(t("field.app_role"), vocab.APP_ROLES, format_func=ui.fmt("app_role"),
-                                key="new_role")
+                                key="new_role", placeholder=ui.t("common.choose"))
         with st.form("new_account", clear_on_submit=False, enter_to_submit=False):
             f1, f2 = st.columns(2)
             username = f1.text_input(t("field.username"), key="new_username", autocomplete="off")
@@ -192,7 +192,7 @@ with tab_accounts:
         if submitted and passwords_match(first, second):
             new_id = ui.attempt(auth.create_user, store, actor, username, first, new_role,
                                 display_name=display_name or None, participant_id=participant_id,
-                                department_id=department_id)
+                                department_id=department_id, temporary=True)
             if new_id is not None:
                 ui.flash(ui.tm("admin.created", username=username.strip()), "accounts")
                 for key in ("new_username", "new_display", "new_pw1", "new_pw2"):
@@ -225,7 +225,7 @@ with tab_units:
             t("admin.col_active"): yes_no(r["active"]),
         } for r in rows])
         chosen = picked_from(frame, rows, f"unit_table_{kind}_{street}_{needle}_{show_all}")
-        ui.downloads(frame, t("admin.units_file_stem"), key="units_download", sheet="units")
+        ui.downloads(frame, t("admin.units_file_stem"), key="units_download", sheet=t("admin.tab_units"))
 
     def unit_fields(prefix: str, row: dict | None) -> dict:
         row = row or {}
@@ -234,13 +234,13 @@ with tab_units:
         kinds = list(vocab.UNIT_KINDS)
         kind_value = b.selectbox(t("field.unit_kind"), kinds, format_func=ui.fmt("unit_kind"),
                                  index=kinds.index(row["kind"]) if row.get("kind") in kinds else 0,
-                                 key=f"{prefix}_kind")
+                                 key=f"{prefix}_kind", placeholder=ui.t("common.choose"))
         streets = [None, *vocab.STREETS]
         c, d, e = st.columns(3)
         street_value = c.selectbox(t("field.street"), streets,
                                    index=streets.index(row.get("street")) if row.get("street") in streets else 0,
                                    format_func=lambda s: t("admin.no_street") if s is None else s,
-                                   key=f"{prefix}_street")
+                                   key=f"{prefix}_street", placeholder=ui.t("common.choose"))
         industry = d.text_input(t("field.industry"), value=row.get("industry") or "", key=f"{prefix}_industry")
         limit = e.number_input(t("field.time_limit_days"), min_value=0, max_value=units.MAX_TIME_LIMIT, step=1,
                                value=int(row.get("time_limit_days") or 0), key=f"{prefix}_limit",
@@ -313,7 +313,7 @@ with tab_holidays:
     default_year = missing or clock.today().year
     if st.session_state.get("hol_year") not in year_options:
         st.session_state["hol_year"] = default_year if default_year in year_options else year_options[0]
-    year = st.selectbox(t("holidays.pick_year"), year_options, key="hol_year", format_func=str)
+    year = st.selectbox(t("holidays.pick_year"), year_options, key="hol_year", format_func=str, placeholder=ui.t("common.choose"))
     current = ui.attempt(holidays.arrangement, store, actor, year) or {"source": None, "days": []}
     if current["source"] == "entered":
         st.info(ui.tm("holidays.shown_entered", year=year, n=len(current["days"])), icon=":material/event_available:")

@@ -4,12 +4,12 @@ Filters by table, user, action, date range and text; paginated in SQL; a selecte
 field-by-field comparison; the filtered trail exports to CSV and Excel.
 """
 import math
-from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, clock, ui
+from secondment import audit, clock, ui, validation
+from secondment.errors import ValidationError
 
 actor = ui.page_gate("audit")
 store = ui.store()
@@ -32,22 +32,26 @@ facets = ui.attempt(_facets, str(store.path), actor.user_id, actor.username, act
 c1, c2, c3 = st.columns(3)
 table = ui.select_or_all(c1, t("audit.filter_table"), facets["tables"], key="aud_table",
                          format=lambda v: audit.table_label(v, lang))
-user = ui.select_or_all(c2, t("audit.filter_user"), facets["users"], key="aud_user")
+who = ui.attempt(audit.people, store, actor, facets["users"], lang) or {}
+user = ui.select_or_all(c2, t("audit.filter_user"), facets["users"], key="aud_user",
+                        format=lambda v: who.get(v, v))
 action = ui.select_or_all(c3, t("audit.filter_action"), facets["actions"], key="aud_action",
                           format=lambda v: audit.action_label(v, lang))
-c4, c5, c6 = st.columns([2, 3, 1])
-dates = c4.date_input(t("audit.filter_dates"), value=(), key="aud_dates", max_value=clock.today() + timedelta(days=1))
+c4, c4b, c5, c6 = st.columns([1.2, 1.2, 3, 1])
+typed = (ui.date_text(c4, t("audit.filter_from"), key="aud_from"), ui.date_text(c4b, t("audit.filter_to"), key="aud_to"))
+dates = []
+for field, value in zip(("start_date", "end_date"), typed):
+    try:
+        dates.append(validation.parse_date(field, value, required=False))
+    except ValidationError as error:
+        ui.show_error(error)
+        dates.append(None)
 text = c5.text_input(t("audit.filter_text"), key="aud_text", help=t("audit.filter_text_help"))
-page_size = c6.selectbox(t("audit.page_size"), [25, 50, 100, 200], index=1, key="aud_size")
+page_size = c6.selectbox(t("audit.page_size"), [25, 50, 100, 200], index=1, key="aud_size", placeholder=ui.t("common.choose"))
 
-since = until = None
-if isinstance(dates, (list, tuple)):
-    if len(dates) >= 1:
-        since = dates[0]
-    if len(dates) == 2:
-        until = dates[1]
-elif isinstance(dates, date):
-    since = dates
+since, until = dates
+if since and until and since > until:
+    since, until = until, since
 filters = {"table": table, "username": user, "action": action, "since": since, "until": until,
            "text": text.strip() or None}
 
@@ -70,7 +74,7 @@ names = audit.reference_names(store, actor, rows)  # "沈婕 (#68)" rather than 
 frame = pd.DataFrame([{
     t("audit.column.id"): r["id"],
     t("audit.column.at"): clock.local_time(r["at"], "%Y-%m-%d %H:%M:%S"),
-    t("audit.column.username"): r["username"] or "",
+    t("audit.column.username"): who.get(r["username"], r["username"] or ""),
     t("audit.column.table"): audit.table_label(r["table_name"], lang),
     t("audit.column.row_id"): r["row_id"] or "",
     t("audit.column.action"): audit.action_label(r["action"], lang),
@@ -84,7 +88,12 @@ if entry is not None:
     st.subheader(ui.tm("audit.detail", id=entry["id"], action=audit.action_label(entry["action"], lang),
                    table=audit.table_label(entry["table_name"], lang), row=entry["row_id"] or ""))
     st.caption(ui.tm("audit.detail_meta", at=clock.local_time(entry["at"], "%Y-%m-%d %H:%M:%S"),
-                 user=entry["username"] or "—"))
+                 user=who.get(entry["username"], entry["username"] or "—")))
+    # The record itself, where it lives: a participant's profile, a feedback item with its timeline.
+    target = {"participants": ("profile", "id"), "feedback": ("feedback", "item")}.get(entry["table_name"])
+    if target and str(entry["row_id"] or "").isdigit():
+        ui.page_link(st, target[0], t("audit.open_record"), ":material/open_in_new:",
+                     {target[1]: str(entry["row_id"])})
     diff = audit.changes(entry)
     if not diff:
         ui.empty("audit.no_changes")
@@ -111,4 +120,4 @@ if st.session_state.get("_aud_export_for") == signature:
     export = ui.attempt(audit.export_frame, store, actor, lang, **filters)
     if export is not None:
         st.caption(ui.tm("audit.export_ready"))
-        ui.downloads(export, t("audit.file_stem", day=clock.today().isoformat()), key="aud_download", sheet="audit")
+        ui.downloads(export, t("audit.file_stem", day=clock.today().isoformat()), key="aud_download", sheet=t("nav.audit"))

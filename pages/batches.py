@@ -1,6 +1,5 @@
 """Batches: each batch's intake, dates, size and status; a timeline of batches or of every stint since 2010;
 creating and editing batches for reviewers."""
-from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +10,6 @@ actor = ui.page_gate("batches")
 store = ui.store()
 lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
-EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
 
 
 editor = permissions.can(actor, "batch.edit")
@@ -32,7 +30,7 @@ else:
     frame = roster.batches_frame(store, actor, lang)
     st.dataframe(frame, hide_index=True, width="stretch", key="ba_table")
     if permissions.can(actor, "participant.export"):
-        ui.downloads(frame, t("batches.file_stem"), key="ba_dl", sheet="batches")
+        ui.downloads(frame, t("batches.file_stem"), key="ba_dl", sheet=t("nav.batches"))
 
     st.subheader(ui.tm("batches.timeline"))
     show = st.segmented_control(t("batches.show"), ["batches", "people"], default="batches", key="ba_show",
@@ -78,7 +76,7 @@ if editor:
     by_id = {b["id"]: b for b in batches}
     pick = st.selectbox(t("batches.pick"), [None, *by_id], key="ba_pick",
                         format_func=lambda i: t("batches.new_batch") if i is None else
-                        f"{by_id[i]['code']} · {L('direction_short', by_id[i]['direction'])}")
+                        f"{by_id[i]['code']} · {L('direction_short', by_id[i]['direction'])}", placeholder=ui.t("common.choose"))
     current = by_id.get(pick, {})
     with st.form(f"ba_form_{pick}"):
         c = st.columns(3)
@@ -86,14 +84,14 @@ if editor:
         directions = list(vocab.DIRECTIONS)
         direction = c[1].selectbox(t("field.direction"), directions,
                                    index=directions.index(current["direction"]) if current else 0,
-                                   format_func=lambda d: L("direction", d))
+                                   format_func=lambda d: L("direction", d), placeholder=ui.t("common.choose"))
         year = c[2].number_input(t("field.intake_year"), min_value=2000, max_value=2100, step=1,
                                  value=int(current.get("intake_year") or clock.today().year))
         c = st.columns(3)
-        start = c[0].date_input(t("field.start_date"), min_value=EARLIEST, max_value=LATEST,
-                                value=date.fromisoformat(current["start_date"]) if current else None)
-        end = c[1].date_input(t("field.end_date"), min_value=EARLIEST, max_value=LATEST,
-                              value=date.fromisoformat(current["end_date"]) if current else None)
+        start = ui.date_text(c[0], t("field.start_date"), value=current["start_date"] if current else None,
+                             key=f"bt_start_{pick}")
+        end = ui.date_text(c[1], t("field.end_date"), value=current["end_date"] if current else None,
+                           key=f"bt_end_{pick}")
         notes = c[2].text_input(t("field.notes"), value=current.get("notes") or "")
         submitted = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
     if submitted:

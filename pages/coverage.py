@@ -30,12 +30,16 @@ def week_range(c_from, c_to, back: int | None, key: str) -> tuple[str, str]:
     return (start, end) if start <= end else (end, start)
 
 
-c = st.columns([2, 1, 2])
+# One set of filters for the whole page: every tab shows the same direction, batch and weeks.
+c = st.columns([2, 1, 1.6, 1.6])
 direction = c[0].segmented_control(t("field.direction"), list(vocab.DIRECTIONS), format_func=fmt("direction_short"),
                                    key="cv_direction")
 batch_codes = [b["code"] for b in batch_rows if direction is None or b["direction"] == direction]
 batch = ui.select_or_all(c[1], t("field.batch"), batch_codes, key="cv_batch")
-n_weeks = c[2].slider(t("coverage.weeks"), min_value=4, max_value=26, value=12, key="cv_weeks")
+week_from, week_to = week_range(c[2], c[3], 11, "cv_period")
+directions = [direction] if direction else [d for d in vocab.DIRECTIONS
+                                            if batch is None or any(b["code"] == batch and b["direction"] == d
+                                                                    for b in batch_rows)]
 
 # Only the open tab runs (on_change="rerun"), so the page costs one tab's queries, not five.
 tabs = st.tabs([t("coverage.tab_map"), t("coverage.tab_quiet"), t("coverage.tab_balance"),
@@ -47,7 +51,8 @@ state_labels = {s: t(f"coverage.state_{s}") for s in coverage.CELL_STATES}
 # --- heat map -------------------------------------------------------------------------------------
 with tabs[0]:
     if tabs[0].open:
-        matrix = coverage.coverage_matrix(store, actor, weeks=n_weeks, batch=batch, direction=direction, today=today)
+        matrix = coverage.coverage_matrix(store, actor, week_from=week_from, week_to=week_to, batch=batch,
+                                          direction=direction, today=today)
         if matrix.empty:
             ui.empty("coverage.no_active")
         else:
@@ -62,8 +67,8 @@ with tabs[0]:
                                                         matrix["entries"], matrix["hours"])]
             summary = matrix[matrix["week"] == matrix["week"].max()]["state"].value_counts()
             st.caption(ui.tm("coverage.this_week_caption", week=matrix["week"].max()))
-            m = [ui.metric_row()] * 5
-            for i, s in enumerate(("approved", "submitted", "returned", "logged", "missing")):
+            m = [ui.metric_row(6)] * 6
+            for i, s in enumerate(("approved", "submitted", "returned", "logged", "pending", "missing")):
                 m[i].metric(state_labels[s], int(summary.get(s, 0)), border=True)
             fig = charts.state_heatmap(matrix, "week", "person", "state", states=list(coverage.CELL_STATES),
                                        colours=charts.WEEK_CELL_COLOURS, state_labels=state_labels, hover="hover",
@@ -84,7 +89,7 @@ with tabs[1]:
         if quiet.empty:
             ui.empty("coverage.no_active")
         else:
-            m = [ui.metric_row()] * 3
+            m = [ui.metric_row(3)] * 3
             for i, n in enumerate(coverage.QUIET_SPANS):
                 m[i].metric(t("coverage.quiet_n", n=n), int(quiet[f"quiet_{n}"].sum()), border=True)
             span = st.segmented_control(t("coverage.quiet_span"), list(coverage.QUIET_SPANS), default=1,
@@ -105,97 +110,104 @@ with tabs[1]:
                 ui.downloads(frame, f"quiet_{span}w_{this_week}", key="cv_quiet_dl")
 
 # --- role balance ---------------------------------------------------------------------------------
+def balance_section(bal_direction: str, measure: str) -> None:
+    """One direction's role balance over the page's weeks: who neglects a role, and the totals."""
+    balance = coverage.role_balance(store, actor, week_from=week_from, week_to=week_to, batch=batch,
+                                    direction=bal_direction, today=today)
+    if balance.empty:
+        ui.empty("coverage.no_balance")
+        return
+    wide = coverage.balance_matrix(balance, measure)
+    flags = coverage.flagged(balance)
+    flag_map = {r.participant_id: r.roles for r in flags.itertuples(index=False)}
+    role_cols = [r for r in vocab.ROLES_BY_DIRECTION[bal_direction] if r in wide.columns]
+    shown = pd.DataFrame({t("field.participant"): wide["name"], t("field.batch"): wide["batch"]})
+    for r in role_cols:
+        shown[role_label(r)] = wide[r].fillna(0)
+    shown[t("coverage.flag")] = [("⚠ " + t("common.list_sep").join(role_label(x) for x in flag_map[pid]))
+                                 if pid in flag_map else "" for pid in wide["participant_id"]]
+    flagged_cells = {(pid, r) for pid, roles_ in flag_map.items() for r in roles_}
+
+    def paint(frame: pd.DataFrame) -> pd.DataFrame:
+        styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        for i, pid in enumerate(wide["participant_id"]):
+            for r in role_cols:
+                if (pid, r) in flagged_cells:
+                    styles.iloc[i, frame.columns.get_loc(role_label(r))] = "background-color: #FDE2E1"
+        return styles
+
+    st.metric(t("coverage.flagged_people"), len(flag_map), border=True)
+    st.dataframe(shown.style.apply(paint, axis=None).format(precision=1), hide_index=True, width="stretch",
+                 key=f"cv_bal_table_{bal_direction}")
+    st.caption(ui.tm("coverage.balance_help", weeks=coverage.BALANCE_WEEKS))
+    totals = balance.groupby("role", sort=False)[["entries", "hours"]].sum().reset_index()
+    order = {r: i for i, r in enumerate(vocab.ROLES)}
+    totals = totals.sort_values("role", key=lambda c: c.map(order))       # the programme's own order
+    totals["role_label"] = totals["role"].map(role_label)
+    ui.chart(charts.bar(totals, "role_label", measure, colour="role_label",
+                        colours=charts.label_colours(charts.ROLE_COLOURS, role_label),
+                        labels={"role_label": t("field.role"), measure: t(f"coverage.measure_{measure}")},
+                        title=t("coverage.balance_totals")), key=f"cv_bal_chart_{bal_direction}")
+    ui.downloads(shown, f"role_balance_{bal_direction}_{week_from}_{week_to}", key=f"cv_bal_dl_{bal_direction}")
+
+
 with tabs[2]:
     if tabs[2].open:
-        c = st.columns([2, 2, 2])
-        bal_direction = direction or c[0].segmented_control(
-            t("field.direction"), list(vocab.DIRECTIONS), default=vocab.CADRE, format_func=fmt("direction_short"),
-            key="cv_bal_direction") or vocab.CADRE
-        bal_from, bal_to = week_range(c[1], c[2], n_weeks - 1, "cv_bal")
         measure = st.segmented_control(t("coverage.measure"), ["entries", "hours"], default="entries",
                                        format_func=lambda m: t(f"coverage.measure_{m}"), key="cv_measure") or "entries"
-        balance = coverage.role_balance(store, actor, week_from=bal_from, week_to=bal_to,
-                                        batch=batch, direction=bal_direction, today=today)
-        if balance.empty:
-            ui.empty("coverage.no_balance")
-        else:
-            wide = coverage.balance_matrix(balance, measure)
-            flags = coverage.flagged(balance)
-            flag_map = {r.participant_id: r.roles for r in flags.itertuples(index=False)}
-            role_cols = [r for r in vocab.ROLES_BY_DIRECTION[bal_direction] if r in wide.columns]
-            shown = pd.DataFrame({t("field.participant"): wide["name"], t("field.batch"): wide["batch"]})
-            for r in role_cols:
-                shown[role_label(r)] = wide[r].fillna(0)
-            shown[t("coverage.flag")] = [("⚠ " + t("common.list_sep").join(role_label(x) for x in flag_map[pid]))
-                                         if pid in flag_map else ""
-                                         for pid in wide["participant_id"]]
-            flagged_cells = {(pid, r) for pid, roles_ in flag_map.items() for r in roles_}
+        for bal_direction in directions:
+            if len(directions) > 1:
+                st.subheader(ui.tm(f"vocab.direction.{bal_direction}"))
+            balance_section(bal_direction, measure)
 
-            def paint(frame: pd.DataFrame) -> pd.DataFrame:
-                styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
-                for i, pid in enumerate(wide["participant_id"]):
-                    for r in role_cols:
-                        if (pid, r) in flagged_cells:
-                            styles.iloc[i, frame.columns.get_loc(role_label(r))] = "background-color: #FDE2E1"
-                return styles
-
-            st.metric(t("coverage.flagged_people"), len(flag_map), border=True)
-            st.dataframe(shown.style.apply(paint, axis=None).format(precision=1), hide_index=True, width="stretch")
-            st.caption(ui.tm("coverage.balance_help", weeks=coverage.BALANCE_WEEKS))
-            totals = balance.groupby("role", sort=False)[["entries", "hours"]].sum().reset_index()
-            totals["role_label"] = totals["role"].map(role_label)
-            ui.chart(charts.bar(totals, "role_label", measure, colour="role_label",
-                                colours=charts.label_colours(charts.ROLE_COLOURS, role_label),
-                                labels={"role_label": t("field.role"), measure: t(f"coverage.measure_{measure}")},
-                                title=t("coverage.balance_totals")), key="cv_bal_chart")
-            ui.downloads(shown, f"role_balance_{bal_from}_{bal_to}", key="cv_bal_dl")
 
 # --- per batch ------------------------------------------------------------------------------------
+def batch_section(b_direction: str) -> None:
+    per_batch = coverage.batch_balance(store, actor, week_from=week_from, week_to=week_to, direction=b_direction,
+                                       today=today)
+    if batch:
+        per_batch = per_batch[per_batch["batch"] == batch]
+    if per_batch.empty:
+        ui.empty("coverage.no_balance")
+        return
+    order = {r: i for i, r in enumerate(vocab.ROLES)}
+    per_batch = per_batch.assign(role_label=per_batch["role"].map(role_label),
+                                 _order=per_batch["role"].map(order)).sort_values(["batch", "_order"], kind="stable")
+    left, right = st.columns(2)
+    for col, measure_ in ((left, "entries"), (right, "hours")):
+        with col:
+            ui.chart(charts.bar(per_batch, "batch", measure_, colour="role_label",
+                                colours=charts.label_colours(charts.ROLE_COLOURS, role_label),
+                                labels={"batch": t("field.batch"), "role_label": t("field.role"),
+                                        measure_: t(f"coverage.measure_{measure_}")},
+                                title=t(f"coverage.batch_{measure_}"), text=False),
+                     key=f"cv_b_{measure_}_{b_direction}")
+    frame = pd.DataFrame({
+        t("field.batch"): per_batch["batch"], t("field.role"): per_batch["role_label"],
+        t("coverage.measure_entries"): per_batch["entries"], t("coverage.measure_hours"): per_batch["hours"],
+        t("coverage.participants"): per_batch["participants"], t("coverage.flagged_col"): per_batch["flagged"],
+    })
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"cv_b_table_{b_direction}")
+    ui.downloads(frame, f"batch_balance_{b_direction}_{week_from}_{week_to}", key=f"cv_b_dl_{b_direction}")
+
+
 with tabs[3]:
     if tabs[3].open:
-        c = st.columns([2, 2, 2])
-        b_direction = direction or c[0].segmented_control(
-            t("field.direction"), list(vocab.DIRECTIONS), default=vocab.CADRE, format_func=fmt("direction_short"),
-            key="cv_b_direction") or vocab.CADRE
-        # Batches are compared over the whole programme by default (served by the covering indexes).
-        b_from, b_to = week_range(c[1], c[2], None, "cv_b")
-        per_batch = coverage.batch_balance(store, actor, week_from=b_from, week_to=b_to, direction=b_direction,
-                                           today=today)
-        if batch:
-            per_batch = per_batch[per_batch["batch"] == batch]
-        if per_batch.empty:
-            ui.empty("coverage.no_balance")
-        else:
-            per_batch["role_label"] = per_batch["role"].map(role_label)
-            per_batch = per_batch.sort_values(["batch"], kind="stable")
-            left, right = st.columns(2)
-            for col, measure_ in ((left, "entries"), (right, "hours")):
-                with col:
-                    ui.chart(charts.bar(per_batch, "batch", measure_, colour="role_label",
-                                        colours=charts.label_colours(charts.ROLE_COLOURS, role_label),
-                                        labels={"batch": t("field.batch"), "role_label": t("field.role"),
-                                                measure_: t(f"coverage.measure_{measure_}")},
-                                        title=t(f"coverage.batch_{measure_}"), text=False), key=f"cv_b_{measure_}")
-            frame = pd.DataFrame({
-                t("field.batch"): per_batch["batch"], t("field.role"): per_batch["role_label"],
-                t("coverage.measure_entries"): per_batch["entries"], t("coverage.measure_hours"): per_batch["hours"],
-                t("coverage.participants"): per_batch["participants"],
-                t("coverage.flagged_col"): per_batch["flagged"],
-            })
-            st.dataframe(frame, hide_index=True, width="stretch")
-            ui.downloads(frame, f"batch_balance_{b_from}_{b_to}",
-                         key="cv_b_dl")
+        for b_direction in directions:
+            if len(directions) > 1:
+                st.subheader(ui.tm(f"vocab.direction.{b_direction}"))
+            batch_section(b_direction)
 
 # --- over time ------------------------------------------------------------------------------------
 with tabs[4]:
     if tabs[4].open:
-        c = st.columns([2, 2, 2, 2])
+        c = st.columns([2, 2])
         split = c[0].segmented_control(t("coverage.split"), ["role", "batch", "direction"], default="role",
                                        format_func=lambda s: t(f"coverage.split_{s}"), key="cv_split") or "role"
         t_measure = c[1].segmented_control(t("coverage.measure"), ["entries", "hours"], default="entries",
                                            format_func=lambda m: t(f"coverage.measure_{m}"),
                                            key="cv_t_measure") or "entries"
-        t_from, t_to = week_range(c[2], c[3], 25, "cv_t")
+        t_from, t_to = week_from, week_to
         series = coverage.trend(store, actor, week_from=t_from, week_to=t_to, batch=batch, direction=direction,
                                 split=split)
         if series.empty:

@@ -39,6 +39,7 @@ ui.show_flash(flash_box)
 
 dept_rows = feedback.departments(store, actor)
 dept_names = {d["id"]: d["name"] for d in dept_rows}
+unanswered = feedback.without_liaison(store, actor)   # departments no liaison account answers for
 
 if is_liaison:
     if actor.department_id is None:
@@ -55,7 +56,7 @@ else:
 
 # --- headline counts (within the actor's own scope) -------------------------------------------------------
 c = feedback.counts(store, actor, today=today)
-m = [ui.metric_row()] * 4
+m = [ui.metric_row(4)] * 4
 m[0].metric(t("feedback.m_open"), c["open"], border=True)
 m[1].metric(t("feedback.m_overdue"), c["overdue"], border=True,
             delta=t("feedback.m_overdue_delta") if c["overdue"] else None, delta_color="inverse", delta_arrow="off")
@@ -119,7 +120,10 @@ def pick_item(rows: list[dict], selected: int | None, key: str) -> int | None:
     remembered = st.session_state.get(f"{key}_open")
     wanted = selected if selected in ids else (remembered if remembered in ids else None)
     chosen = st.selectbox(t("feedback.open_item"), ids, index=ids.index(wanted) if wanted is not None else None,
-                          key=f"{key}_{selected}", placeholder=t("feedback.open_item_placeholder"),
+                          # The shown text carries the status: a select box would keep an option's old text
+                          # (streamlit/streamlit#13788), so a change of status makes it a new box.
+                          key=f"{key}_{selected}_{'.'.join(str(by_id[i]['status']) for i in ids)}",
+                          placeholder=t("feedback.open_item_placeholder"),
                           format_func=lambda i: ("● " if by_id[i]["overdue"] else "") + f"#{i} · {by_id[i]['summary']}"
                           + f" · {L('feedback_status', by_id[i]['status'])}")
     st.session_state[f"{key}_open"] = chosen
@@ -243,6 +247,9 @@ def actions(item: dict) -> None:
                 target = st.selectbox(t("feedback.transfer_to"), others, index=None, key=f"fb_tr_to_{fid}",
                                       format_func=lambda i: dept_names.get(i, str(i)),
                                       placeholder=t("feedback.pick_department"))
+                if target is not None and target in unanswered:
+                    st.warning(ui.tm("feedback.no_liaison", department=dept_names.get(target, "")),
+                               icon=":material/warning:")
                 reason = st.text_area(t("field.reason"), key=f"fb_tr_reason_{fid}", height=80,
                                       placeholder=t("feedback.transfer_reason_placeholder"))
                 if st.button(t("feedback.do_transfer"), type="primary", key=f"fb_transfer_{fid}",
@@ -330,10 +337,24 @@ def raise_form() -> None:
     st.caption(ui.tm("feedback.raise_help"))
     entries, _ = activities.list_entries(store, actor, participant_id=participant_id, limit=200)
     by_id = {e["id"]: e for e in entries}
+    def carry_activity() -> None:
+        """Picking the entry the item came from carries its title and text into the form, unless the person
+        has written their own already (what an earlier pick carried may be replaced)."""
+        entry = by_id.get(st.session_state.get(k + "activity"))
+        carried = st.session_state.get(k + "carried", ("", ""))
+        if entry is None:
+            return
+        text = "\n".join(v for v in (entry["description"], entry["outcome"]) if v)
+        for key, value, before in ((k + "summary", entry["title"][:200], carried[0]),
+                                   (k + "details", text, carried[1])):
+            if (st.session_state.get(key) or "") in ("", before):
+                st.session_state[key] = value
+        st.session_state[k + "carried"] = (entry["title"][:200], text)
+
     activity_id = st.selectbox(
-        t("feedback.from_activity"), [None, *by_id], key=k + "activity",
+        t("feedback.from_activity"), [None, *by_id], key=k + "activity", on_change=carry_activity,
         format_func=lambda i: t("feedback.on_its_own") if i is None
-        else f"{by_id[i]['date']} · {L('role', by_id[i]['role'])} · {by_id[i]['title']}")
+        else f"{by_id[i]['date']} · {L('role', by_id[i]['role'])} · {by_id[i]['title']}", placeholder=ui.t("common.choose"))
     ents = feedback.enterprises(store, actor)
     ent_ids = [e["id"] for e in ents]
     ent_names = {e["id"]: e["name"] for e in ents}
@@ -344,7 +365,7 @@ def raise_form() -> None:
     c1, c2 = st.columns(2)
     enterprise = c1.selectbox(t("field.enterprise"), ent_ids, key=k + "enterprise",
                               index=ent_ids.index(default_ent) if default_ent in ent_ids else None,
-                              format_func=lambda i: ent_names.get(i, str(i)))
+                              format_func=lambda i: ent_names.get(i, str(i)), placeholder=ui.t("common.choose"))
     category = c2.selectbox(t("field.category"), list(vocab.FEEDBACK_CATEGORIES), index=None,
                             format_func=fmt("feedback_category"), key=k + "category",
                             placeholder=t("feedback.pick_category"))
@@ -366,6 +387,8 @@ def raise_form() -> None:
         c2.caption(ui.tm("feedback.no_routing"))
     elif category and department == proposed:
         c2.caption(ui.tm("feedback.proposed", department=dept_names.get(proposed, "")))
+    if department is not None and department in unanswered:
+        c2.warning(ui.tm("feedback.no_liaison", department=dept_names.get(department, "")), icon=":material/warning:")
     due = feedback.due_if_raised(store, actor, department, urgency, today)
     st.caption(ui.tm("feedback.limit_hint", days=due["limit"], due=due["due"].isoformat()))
     if due["weekdays_only"]:
@@ -414,12 +437,19 @@ if show_admin:  # the administrator's routing editor sits in a tab beside the it
 else:
     tab_objs = None
     items_area = st.container()
+# A link from elsewhere (flows, the audit trail) names an item: ?item=12 opens it, whatever the filters were.
+linked = str(st.query_params.get("item") or "").lstrip("#")
+if linked.isdigit() and ui.arrived("feedback"):
+    st.session_state.update({"fb_f_text": f"#{int(linked)}", "fb_f_status": [], "fb_items_open": int(linked),
+                             "fb_mine_open": int(linked)})
+
 with items_area:
     with st.container(border=True):
         f = st.columns([1.6, 1.3, 1, 1, 1.4]) if not is_liaison else st.columns([1.6, 1, 1, 1.4])
         status = f[0].multiselect(t("field.status"), list(vocab.FEEDBACK_STATUSES), format_func=fmt("feedback_status"),
                                   key="fb_f_status", placeholder=t("common.all"),
-                                  default=list(vocab.OPEN_FEEDBACK_STATUSES) + ["answered"] if is_liaison else None)
+                                  default=list(vocab.OPEN_FEEDBACK_STATUSES) + ["answered"]
+                                  if is_liaison and "fb_f_status" not in st.session_state else None)
         f = f[1:]
         department = None
         if not is_liaison:
@@ -469,7 +499,12 @@ def routing_editor() -> None:
         choice[category] = cols[i % 2].selectbox(
             L("feedback_category", category), [None, *dept_ids], key=f"rt_{category}",
             index=([None, *dept_ids].index(value) if value in dept_ids else 0),
-            format_func=lambda d: t("routing.not_routed") if d is None else dept_names.get(d, str(d)))
+            format_func=lambda d: t("routing.not_routed") if d is None else dept_names.get(d, str(d)), placeholder=ui.t("common.choose"))
+    lonely = [c for c, d in choice.items() if d is not None and d in unanswered]
+    if lonely:
+        st.warning(ui.tm("routing.no_liaison", categories="、".join(L("feedback_category", c) for c in lonely)
+                         if lang == "zh" else ", ".join(L("feedback_category", c) for c in lonely)),
+                   icon=":material/warning:")
     if st.button(t("routing.save"), type="primary", key="rt_save", icon=":material/save:"):
         changed = {c: d for c, d in choice.items() if d != current.get(c)}
         if not changed:

@@ -107,17 +107,21 @@ with tab_flow:
                 items, total = flows.items_behind(store, actor, source=source, target=target, start=start, **filters)
                 st.markdown(f"**{ui.tm('flows.items_behind', flow=title)}**")
                 st.caption(ui.tm("common.shown_of", shown=len(items), total=total))
+                # Each item and each person opens where it lives (the feedback page, the profile).
                 frame = pd.DataFrame([{
                     t("feedback.col_overdue"): "● " + t("feedback.col_overdue") if r["overdue"] else "",
-                    t("feedback.col_id"): r["id"], t("field.summary"): r["summary"],
+                    t("feedback.col_id"): f"feedback?item={r['id']}", t("field.summary"): r["summary"],
                     t("field.status"): L("feedback_status", r["status"]),
                     t("field.category"): L("feedback_category", r["category"]),
-                    t("field.department"): r["department"], t("field.participant"): r["participant"],
+                    t("field.department"): r["department"],
+                    t("field.participant"): f"profile?id={r['participant_id']}#{r['participant']}",
                     t("field.batch"): r["batch"], t("feedback.col_due"): r["due_date"],
                     t("field.evaluation"): L("evaluation", r["evaluation"]) if r["evaluation"] else "",
                     t("feedback.col_raised"): clock.local_time(r["created_at"], "%Y-%m-%d"),
                 } for r in items])
-                st.dataframe(frame, hide_index=True, width="stretch")
+                st.dataframe(frame, hide_index=True, width="stretch", column_config={
+                    t("feedback.col_id"): st.column_config.LinkColumn(display_text=r"item=(\d+)$", width="small"),
+                    t("field.participant"): st.column_config.LinkColumn(display_text=r"#(.*)$")})
                 st.caption(ui.tm("flows.open_in_feedback"))
 
 # --- department table ------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ else:  # an administrator may log for anyone
         st.stop()
     active = [p for p in people if p["status"] == "active"] + [p for p in people if p["status"] != "active"]
     chosen = st.selectbox(t("week.for_participant"), active, key="mw_participant",
-                          format_func=lambda p: f"{p['name']} · {p['batch']} · {L('participant_status', p['status'])}")
+                          format_func=lambda p: f"{p['name']} · {p['batch']} · {L('participant_status', p['status'])}", placeholder=ui.t("common.choose"))
     participant_id = chosen["id"]
 
 person = ui.attempt(activities.participant, store, actor, participant_id)
@@ -59,7 +59,7 @@ def week_label(week: str) -> str:
 
 if st.session_state.get("mw_week") not in weeks:
     st.session_state["mw_week"] = weeks[0]
-week = st.selectbox(t("week.pick"), weeks, key="mw_week", format_func=week_label)
+week = st.selectbox(t("week.pick"), weeks, key="mw_week", format_func=week_label, placeholder=ui.t("common.choose"))
 mon = activities.monday(week)
 sun = mon + timedelta(days=6)
 first_day = max(mon, date.fromisoformat(person["start_date"][:10]))
@@ -164,6 +164,24 @@ def propose_dialog(entry: dict) -> None:
         st.rerun()
 
 
+def _forget_submit() -> None:
+    st.session_state.pop("mw_confirm_submit", None)
+
+
+@st.dialog(ui.tm("week.submit_title"), on_dismiss=_forget_submit)
+def submit_dialog(label: str) -> None:
+    """Submitting locks the week until it is reviewed: say so, with what is being sent, before it happens.
+    The dialog stays asked for (``mw_confirm_submit``) until it is confirmed, cancelled or closed."""
+    st.write(ui.tm("week.submit_confirm", week=week_label(week), n=state["entries"], hours=f"{state['hours']:g}"))
+    if ui.confirm_buttons(label, key="mw_submit_yes", icon=":material/send:", on_cancel=_forget_submit) and \
+            ui.attempt(activities.submit_week, store, actor, participant_id, week):
+        _forget_submit()
+        # The message replaces "saved, add the next one" (which would contradict the lock) and agrees with the
+        # state banner above.
+        ui.flash(ui.tm("week.submitted_done"))
+        st.rerun()
+
+
 # --- the week's entries ---------------------------------------------------------------------------
 st.subheader(ui.tm("week.entries_title", n=state["entries"], hours=f"{state['hours']:g}"))
 entries = activities.week_entries(store, actor, participant_id, week)
@@ -196,9 +214,10 @@ for entry in entries:
 if state["editable"]:
     if entries:
         label = t("week.resubmit") if state["state"] == "returned" else t("week.submit")
-        submit = st.button(label, type="primary", icon=":material/send:", key="mw_submit", width="stretch")
-        if submit and ui.attempt(activities.submit_week, store, actor, participant_id, week):
-            st.rerun()  # the state banner above now says it was submitted and when
+        if st.button(label, type="primary", icon=":material/send:", key="mw_submit", width="stretch"):
+            st.session_state["mw_confirm_submit"] = (participant_id, week)
+        if st.session_state.get("mw_confirm_submit") == (participant_id, week):
+            submit_dialog(label)
         st.caption(ui.tm("week.submit_help"))
     else:
         st.caption(ui.tm("week.submit_needs_entry"))

@@ -17,13 +17,13 @@ if h["participants"] == 0:
     ui.empty("overview.empty")
     st.stop()
 
-c = [ui.metric_row()] * 4
+c = [ui.metric_row(4)] * 4
 c[0].metric(ui.t("overview.participants"), h["participants"],
             help=ui.t("overview.participants_help", cadres=h["cadres"], talents=h["talents"]), border=True)
 c[1].metric(ui.t("overview.cadre_batches"), h["cadre_batches"], border=True)
 c[2].metric(ui.t("overview.talent_batches"), h["talent_batches"], border=True)
 c[3].metric(ui.t("overview.active"), h["active"], border=True)
-c = [ui.metric_row()] * 4
+c = [ui.metric_row(4)] * 4
 c[0].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
 c[1].metric(ui.t("overview.activities"), f"{h['activities']:,}",
             help=ui.t("overview.hours_help", hours=f"{h['hours']:,.0f}"), border=True)
@@ -62,8 +62,7 @@ with left:
         ui.empty("overview.no_feedback")
     else:
         # The legend reads in the order an item moves through (submitted → … → closed), not A–Z by code.
-        rank = {code: i for i, code in enumerate(vocab.FEEDBACK_STATUSES)}
-        status = status.sort_values("status", key=lambda c: c.map(rank)).reset_index(drop=True)
+        status = charts.in_order(status, "status", vocab.FEEDBACK_STATUSES)
         status["status_label"] = status["status"].map(lambda s: ui.label("feedback_status", s))
         ui.chart(charts.donut(status, "status_label", "items", title=ui.t("overview.by_status"),
                               colours=charts.label_colours(charts.STATUS_COLOURS,
@@ -76,16 +75,14 @@ with right:
         ui.empty("overview.no_activities")
     else:
         # Legend and stacking in the programme's role order, the same in both languages.
-        rank = {code: i for i, code in enumerate(vocab.ROLES)}
-        trend = trend.assign(_rank=trend["role"].map(rank)).sort_values(["week", "_rank"], kind="stable")
+        trend = charts.in_order(trend, "role", vocab.ROLES, within="week")
         trend["role_label"] = trend["role"].map(lambda r: ui.label("role", r))
         fig = charts.bar(trend, "week", "entries", colour="role_label", text=False,
                          colours=charts.label_colours(charts.ROLE_COLOURS, lambda r: ui.label("role", r)),
                          title=ui.t("overview.trend"),
                          labels={"week": ui.t("common.week"), "entries": ui.t("overview.entries"),
                                  "role_label": ui.t("field.role")})
-        order = {ui.label("role", code): i for code, i in rank.items()}
-        fig.data = tuple(sorted(fig.data, key=lambda trace: order.get(trace.name, len(order))))
+        charts.traces_in_order(fig, [ui.label("role", code) for code in vocab.ROLES])
         ui.chart(fig, key="trend")
 
 st.subheader(ui.t("overview.batch_table"))

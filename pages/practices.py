@@ -37,7 +37,7 @@ total = practices.list_practices(store, actor, limit=0, **filters)[1]
 
 if reviewer:
     counts = practices.status_counts(store, actor)
-    m = ui.metric_row()
+    m = ui.metric_row(len(vocab.PRACTICE_STATUSES))
     for s in vocab.PRACTICE_STATUSES:
         m.metric(L("practice_status", s), counts.get(s, 0), border=True)
 
@@ -108,7 +108,7 @@ if reviewer:
         cadres = activities.participants(store, actor, direction=vocab.CADRE)
         person = st.selectbox(t("field.participant"), [None, *cadres], key="pr_person",
                               format_func=lambda p: t("practice.choose_person") if p is None
-                              else f"{p['name']} · {p['batch']} · {p['host_unit'] or ''}")
+                              else f"{p['name']} · {p['batch']} · {p['host_unit'] or ''}", placeholder=ui.t("common.choose"))
         if person:
             entries, _ = activities.list_entries(store, actor, participant_id=person["id"], role="counsellor", limit=50)
             taken = practices.proposed_activity_ids(store, actor, person["id"])
@@ -117,7 +117,7 @@ if reviewer:
                 ui.empty("practice.no_counsellor_entries")
             else:
                 entry = st.selectbox(t("field.activity"), entries, key="pr_entry",
-                                     format_func=lambda e: f"{e['date']} · {e['title']}")
+                                     format_func=lambda e: f"{e['date']} · {e['title']}", placeholder=ui.t("common.choose"))
                 with st.form("pr_propose", clear_on_submit=True):
                     title = st.text_input(t("field.title"), value=entry["title"], max_chars=120)
                     summary = st.text_area(t("practice.summary"), max_chars=4000, value="\n".join(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, clock, ui, validation
+from secondment import analytics, charts, clock, ui, validation, vocab
 
 actor = ui.page_gate("presentation")
 store = ui.store()
@@ -30,12 +30,12 @@ def slide_programme():
         ui.empty("overview.empty")
         return
     st.subheader(ui.t("present.programme_line", since=h["first_year"]))
-    c = [ui.metric_row()] * 4
+    c = [ui.metric_row(4)] * 4
     c[0].metric(ui.t("overview.participants"), h["participants"], border=True)
     c[1].metric(ui.t("overview.cadre_batches"), h["cadre_batches"], border=True)
     c[2].metric(ui.t("overview.talent_batches"), h["talent_batches"], border=True)
     c[3].metric(ui.t("overview.active"), h["active"], border=True)
-    c = [ui.metric_row()] * 4
+    c = [ui.metric_row(4)] * 4
     c[0].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
     c[1].metric(ui.t("overview.activities"), f"{h['activities']:,}", border=True)
     c[2].metric(ui.t("overview.feedback"), f"{h['feedback']:,}", border=True)
@@ -57,8 +57,12 @@ def slide_batches():
 
 
 def slide_roles():
+    """The "four members" at work: the cadres' four roles only (the talents' three categories are another
+    story), in the programme's order."""
     st.title(ui.t("present.roles_title"))
+    four = vocab.ROLES_BY_DIRECTION[vocab.CADRE]
     roles = analytics.activities_by_role(store, actor)
+    roles = charts.in_order(roles[roles["role"].isin(four)], "role", four) if not roles.empty else roles
     if roles.empty:
         ui.empty("overview.no_activities")
         return
@@ -71,19 +75,22 @@ def slide_roles():
     with right:
         since = validation.iso_week(clock.today() - timedelta(weeks=25))
         trend = analytics.recent_activity_trend(store, actor, since)
+        trend = trend[trend["role"].isin(four)] if not trend.empty else trend
         if not trend.empty:
+            trend = charts.in_order(trend, "role", four, within="week")
             trend["role_label"] = trend["role"].map(lambda r: ui.label("role", r))
-            ui.chart(charts.bar(trend, "week", "entries", colour="role_label", colours=colours, text=False,
-                                height=480, title=ui.t("overview.trend"),
-                                labels={"week": ui.t("common.week"), "entries": ui.t("overview.entries"),
-                                        "role_label": ui.t("field.role")}), key="p_trend")
+            fig = charts.bar(trend, "week", "entries", colour="role_label", colours=colours, text=False,
+                             height=480, title=ui.t("overview.trend"),
+                             labels={"week": ui.t("common.week"), "entries": ui.t("overview.entries"),
+                                     "role_label": ui.t("field.role")})
+            ui.chart(charts.traces_in_order(fig, [ui.label("role", r) for r in four]), key="p_trend")
 
 
 def slide_loop():
     st.title(ui.t("present.loop_title"))
     st.caption(ui.t("present.loop_steps"))
     loop = analytics.feedback_loop(store, actor)
-    c = [ui.metric_row()] * 4
+    c = [ui.metric_row(4)] * 4
     c[0].metric(ui.t("overview.feedback"), loop["total"], border=True)
     c[1].metric(ui.t("present.closed_pct"), _pct(loop["closed_pct"]), border=True)
     c[2].metric(ui.t("present.on_time_pct"), _pct(loop["on_time_pct"]), border=True)

@@ -36,16 +36,18 @@ else:
         st.stop()
     ids = [p["id"] for p in people]
     by_id = {p["id"]: p for p in people}
-    if wanted in by_id and st.session_state.get("_pf_query") != wanted:
-        st.session_state["pf_pick"] = wanted      # a link with ?id= chooses the person
-        st.session_state["_pf_query"] = wanted
+    # A link with ?id= chooses the person when it brings someone here (from the roster, another page, a new
+    # tab); once on the page, the picker decides, and the address follows it. Reading the address on every
+    # run took the page's own, not yet updated ?id= for a new link and undid every other pick.
+    if wanted in by_id and ui.arrived("profile"):
+        st.session_state["pf_pick"] = wanted
     if wanted is not None and wanted not in by_id:
         ui.show_error(NotFound("participant", wanted))
     if st.session_state.get("pf_pick") not in by_id:
         st.session_state["pf_pick"] = ids[0]
     participant_id = st.selectbox(
         t("profile.choose"), ids, key="pf_pick",
-        format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}")
+        format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}", placeholder=ui.t("common.choose"))
     if str(participant_id) != raw_id:
         st.query_params["id"] = str(participant_id)
 
@@ -81,7 +83,7 @@ if person["notes"]:
     with st.expander(t("field.notes")):
         st.text(person["notes"])
 
-m = [ui.metric_row()] * 6
+m = [ui.metric_row(6)] * 6
 m[0].metric(t("profile.entries"), metrics["entries"], border=True)
 m[1].metric(t("profile.hours"), f"{metrics['hours']:g}", border=True)
 m[2].metric(t("profile.weeks_logged"), f"{metrics['weeks_logged']} / {metrics['weeks_due']}", border=True,

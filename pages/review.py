@@ -55,43 +55,80 @@ def entries_frame(rows: list[dict]) -> pd.DataFrame:
     return activities.labelled(rows, lang)
 
 
+def review_box(item: dict, where: str = "q") -> None:
+    """A submitted week's entries with the comment box and the approve / return buttons."""
+    key = f"{where}_{item['participant_id']}_{item['week']}"
+    if item["comment"]:
+        st.caption(ui.tm("review.previous_comment", comment=item["comment"]))
+    rows = activities.week_entries(store, actor, item["participant_id"], item["week"])
+    for entry in rows:
+        hours = t("week.hours_short", hours=f"{entry['hours']:g}")
+        st.markdown(f"**{ui.md(entry['title'])}** — " + ui.md(f"{L('role', entry['role'])} · {entry['date']} · {hours}"))
+        if entry["description"]:
+            st.caption(ui.md(entry["description"]))
+        if entry["outcome"]:
+            st.caption(ui.tm("common.labelled", label=t("field.outcome"), value=entry["outcome"]))
+    comment = st.text_area(t("field.comment"), key=f"rv_comment_{key}",
+                           placeholder=t("review.comment_placeholder"), height=80)
+    b = st.container(horizontal=True)
+    approve = b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}")
+    if approve and ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
+                              "approve", comment or None):
+        ui.flash(ui.tm("review.approved", name=item["name"], week=item["week"]))
+        st.rerun()
+    if b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}"):
+        if not (comment or "").strip():
+            st.error(ui.tm("review.return_needs_comment"), icon=":material/error:")
+        elif ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
+                        "return", comment):
+            ui.flash(ui.tm("review.returned", name=item["name"], week=item["week"]))
+            st.rerun()
+
+
+@st.dialog(ui.tm("review.bulk_title"))
+def bulk_dialog(chosen: list[dict]) -> None:
+    st.write(ui.tm("review.bulk_confirm", n=len(chosen)))
+    st.caption("；".join(f"{c['name']} {c['week']}" for c in chosen[:12]) + ("…" if len(chosen) > 12 else ""))
+    comment = st.text_input(t("field.comment"), key="rv_bulk_comment", placeholder=t("review.bulk_comment"))
+    if ui.confirm_buttons(t("review.bulk_approve", n=len(chosen)), key="rv_bulk_yes", icon=":material/done_all:"):
+        done = ui.attempt(activities.approve_weeks, store, actor,
+                          [(c["participant_id"], c["week"]) for c in chosen], comment or None)
+        if done:
+            ui.flash(ui.tm("review.bulk_done", n=done))
+            st.rerun()
+
+
+def bulk_approve(queue: list[dict]) -> None:
+    """Tick the weeks that need no comment in a table and approve them together (after a confirmation)."""
+    with st.expander(ui.tm("review.bulk_heading", n=len(queue)), icon=":material/done_all:"):
+        frame = pd.DataFrame([{
+            t("field.participant"): q["name"], t("field.batch"): q["batch"], t("field.week"): q["week"],
+            t("week.col_entries"): q["entries"], t("field.hours"): q["hours"],
+            t("review.submitted_at"): clock.local_time(q["submitted_at"]) if q.get("submitted_at") else "",
+        } for q in queue])
+        event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                             selection_mode="multi-row", key=f"rv_bulk_{len(queue)}_{queue[0]['week']}",
+                             height=min(400, 38 + 35 * len(queue)))
+        picked = [queue[i] for i in (event.selection.rows if event else []) if i < len(queue)]
+        if st.button(t("review.bulk_approve", n=len(picked)), type="primary", icon=":material/done_all:",
+                     key="rv_bulk_go", disabled=not picked):
+            bulk_dialog(picked)
+
+
 # --- the queue of submitted weeks -----------------------------------------------------------------
 with tab_queue:
     st.caption(ui.tm("review.queue_help"))
     if not queue:
         ui.empty("review.queue_empty")
-    elif len(queue) > QUEUE_SHOWN:
-        st.caption(ui.tm("review.queue_more", shown=QUEUE_SHOWN, total=len(queue)))
+    else:
+        if len(queue) > QUEUE_SHOWN:
+            st.caption(ui.tm("review.queue_more", shown=QUEUE_SHOWN, total=len(queue)))
+        bulk_approve(queue[:activities.MAX_BULK_APPROVALS])
     for item in queue[:QUEUE_SHOWN]:
-        key = f"{item['participant_id']}_{item['week']}"
         header = ui.tm("review.queue_item", name=item["name"], batch=item["batch"], week=item["week"],
                        n=item["entries"], hours=f"{item['hours']:g}")
         with st.expander(header, expanded=len(queue) <= 3):
-            if item["comment"]:
-                st.caption(ui.tm("review.previous_comment", comment=item["comment"]))
-            rows = activities.week_entries(store, actor, item["participant_id"], item["week"])
-            for entry in rows:
-                hours = t("week.hours_short", hours=f"{entry['hours']:g}")
-                st.markdown(f"**{ui.md(entry['title'])}** — " + ui.md(f"{L('role', entry['role'])} · {entry['date']} · {hours}"))
-                if entry["description"]:
-                    st.caption(ui.md(entry["description"]))
-                if entry["outcome"]:
-                    st.caption(ui.tm("common.labelled", label=t("field.outcome"), value=entry["outcome"]))
-            comment = st.text_area(t("field.comment"), key=f"rv_comment_{key}",
-                                   placeholder=t("review.comment_placeholder"), height=80)
-            b = st.container(horizontal=True)
-            approve = b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}")
-            if approve and ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
-                                      "approve", comment or None):
-                ui.flash(ui.tm("review.approved", name=item["name"], week=item["week"]))
-                st.rerun()
-            if b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}"):
-                if not (comment or "").strip():
-                    st.error(ui.tm("review.return_needs_comment"), icon=":material/error:")
-                elif ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
-                                "return", comment):
-                    ui.flash(ui.tm("review.returned", name=item["name"], week=item["week"]))
-                    st.rerun()
+            review_box(item)
 
 # --- every entry ----------------------------------------------------------------------------------
 with tab_entries:
@@ -101,8 +138,26 @@ with tab_entries:
     if not rows:
         ui.empty("review.entries_empty")
     else:
-        st.caption(ui.tm("common.shown_of", shown=len(rows), total=total))
-        st.dataframe(entries_frame(rows), hide_index=True, width="stretch", height=480)
+        st.caption(ui.tm("common.shown_of", shown=len(rows), total=total) + " " + ui.tm("review.pick_entry"))
+        event = st.dataframe(entries_frame(rows), hide_index=True, width="stretch", height=480,
+                             on_select="rerun", selection_mode="single-row", key=f"rv_entries_{total}")
+        entry = ui.picked_row(event, rows)
+        if entry is not None:
+            # A found entry leads somewhere: its person's profile, and its week's decision when it waits.
+            with st.container(border=True):
+                head = st.container(horizontal=True, vertical_alignment="center")
+                head.markdown(ui.tm("review.picked_entry", name=entry["name"], week=entry["week"],
+                                    title=entry["title"]))
+                ui.page_link(head, "profile", t("roster.open_profile"), ":material/badge:",
+                             {"id": str(entry["participant_id"])})
+                waiting = [w for w in activities.list_weeks(store, actor, state="submitted",
+                                                            participant_id=entry["participant_id"])
+                           if w["week"] == entry["week"]]
+                if waiting:
+                    review_box(waiting[0], "e")
+                else:
+                    st.caption(ui.tm("review.picked_state", state=L("week_state", entry.get("state")
+                                                                     or "not_submitted")))
         # A file is built on every run, so a very large selection waits until it is asked for.
         if permissions.can(actor, "activity.export") and (
                 total <= EAGER_EXPORT or st.toggle(t("review.prepare_download", n=total), key="rv_prepare")):

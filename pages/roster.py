@@ -5,14 +5,13 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import clock, permissions, roster, roster_import, ui, units, vocab
+from secondment import clock, permissions, roster, roster_import, ui, units, validation, vocab
 
 actor = ui.page_gate("roster")
 store = ui.store()
 lang = ui.lang()
 t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may run after it
 today = clock.today()
-EARLIEST, LATEST = date(2005, 1, 1), date(2100, 12, 31)
 
 
 editor = permissions.can(actor, "participant.edit")
@@ -37,12 +36,12 @@ def end_early_dialog(person: dict) -> None:
     start = date.fromisoformat(person["start_date"])
     st.write(ui.tm("roster.end_early_intro", name=person["name"], end=person["end_date"]))
     latest = max(start, end - timedelta(days=1))
-    new_end = st.date_input(t("field.end_date"), value=min(max(today, start), latest), min_value=start,
-                            max_value=latest, key="ro_end_date")
+    new_end = ui.date_text(st, t("field.end_date"), value=min(max(today, start), latest), key="ro_end_date",
+                           help=ui.tm("roster.end_between", start=start.isoformat(), end=latest.isoformat()))
     reason = st.text_area(t("field.reason"), placeholder=t("roster.reason_placeholder"), key="ro_end_reason")
     if ui.confirm_buttons(t("roster.confirm_end"), key="ro_end_confirm", icon=":material/event_busy:") and ui.attempt(
             roster.end_stint_early, store, actor, person["id"], new_end, reason) is not None:
-        ui.flash(ui.tm("roster.ended", name=person["name"], end=new_end.isoformat()))
+        ui.flash(ui.tm("roster.ended", name=person["name"], end=validation.parse_date("end_date", new_end).isoformat()))
         st.rerun()
 
 
@@ -68,7 +67,7 @@ def unit_select(container, label: str, choices: dict[int, str], current: int | N
     if current is not None and current not in choices:   # a deactivated unit still shows what is stored
         ids.insert(0, current)
     if not ids:  # nothing to choose yet: say where units come from instead of an empty list
-        container.selectbox(label, ["—"], disabled=True, key=key)
+        container.selectbox(label, ["—"], disabled=True, key=key, placeholder=ui.t("common.choose"))
         container.caption(ui.tm("roster.no_units", kind=label))
         return None
     return container.selectbox(label, ids, index=ids.index(current) if current in ids else None, key=key,
@@ -83,11 +82,11 @@ def person_fields(prefix: str, direction: str, person: dict | None = None) -> di
     genders = [None, *vocab.GENDERS]
     values["gender"] = c[1].selectbox(t("field.gender"), genders, index=genders.index(person.get("gender")),
                                       format_func=lambda g: "—" if g is None else L("gender", g),
-                                      key=f"{prefix}_gender")
+                                      key=f"{prefix}_gender", placeholder=ui.t("common.choose"))
     politics = [None, *vocab.POLITICAL_STATUSES]
     values["political_status"] = c[2].selectbox(
         t("field.political_status"), politics, index=politics.index(person.get("political_status")),
-        format_func=lambda g: "—" if g is None else L("political_status", g), key=f"{prefix}_politics")
+        format_func=lambda g: "—" if g is None else L("political_status", g), key=f"{prefix}_politics", placeholder=ui.t("common.choose"))
     c = st.columns(3)
     values["home_unit_id"] = unit_select(c[0], t("field.home_unit"), unit_choices(direction, "home"),
                                          person.get("home_unit_id"), f"{prefix}_home")
@@ -95,17 +94,14 @@ def person_fields(prefix: str, direction: str, person: dict | None = None) -> di
                                          person.get("host_unit_id"), f"{prefix}_host")
     values["post"] = c[2].text_input(t("field.post"), value=person.get("post") or "", key=f"{prefix}_post")
     c = st.columns(3)
-    values["start_date"] = c[0].date_input(
-        t("field.start_date"), value=date.fromisoformat(person["start_date"]) if person.get("start_date") else None,
-        min_value=EARLIEST, max_value=LATEST, key=f"{prefix}_start")
-    values["end_date"] = c[1].date_input(
-        t("field.end_date"), value=date.fromisoformat(person["end_date"]) if person.get("end_date") else None,
-        min_value=EARLIEST, max_value=LATEST, key=f"{prefix}_end")
+    values["start_date"] = ui.date_text(c[0], t("field.start_date"), value=person.get("start_date"),
+                                        key=f"{prefix}_start")
+    values["end_date"] = ui.date_text(c[1], t("field.end_date"), value=person.get("end_date"), key=f"{prefix}_end")
     statuses = [None, *vocab.PARTICIPANT_STATUSES] if not person else list(vocab.PARTICIPANT_STATUSES)
     values["status"] = c[2].selectbox(
         t("field.status"), statuses, index=statuses.index(person["status"]) if person else 0,
         format_func=lambda s: t("roster.status_auto") if s is None else L("participant_status", s),
-        key=f"{prefix}_status")
+        key=f"{prefix}_status", placeholder=ui.t("common.choose"))
     c = st.columns([1, 2])
     values["contact"] = c[0].text_input(t("field.contact"), value=person.get("contact") or "", key=f"{prefix}_contact")
     values["notes"] = c[1].text_area(t("field.notes"), value=person.get("notes") or "", key=f"{prefix}_notes",
@@ -169,7 +165,7 @@ def draw_roster() -> None:
         if exporter:
             st.caption(ui.tm("roster.downloads"))
             ui.downloads(lambda: roster.export_frame(store, actor, lang, **filters), t("roster.file_stem"),
-                         key="ro_dl", sheet="roster")
+                         key="ro_dl", sheet=t("nav.roster"))
     if editor:
         draw_add()
 
@@ -181,10 +177,11 @@ def draw_selected(person: dict) -> None:
         ui.page_link(head, "profile", t("roster.open_profile"), ":material/badge:", {"id": str(person["id"])})
         if not editor:
             return
-        busy = person["status"] == "withdrawn"
-        if head.button(t("roster.end_early"), key="ro_end_btn", icon=":material/event_busy:", disabled=busy):
+        steps = roster.stint_steps(person, today)   # nothing for a stint that is over or withdrawn
+        if "end_early" in steps and head.button(t("roster.end_early"), key="ro_end_btn",
+                                                icon=":material/event_busy:"):
             end_early_dialog(person)
-        if head.button(t("roster.withdraw"), key="ro_withdraw_btn", icon=":material/block:", disabled=busy):
+        if "withdraw" in steps and head.button(t("roster.withdraw"), key="ro_withdraw_btn", icon=":material/block:"):
             withdraw_dialog(person)
         with st.expander(ui.tm("roster.edit_title", name=person["name"]), icon=":material/edit:"):
             with st.form(f"ro_edit_{person['id']}"):
@@ -212,7 +209,7 @@ def draw_add() -> None:
             return f"{b['code']} · {L('direction_short', b['direction'])} · {b['start_date']} – {b['end_date']}"
 
         batch_id = st.selectbox(t("field.batch"), list(reversed(list(by_id))), key="ro_add_batch",
-                                format_func=batch_label)
+                                format_func=batch_label, placeholder=ui.t("common.choose"))
         batch = by_id[batch_id]
         with st.form("ro_add", clear_on_submit=False):
             values = person_fields("ro_add", batch["direction"])
@@ -251,7 +248,7 @@ def draw_import() -> None:
         st.session_state["ro_plan"] = ((upload.file_id, lang), plan)
     frames = roster_import.preview_frames(plan, lang)
     st.info(roster_import.summary(plan, lang), icon=":material/fact_check:")
-    m = [ui.metric_row()] * 5
+    m = [ui.metric_row(5)] * 5
     m[0].metric(t("import.adds"), len(plan.adds), border=True)
     m[1].metric(t("import.updates"), len(plan.updates), border=True)
     m[2].metric(t("import.unchanged"), len(plan.unchanged), border=True)

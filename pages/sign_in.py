@@ -38,5 +38,5 @@ if demo_accounts:
                          icon=":material/play_circle:"):
                 actor = ui.attempt(auth.demo_sign_in, store, account["username"], ui.server_address())
                 if actor is not None:
-                    ui.sign_in(actor)
+                    ui.sign_in(actor, shared=True)
                     st.rerun()

@@ -11,7 +11,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from secondment import clock, db
+from secondment import clock, db, i18n
 from secondment.errors import SecondmentError, ValidationErrors
 from secondment.permissions import Actor
 
@@ -146,7 +146,7 @@ def cmd_export(args) -> str:
     out = _target(Path(args.out))
     if out.exists() and not args.replace:
         raise CliError(f"{out} already exists (use --replace to overwrite it)")
-    exports.write_file(frame, out, args.format, sheet=args.what)
+    exports.write_file(frame, out, args.format, sheet=i18n.translate(args.lang, f"export.sheet_{args.what}"))
     return f"{len(frame)} rows of {args.what} written to {out}"
 
 
@@ -195,8 +195,9 @@ def cmd_user_add(args) -> str:
     password = _read_password(f"Password for {args.username}: ")
     user_id = auth.create_user(store, _actor(), args.username, password, args.role,
                                display_name=args.display_name, participant_id=args.participant,
-                               department_id=args.department)
-    return f"user '{args.username}' ({args.role}) added with id {user_id}"
+                               department_id=args.department, temporary=True)
+    return f"user '{args.username}' ({args.role}) added with id {user_id}; they choose their own password " \
+           f"at the first sign-in"
 
 
 def cmd_check(args) -> str:

@@ -357,6 +357,32 @@ def review_week(store: Store, actor: Actor, participant_id: int, week: str, deci
     return week_state(store, actor, participant_id, week)
 
 
+MAX_BULK_APPROVALS = 200
+
+
+def approve_weeks(store: Store, actor: Actor, weeks, comment: str | None = None) -> int:
+    """Approve several submitted weeks (``[(participant_id, week), …]``) at once, all or none: when one of
+    them is no longer waiting (someone else decided it meanwhile), nothing is approved and the error names
+    it. Returns how many were approved."""
+    permissions.require(actor, "week.review")
+    weeks = [(int(pid), _week(week)) for pid, week in weeks]
+    if not weeks:
+        raise ValidationError("weeks", "", "required")
+    if len(weeks) > MAX_BULK_APPROVALS:
+        raise ValidationError("weeks", len(weeks), "too_many", most=MAX_BULK_APPROVALS)
+    comment = validation.text("comment", comment, required=False)
+    stamp = clock.stamp()
+    with store.write() as db:
+        for participant_id, week in dict.fromkeys(weeks):
+            row = _state_row(db, participant_id, week)
+            if row is None or row["state"] != "submitted":
+                raise Conflict("error.week_not_submitted", week=week)
+            audit.update(db, actor, "week_reviews", (participant_id, week), {
+                "state": "approved", "reviewed_at": stamp, "reviewed_by": actor.user_id, "comment": comment,
+            }, action="approve")
+    return len(dict.fromkeys(weeks))
+
+
 def my_weeks(store: Store, actor: Actor, participant_id: int | None = None, *, count: int = 12,
              today: date | None = None) -> list[dict]:
     """The participant's most recent stint weeks (newest first) with entries, hours, state and comment.

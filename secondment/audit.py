@@ -5,6 +5,7 @@ transaction, so the change and its audit row commit together or not at all.
 """
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 import sqlite_utils
@@ -224,6 +225,33 @@ def reference_names(store: Store, actor: Actor, rows: list[dict]) -> dict[tuple[
     return out
 
 
+def people(store: Store, actor: Actor, usernames, lang: str) -> dict[str, str]:
+    """How each of ``usernames`` (as the trail records them) reads to a person: "沈婕（p53）" for an account,
+    "命令行：root" for the command line (``cli:<user>``), the username itself for an account since deleted."""
+    from secondment import i18n
+
+    permissions.require(actor, "audit.read")
+    wanted = sorted({u for u in usernames if u})
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for r in store.rows(f"select username, display_name from users where username in "
+                            f"({', '.join('?' * len(chunk))})", chunk):
+            found[r["username"]] = r["display_name"]
+    out = {}
+    for username in wanted:
+        if username.startswith("cli:"):
+            out[username] = i18n.translate(lang, "audit.by_cli", user=username[4:])
+        elif found.get(username) and found[username] != username:
+            out[username] = i18n.translate(lang, "audit.by_person", name=found[username], user=username)
+        else:
+            out[username] = username
+    return out
+
+
+_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)")
+
+
 def value_label(table: str | None, name: str, value, lang: str, names: dict | None = None):
     """A stored value as people read it: coded values by their label, an id by the name behind it (given
     ``names`` from ``reference_names``), a stored time in China time, everything else as it is."""
@@ -235,7 +263,7 @@ def value_label(table: str | None, name: str, value, lang: str, names: dict | No
     group = _VALUE_GROUPS.get((table, name))
     if group and isinstance(value, str):
         return vocab.label(group, value, lang)
-    if name.endswith("_at") and isinstance(value, str) and value[10:11] == "T":  # a stored UTC time
+    if isinstance(value, str) and _UTC_STAMP.fullmatch(value):  # a stored UTC time, whatever its field's name
         from secondment.clock import local_time
 
         try:
@@ -339,9 +367,11 @@ def export_frame(store: Store, actor: Actor, lang: str = "zh", **filters):
     filters.pop("offset", None)
     rows, _ = browse(store, actor, limit=EXPORT_LIMIT, offset=0, **filters)
     names = reference_names(store, actor, rows)
+    who = people(store, actor, (r["username"] for r in rows), lang)
     cols = ["id", "at", "username", "table", "row_id", "action", "changes", "before", "after"]
     data = [{
-        "id": r["id"], "at": local_time(r["at"], "%Y-%m-%d %H:%M:%S"), "username": r["username"] or "",
+        "id": r["id"], "at": local_time(r["at"], "%Y-%m-%d %H:%M:%S"),
+        "username": who.get(r["username"], r["username"] or ""),
         "table": table_label(r["table_name"], lang), "row_id": r["row_id"] or "",
         "action": action_label(r["action"], lang), "changes": summary(r, lang, limit=50, names=names),
         "before": r["before"] or "", "after": r["after"] or "",

@@ -6,6 +6,7 @@ the idle timeout or at sign-out.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -287,7 +288,7 @@ def end_session(store: Store, token: str | None, actor: Actor | None = None) -> 
 # --- accounts ------------------------------------------------------------------------------------
 
 USER_COLUMNS = "id, username, display_name, role, participant_id, department_id, active, language, " \
-               "created_at, updated_at, last_login_at"
+               "created_at, updated_at, last_login_at, must_change_password"
 
 
 def _check_link(db, role: str, participant_id, department_id, user_id: int | None = None) -> None:
@@ -324,7 +325,9 @@ def _check_username(username: str) -> str:
 
 def create_user(store: Store, actor: Actor, username: str, password: str, role: str, *,
                 display_name: str | None = None, participant_id: int | None = None,
-                department_id: int | None = None) -> int:
+                department_id: int | None = None, temporary: bool = False) -> int:
+    """A new account. A ``temporary`` password (an administrator chose it: the accounts page and
+    ``user add`` say so) must be replaced by its owner at the first sign-in."""
     permissions.require(actor, "user.manage")
     username = _check_username(username)
     check_password_rules(password, username)
@@ -338,6 +341,7 @@ def create_user(store: Store, actor: Actor, username: str, password: str, role: 
             "participant_id": participant_id if permissions.link_of(role) == "participant" else None,
             "department_id": department_id if permissions.link_of(role) == "department" else None,
             "password_hash": hash_password(password), "active": 1, "created_at": stamp, "updated_at": stamp,
+            "must_change_password": 1 if temporary else 0,
         })
 
 
@@ -431,14 +435,24 @@ def set_password(store: Store, actor: Actor, user_id: int, new_password: str,
         check_password_rules(new_password, row["username"], field="new_password")
         if own and not _verify(row["password_hash"], current_password or ""):
             raise ValidationError("current_password", "", "wrong_password")
+        # A password someone else set is temporary: its owner chooses their own at the next sign-in.
         audit.update(db, actor, "users", user_id, {"password_hash": hash_password(new_password),
                                                     "failed_attempts": 0, "locked_until": None,
+                                                    "must_change_password": 0 if own else 1,
                                                     "updated_at": clock.stamp()},
                      action="password_change" if own else "password_reset")
         throttle.SIGN_IN.forget(row["username"])
         if not own:
             # A reset ends the account's open sessions: whoever held them must sign in with the new one.
             db.conn.execute("update sessions set revoked = 1 where user_id = ?", (user_id,))
+
+
+def must_change_password(store: Store, actor: Actor) -> bool:
+    """Must the actor choose a password of their own before anything else (an administrator set it)?"""
+    permissions.require(actor, "account.self")
+    if actor.user_id is None:
+        return False
+    return bool(store.scalar("select must_change_password from users where id = ?", (actor.user_id,)))
 
 
 def set_language(store: Store, actor: Actor, language: str) -> None:
@@ -465,6 +479,24 @@ def list_sessions(store: Store, actor: Actor) -> list[dict]:
         out.append({"session": row["id"][:6], "created_at": row["created_at"], "last_seen": row["last_seen"],
                     "open": open_, "_id": row["id"], "client": row["client"], "agent": row["agent"]})
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def describe_agent(agent: str | None) -> tuple[str | None, str | None, bool]:
+    """(browser, system, on a phone or tablet) of a User-Agent: ("Edge 131", "Windows 10", False)."""
+    if not agent:
+        return None, None, False
+    from ua_parser import parse
+
+    found = parse(agent[:1000])
+    browser = system = None
+    if found.user_agent and found.user_agent.family != "Other":
+        browser = " ".join(v for v in (found.user_agent.family, found.user_agent.major) if v)
+    if found.os and found.os.family != "Other":
+        system = " ".join(v for v in (found.os.family, found.os.major) if v)
+    mobile = bool(found.os and found.os.family in ("iOS", "Android", "iPadOS", "HarmonyOS")) or bool(
+        found.device and found.device.family not in (None, "Other", "Mac", "Spider"))
+    return browser, system, mobile
 
 
 def session_id(store: Store, token: str | None) -> str | None:

@@ -40,10 +40,27 @@ def _keys(mapping: dict | None) -> dict:
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
+    """The house style. The title sits below Plotly's tool bar (which would cover it on a phone), and a
+    vertical axis's title is written level above the axis: turned on its side, Chinese is hard to read."""
     title = html(title) if title else title
-    fig.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
+    fig.update_layout(title={"text": title, "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 30}},
+                      height=height, margin={"l": 10, "r": 10, "t": 80 if title else 36, "b": 10},
                       font={"family": FONT}, legend_title_text="", plot_bgcolor="white")
+    y_title = fig.layout.yaxis.title.text if "yaxis" in fig.layout else None
+    if y_title:
+        fig.update_yaxes(title_text="")
+        fig.add_annotation(text=y_title, xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
+                           showarrow=False, yshift=6, font={"size": 12, "color": "#555"})
     return fig
+
+
+def _few_ticks(fig: go.Figure, categories: list, most: int = 8) -> None:
+    """A category axis of many periods (weeks, months) labels every k-th only, level, so labels never run
+    into each other ("2026-W362026-W38")."""
+    if len(categories) > 12:
+        step = -(-len(categories) // most)
+        shown = categories[::step]
+        fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=shown, tickangle=0)
 
 
 def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,
@@ -69,9 +86,9 @@ def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colou
     if not horizontal and colour:
         # Stacked traces would order the axis by first appearance in each trace; keep the frame's order.
         fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(frame[x])))
-    if not horizontal and frame[x].nunique() > 12:
-        # Many periods (weeks): fewer, level tick labels rather than a crowd of slanted ones.
-        fig.update_xaxes(nticks=8, tickangle=0)
+    if not horizontal:
+        fig.update_xaxes(type="category")
+        _few_ticks(fig, list(dict.fromkeys(frame[x])))
     return fig
 
 
@@ -79,15 +96,41 @@ def donut(frame: pd.DataFrame, names: str, values: str, *, title: str | None = N
           colours: dict | None = None, height: int = 360) -> go.Figure:
     fig = px.pie(_text(frame), names=names, values=values, hole=0.55, color=names,
                  color_discrete_map=_keys(colours))
-    fig.update_traces(textinfo="value+percent", textposition="inside", sort=False)
+    # Whole percentages, level, and none on a slice too small to hold one legibly (the hover has the count).
+    fig.update_traces(texttemplate="%{percent:.0%}", textposition="inside", insidetextorientation="horizontal",
+                      hovertemplate="%{label}: %{value} (%{percent:.1%})<extra></extra>", sort=False)
+    fig.update_layout(uniformtext={"minsize": 12, "mode": "hide"})
     return _layout(fig, title, height)
 
 
 def line(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,
          title: str | None = None, labels: dict | None = None, height: int = 360) -> go.Figure:
-    fig = px.line(_text(frame), x=x, y=y, color=colour, color_discrete_map=_keys(colours),
+    frame = _text(frame)
+    fig = px.line(frame, x=x, y=y, color=colour, color_discrete_map=_keys(colours),
                   labels={k: html(v) for k, v in (labels or {}).items()}, markers=True)
-    return _layout(fig, title, height)
+    fig = _layout(fig, title, height)
+    if not pd.api.types.is_datetime64_any_dtype(frame[x]):
+        # Periods written as text ("2026-11", "2026-W48") are categories, one tick each: Plotly would read
+        # "2026-11" as a date and, for a single month, draw a millisecond time axis.
+        fig.update_xaxes(type="category")
+        _few_ticks(fig, list(dict.fromkeys(frame[x])))
+    return fig
+
+
+def in_order(frame: pd.DataFrame, column: str, order, *, within: str | None = None) -> pd.DataFrame:
+    """``frame`` sorted by the rank of ``column``'s codes in ``order`` (the programme's order of roles or
+    statuses, not A–Z), inside ``within`` (e.g. the week) when given; unknown codes last."""
+    rank = {code: i for i, code in enumerate(order)}
+    ranked = frame.assign(_rank=frame[column].map(lambda c: rank.get(c, len(rank))))
+    return ranked.sort_values([within, "_rank"] if within else ["_rank"], kind="stable").drop(
+        columns="_rank").reset_index(drop=True)
+
+
+def traces_in_order(fig: go.Figure, names) -> go.Figure:
+    """The figure's traces (legend entries, stacking) in the order of ``names`` (their display labels)."""
+    rank = {html(n): i for i, n in enumerate(names)}
+    fig.data = tuple(sorted(fig.data, key=lambda trace: rank.get(trace.name, len(rank))))
+    return fig
 
 
 def translated(frame: pd.DataFrame, column: str, labeller) -> pd.DataFrame:
@@ -105,7 +148,7 @@ def label_colours(colours: dict[str, str], labeller) -> dict[str, str]:
 # --- weekly coverage (activities issue) ---------------------------------------------------------------
 WEEK_CELL_COLOURS = {
     "approved": "#2CA02C", "submitted": "#1F77B4", "returned": "#F2A900", "logged": "#9ECAE1",
-    "missing": "#C8102E", "outside": "#F0F0F0",
+    "pending": "#D9D9D9", "missing": "#C8102E", "outside": "#F0F0F0",
 }
 
 

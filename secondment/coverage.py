@@ -12,10 +12,12 @@ import pandas as pd
 
 from secondment import activities, clock, permissions, roster, textsort, vocab
 from secondment.activities import add_weeks, week_of, week_span
-from secondment.db import Store
+from secondment.db import Store, Where
 from secondment.permissions import Actor
 
-CELL_STATES = ("approved", "submitted", "returned", "logged", "missing", "outside")
+# "pending": this week, nothing logged yet, and the week is not over: not (yet) missing.
+CELL_STATES = ("approved", "submitted", "returned", "logged", "pending", "missing", "outside")
+MAP_MOST_WEEKS = 26
 QUIET_SPANS = (1, 2, 4)
 BALANCE_WEEKS = 8
 
@@ -28,23 +30,17 @@ def _people(store: Store, *, batch=None, direction=None, active_only=True, week_
             week_to=None, today: date | None = None) -> pd.DataFrame:
     """Participants (with batch, direction, stint weeks), sorted by pinyin. With a week range: those whose
     stint overlaps it."""
-    where, params = ["p.status != 'planned'"], []
+    where = Where().add("p.status != 'planned'")
     if active_only:
-        where.append(f"{roster.status_sql(_today(today))} = 'active'")
-    if batch:
-        where.append("b.code = ?"); params.append(batch)
-    if direction:
-        where.append("b.direction = ?"); params.append(direction)
-    if week_from:
-        where.append("p.end_date >= ?"); params.append(activities.monday(week_from).isoformat())
-    if week_to:
-        where.append("p.start_date <= ?")
-        params.append((activities.monday(week_to) + timedelta(days=6)).isoformat())
+        where.add(f"{roster.status_sql(_today(today))} = 'active'")
+    where.eq("b.code", batch).eq("b.direction", direction)
+    where.at_least("p.end_date", week_from and activities.monday(week_from).isoformat())
+    where.at_most("p.start_date", week_to and (activities.monday(week_to) + timedelta(days=6)).isoformat())
     rows = store.rows(f"""
         select p.id as participant_id, p.name, b.code as batch, b.direction, p.start_date, p.end_date,
                p.status, u.name as host_unit
         from participants p join batches b on b.id = p.batch_id left join units u on u.id = p.host_unit_id
-        where {' and '.join(where)}""", params)
+        where {where.sql}""", where.params)
     frame = pd.DataFrame(rows, columns=["participant_id", "name", "batch", "direction", "start_date", "end_date",
                                         "status", "host_unit"])
     if frame.empty:
@@ -63,15 +59,21 @@ def _id_list(ids) -> tuple[str, list]:
 # --- coverage -----------------------------------------------------------------------------------------
 
 def coverage_matrix(store: Store, actor: Actor, *, weeks: int = 12, today: date | None = None,
-                    batch: str | None = None, direction: str | None = None) -> pd.DataFrame:
-    """Active secondees × the last ``weeks`` weeks (this week included), one row per cell.
+                    batch: str | None = None, direction: str | None = None, week_from: str | None = None,
+                    week_to: str | None = None) -> pd.DataFrame:
+    """Active secondees × weeks, one row per cell: the weeks ``week_from``–``week_to`` (at most the last
+    ``MAP_MOST_WEEKS`` of them), or else the last ``weeks`` weeks, this week included.
 
-    ``state`` of a cell: approved / submitted / returned (its review), else logged (≥1 entry, not
-    submitted), else missing (inside the stint, nothing logged), else outside (before or after the stint).
+    ``state`` of a cell: approved / submitted / returned (its review), else logged (≥1 entry, not submitted),
+    else pending (this week, which is not over yet), else missing (inside the stint, nothing logged), else
+    outside (before or after the stint).
     """
     permissions.require(actor, "coverage.read")
     this_week = week_of(_today(today))
-    span = week_span(add_weeks(this_week, -(weeks - 1)), this_week)
+    if week_from and week_to:
+        span = week_span(min(week_from, week_to), min(max(week_from, week_to), this_week))[-MAP_MOST_WEEKS:]
+    else:
+        span = week_span(add_weeks(this_week, -(weeks - 1)), this_week)
     columns = ["participant_id", "name", "batch", "direction", "week", "entries", "hours", "state", "comment"]
     people = _people(store, batch=batch, direction=direction, today=today)
     if people.empty:
@@ -95,7 +97,7 @@ def coverage_matrix(store: Store, actor: Actor, *, weeks: int = 12, today: date 
             elif entries:
                 state = "logged"
             elif person.start_week <= week <= person.end_week:
-                state = "missing"
+                state = "pending" if week == this_week else "missing"
             else:
                 state = "outside"
             out.append({"participant_id": person.participant_id, "name": person.name, "batch": person.batch,

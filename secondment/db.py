@@ -533,6 +533,13 @@ def _m0007(db: sqlite_utils.Database) -> None:
     db["import_undo"].create_index(["import_id", "id"])
 
 
+@migrations(name="0008_must_change_password")
+def _m0008(db: sqlite_utils.Database) -> None:
+    # An account whose password someone else chose (an administrator creating it or resetting it) is asked
+    # for a password of its own before anything else.
+    db["users"].add_column("must_change_password", int, not_null_default=0)
+
+
 LATEST_VERSION = len(migrations._migrations)
 
 

@@ -100,6 +100,17 @@ def propose_department(store: Store, category: str) -> int | None:
     return _routing(store, category)
 
 
+def without_liaison(store: Store, actor: Actor) -> set[int]:
+    """The departments no active liaison account answers for: an item routed there waits unseen, so the
+    routing editor, the raise form and the transfer step warn about them."""
+    permissions.require(actor, "feedback.read")
+    roles = permissions.roles_linked_to("department")
+    return {r["id"] for r in store.rows(
+        "select u.id from units u where u.kind in ('government_department', 'party_org', 'street_town') "
+        f"and not exists (select 1 from users x where x.department_id = u.id and x.role in "
+        f"({', '.join('?' * len(roles))}) and x.active = 1)", roles)}
+
+
 def get_routing(store: Store, actor: Actor) -> list[dict]:
     """The routing catalogue: every category with its department (None when not routed yet)."""
     permissions.require(actor, "feedback.read")
@@ -566,9 +577,13 @@ def list_items(store: Store, actor: Actor, *, limit: int | None = 500, offset: i
            f"left join units e on e.id = f.enterprise_id where {clause}"
     total = store.scalar(f"select count(*) {base}", params)
     limit = MAX_LIMIT if limit is None else max(0, min(int(limit), MAX_LIMIT))
+    # A liaison's new items, not yet accepted, come right after the overdue ones: accepting them is the next
+    # thing their department has to do.
+    new_first = "case when f.status = 'submitted' then 0 else 1 end," if permissions.ownership(
+        actor, "feedback.read") == "department" else ""
     rows = store.rows(f"""{_SELECT} where {clause}
         order by overdue desc,
-                 case when {final_sql()} then 1 else 0 end,
+                 case when {final_sql()} then 1 else 0 end, {new_first}
                  escalation_needed desc, f.escalated desc, f.due_date, f.id desc
         limit :limit offset :offset""", {**params, "limit": limit, "offset": max(0, int(offset))})
     today = _today(filters.get("today"))

@@ -197,7 +197,7 @@ def _where(actor: Actor, *, direction=None, batch=None, status=None, host_unit=N
 
 def list_participants(store: Store, actor: Actor, *, direction=None, batch=None, status=None, host_unit=None,
                       street=None, year=None, text=None, today: date | None = None) -> list[dict]:
-    """Participants matching the filters (all optional), sorted by batch then the pinyin of the name.
+    """Participants matching the filters (all optional), newest batch first, then by the pinyin of the name.
 
     ``batch``: a code ("C3") or id; ``host_unit``: an id or part of the name; ``street``: a street/town name;
     ``year``: the batch's intake year; ``text``: part of name, post, units, contact or notes.
@@ -205,7 +205,10 @@ def list_participants(store: Store, actor: Actor, *, direction=None, batch=None,
     clause, params = _where(actor, direction=direction, batch=batch, status=status, host_unit=host_unit,
                             street=street, year=year, text=text, today=today)
     rows = store.rows(f"{_select(today)} where {clause}", params)
-    return sorted(rows, key=lambda r: (batch_key(r["batch"]), pinyin_key(r["name"]), r["id"]))
+    # Newest batch first (the people serving now lead the list), by name within a batch.
+    rows.sort(key=lambda r: (pinyin_key(r["name"]), r["id"]))
+    rows.sort(key=lambda r: (r["batch_start"] or "", batch_key(r["batch"])), reverse=True)
+    return rows
 
 
 def count_participants(store: Store, actor: Actor) -> int:
@@ -420,13 +423,29 @@ def _with_reason(notes: str | None, label: str, reason: str, day: date) -> str:
     return f"{notes}\n{line}" if notes else line
 
 
-def _not_withdrawn(db, participant_id: int) -> dict:
-    """The participant's row, for a change that a withdrawn participant no longer allows."""
+# What can still happen to a stint, by its status as of today: only a running stint can end early; a stint
+# not yet over can be withdrawn (中止); a completed or withdrawn one is history.
+STINT_STEPS = {"planned": ("withdraw",), "active": ("end_early", "withdraw"), "completed": (), "withdrawn": ()}
+
+
+def stint_steps(person: dict, today: date | None = None) -> tuple[str, ...]:
+    """The steps ``person`` (a participant row with its stored status and dates) still allows today."""
+    status = person.get("stored_status", person["status"])
+    if status in ("planned", "active"):
+        status = derived_status(person["start_date"], person["end_date"], today)
+    return STINT_STEPS.get(status, ())
+
+
+def _open_stint(db, participant_id: int, step: str, today: date) -> dict:
+    """The participant's row, for ``step``, which a withdrawn or finished stint no longer allows."""
     current = audit.get(db, "participants", participant_id)
     if current is None:
         raise NotFound("participant", participant_id)
     if current["status"] == "withdrawn":
         raise Conflict("roster.already_withdrawn")
+    if step not in stint_steps(current, today):
+        raise Conflict("roster.stint_over" if step == "withdraw" else "roster.stint_not_running",
+                       end=current["end_date"])
     return current
 
 
@@ -438,7 +457,7 @@ def end_stint_early(store: Store, actor: Actor, participant_id: int, end_date, r
     end = validation.parse_date("end_date", end_date)
     reason = validation.text("reason", reason)
     with store.write() as db:
-        current = _not_withdrawn(db, participant_id)
+        current = _open_stint(db, participant_id, "end_early", today)
         start = validation.parse_date("start_date", current["start_date"])
         validation.date_order("start_date", start, "end_date", end)
         if end >= validation.parse_date("end_date", current["end_date"]):
@@ -457,7 +476,7 @@ def withdraw(store: Store, actor: Actor, participant_id: int, reason, *, today: 
     today = _today(today)
     reason = validation.text("reason", reason)
     with store.write() as db:
-        current = _not_withdrawn(db, participant_id)
+        current = _open_stint(db, participant_id, "withdraw", today)
         changes = {"status": "withdrawn",
                    "notes": _with_reason(current["notes"], i18n.translate("zh", "roster.withdrawn_note"),
                                          reason, today),

@@ -613,7 +613,7 @@ def template_bytes(fmt: str = "xlsx") -> bytes:
     example = ["张三", "男", "中共党员", "C5", "区商务委", "示例科技有限公司", "党建指导员", "2026-03-01",
                "2027-02-28", "在岗", "", ""]
     frame = pd.DataFrame([example], columns=list(TEMPLATE_HEADERS))
-    return exports.to_csv_bytes(frame) if fmt == "csv" else exports.to_xlsx_bytes(frame, "roster")
+    return exports.to_csv_bytes(frame) if fmt == "csv" else exports.to_xlsx_bytes(frame, i18n.translate("zh", "nav.roster"))
 
 
 def _show(field: str, value, lang: str) -> str:

@@ -29,6 +29,7 @@ COOKIE = web.COOKIE
 ICON = Path(__file__).with_name("assets") / "icon.png"
 _TOKEN = "_session_token"
 _LANG = "lang"
+_PICKED = "_lang_picked"  # a language was picked while signed out (on the sign-in page)
 
 
 # --- store ---------------------------------------------------------------------------------------
@@ -149,7 +150,9 @@ def _language_picked() -> None:
     if choice and choice != lang():
         set_lang(choice)
         actor = current_actor()
-        if actor is not None:
+        if actor is None:
+            st.session_state[_PICKED] = True
+        else:
             auth.set_language(store(), actor, choice)
             # A select box keeps showing the option text its format function made in the old language
             # (streamlit/streamlit#13788), so the browser reloads the page: the new session resumes from the
@@ -174,9 +177,16 @@ def localise_builtins() -> None:
 def app_styles() -> None:
     """Layout touches Streamlit has no option for, as one style-only block (it takes no space)."""
     st.html("""<style>
-      /* metrics in a metric_row(): equal shares of the row, wrapping two or three to a row on a phone */
-      [data-testid='stHorizontalBlock'] > [data-testid='stElementContainer']:has(> [data-testid='stMetric']) {
-          flex: 1 1 9rem; min-width: 9rem; }
+      /* Streamlit's own "Press Enter to apply" / "Press Ctrl+Enter to apply" is English only: not shown. */
+      [data-testid='InputInstructions'] { display: none; }
+      /* metrics in a metric_row(): equal shares of the row; five or six three to a row below 1280 px; two to
+         a row on a phone (never one card alone on a line) */
+      [class*='st-key-metrics'] > [data-testid='stElementContainer'] { flex: 1 1 0; min-width: 8rem; }
+      @media (max-width: 1279px) {
+        [class*='st-key-metrics5'] > [data-testid='stElementContainer'],
+        [class*='st-key-metrics6'] > [data-testid='stElementContainer'] { flex: 1 1 calc(33.3% - 1rem); } }
+      @media (max-width: 640px) {
+        [class*='st-key-metrics'] > [data-testid='stElementContainer'] { flex: 1 1 calc(50% - 1rem); } }
     </style>""")
 
 
@@ -191,7 +201,7 @@ def week_select(container, label: str, weeks: list[str], default: str | None, ke
         default = options[-1] if options and not allow_all else None
     _keep_choice(key, options, default)
     language = lang()
-    return container.selectbox(label, options, key=key,
+    return container.selectbox(label, options, key=key, placeholder=t("common.choose"),
                                format_func=_or_all(lambda w: activities.week_label(w, language), language))
 
 
@@ -207,7 +217,7 @@ def month_range(c_from, c_to, labels: tuple[str, str], first: date, last: date, 
     for container, label, default, k in ((c_from, labels[0], None if default_all else months[-1], f"{key}_from"),
                                          (c_to, labels[1], None if default_all else months[0], f"{key}_to")):
         _keep_choice(k, options, default)
-        picked.append(container.selectbox(label, options, key=k, format_func=show))
+        picked.append(container.selectbox(label, options, key=k, format_func=show, placeholder=t("common.choose")))
     start, end = picked
     if start and end and start > end:
         start, end = end, start
@@ -226,10 +236,23 @@ def _keep_choice(key: str, options: list, default) -> None:
     st.session_state.setdefault(key, default)
 
 
-def metric_row():
-    """A row for a few ``st.metric`` cards: side by side on a wide screen, wrapping on a phone (``st.columns``
-    would stack them one per line there)."""
-    return st.container(horizontal=True)
+def date_text(container, label: str, *, key: str, value: date | str | None = None, help: str | None = None) -> str:
+    """A date typed as people type it (2026-11-26, 2026/11/26, 2026.11.26, 2026年11月26日), instead of Streamlit's
+    calendar, whose month names, footer and "yyyy/mm/dd" are English only. Returns the text; the service that
+    takes it reads it with ``validation.parse_date`` and names the field if it is not a date."""
+    if key not in st.session_state:
+        st.session_state[key] = value.isoformat() if isinstance(value, date) else (value or "")
+    return container.text_input(label, key=key, max_chars=20, placeholder=t("common.date_placeholder"),
+                                help=help or t("common.date_help"))
+
+
+def metric_row(cards: int = 4):
+    """A row for ``cards`` ``st.metric`` cards: side by side on a wide screen, wrapping into even rows on a
+    narrower one (five or six cards three to a row, two to a row on a phone), so no card stands alone on a line
+    (``st.columns`` would stack them one per line on a phone). The row's key names its size for the styles."""
+    count = st.session_state.get("_metric_rows", 0) + 1
+    st.session_state["_metric_rows"] = count
+    return st.container(horizontal=True, key=f"metrics{min(cards, 6)}_{count}")
 
 
 # --- page idioms: confirmations, table selections, "All" choices, status badges, pages --------------------
@@ -276,6 +299,7 @@ def select_or_all(container, label: str, options, *, key: str, format: str | Cal
     script run, when session state is not at hand. Other keyword arguments go to ``selectbox``."""
     language = lang()
     show = texts(language)[2](format) if isinstance(format, str) else _or_all(format or str, language)
+    kwargs.setdefault("placeholder", t("common.choose"))
     return container.selectbox(label, [None, *options], key=key, format_func=show, **kwargs)
 
 
@@ -378,16 +402,19 @@ def browser_agent() -> str | None:
         return None
 
 
-def sign_in(actor: Actor) -> None:
+def sign_in(actor: Actor, *, shared: bool = False) -> None:
+    """Start the actor's session. A language picked on the sign-in page becomes the account's preference (so a
+    refresh or a new tab, which adopt the saved one, keep it); otherwise the account's saved language applies,
+    never the one the previous person on this tab used. A ``shared`` account (a demo role many visitors use)
+    keeps the language its visitor sees on the sign-in page rather than the last visitor's."""
     token = auth.start_session(store(), actor, client=client_address(), agent=browser_agent())
     st.session_state[_TOKEN] = token
     st.session_state.pop("_dead_token", None)
     st.session_state.pop("_clear_cookie", None)
-    if _LANG in st.session_state:
-        # A language picked on the sign-in page becomes the account's preference, so a refresh or a new
-        # tab (a new session that adopts the saved preference) keeps it.
+    if st.session_state.pop(_PICKED, False) or shared:
         auth.set_language(store(), actor, lang())
     else:
+        st.session_state.pop(_LANG, None)
         _adopt_language(actor)
 
 
@@ -465,10 +492,21 @@ def page_gate(page_key: str) -> Actor:
         st.error(t("common.page_refused", role=label("app_role", actor.role)))
         st.stop()
     demo_banner()
+    if page_key != "account" and auth.must_change_password(store(), actor):
+        # A password an administrator chose is known to two people: nothing else until the owner picks theirs.
+        st.warning(t("account.must_change"), icon=":material/key:")
+        page_link(st, "account", t("account.change_password"), ":material/key:")
+        st.stop()
     if page_key in _CALENDAR_NOTICE_PAGES:
         calendar_notice(actor)
+    st.session_state["_came_from"] = st.session_state.get(_PAGE)
     st.session_state[_PAGE] = page_key
     return actor
+
+
+def arrived(page_key: str) -> bool:
+    """Is this run the first of ``page_key`` since the person came to it (from another page, or a new tab)?"""
+    return st.session_state.get("_came_from") != page_key
 
 
 # The pages where administrators and reviewers are told that next year's holiday arrangement is missing: their
@@ -589,8 +627,36 @@ def downloads(frame: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, *, ke
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+# Plotly's own words that can reach a person (the tool bar kept below, double-click hints, the Sankey's hover).
+_PLOTLY_WORDS = ("download_png", "autoscale", "reset_axes", "zoom_back", "isolate", "source", "target",
+                 "incoming", "outgoing")
+# Plotly's tool bar, less what a person here has no use for (and whose tooltips would need words of their own).
+_PLOTLY_TOOLS_OFF = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "hoverClosestCartesian",
+                     "hoverCompareCartesian", "toggleSpikelines", "sendDataToCloud"]
+
+
+def plotly_config(language: str) -> dict:
+    """Plotly's configuration for a session in ``language``: its own words and its date formats (month and
+    day names, "2026年11月" on a month axis) in that language, registered as a locale of its own."""
+    def en(key):
+        return i18n.translate("en", key)
+
+    def here(key):
+        return i18n.translate(language, key)
+
+    name = f"secondment-{language}"
+    words = {en(f"plotly.{k}"): here(f"plotly.{k}") for k in _PLOTLY_WORDS}
+    lists = {k: here(f"plotly.{key}").split(",") for k, key in (
+        ("months", "months"), ("shortMonths", "short_months"), ("days", "days"), ("shortDays", "short_days"))}
+    formats = {k: here(f"plotly.{key}") for k, key in (
+        ("year", "year"), ("month", "month"), ("dayMonth", "day_month"), ("dayMonthYear", "day_month_year"),
+        ("date", "date"))}
+    return {"displaylogo": False, "locale": name, "modeBarButtonsToRemove": _PLOTLY_TOOLS_OFF,
+            "locales": {name: {"dictionary": words, "format": {**lists, **formats}}}}
+
+
 def chart(fig, *, key: str | None = None) -> None:
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+    st.plotly_chart(fig, width="stretch", key=key, config=plotly_config(lang()))
 
 
 def empty(message_key: str, **params) -> None:

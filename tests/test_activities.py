@@ -322,3 +322,22 @@ def test_chinese_punctuation_is_kept_as_typed(store):
     assert row == {"title": "主题党日：学习", "description": "梳理难点，明确措施。", "outcome": "形成清单（初稿）"}
     rows, _ = activities.list_entries(store, actor("reviewer"), text="难点，明确")
     assert [r["id"] for r in rows] == [entry_id]
+
+
+def test_approving_several_weeks_is_all_or_none(store):
+    add(store)
+    add(store, "talent", 2, role="learning", title="学习公文写作")
+    activities.submit_week(store, actor("cadre"), 1, WEEK)
+    # 2's week was never submitted: nothing is approved, and the error names the week.
+    with pytest.raises(Conflict) as error:
+        activities.approve_weeks(store, actor("reviewer"), [(1, WEEK), (2, WEEK)])
+    assert WEEK in error.value.message("zh")
+    assert activities.week_state(store, actor("reviewer"), 1, WEEK)["state"] == "submitted"
+    activities.submit_week(store, actor("talent"), 2, WEEK)
+    with pytest.raises(PermissionDenied):
+        activities.approve_weeks(store, actor("viewer"), [(1, WEEK)])
+    assert activities.approve_weeks(store, actor("reviewer"), [(1, WEEK), (2, WEEK), (1, WEEK)], "好") == 2
+    assert {activities.week_state(store, actor("reviewer"), p, WEEK)["state"] for p in (1, 2)} == {"approved"}
+    assert store.scalar("select count(*) from audit_log where action = 'approve'") == 2
+    with pytest.raises(ValidationError):
+        activities.approve_weeks(store, actor("reviewer"), [])

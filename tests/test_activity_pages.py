@@ -1,6 +1,6 @@
 """Pages of the activities issue, run as real signed-in demo users through AppTest."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from conftest import actor_for, app_test, as_read, visible_text
@@ -64,7 +64,12 @@ def test_my_week_add_entry_and_submit(demo_store):
     assert "走访企业车间了解职工思想动态" in text and i18n.translate("zh", "week.added") in text
 
     button(at, i18n.translate("zh", "week.submit")).click().run()
+    assert demo_store.scalar("select count(*) from week_reviews where participant_id = ? and week = ? "
+                             "and state = 'submitted'", (pid, this_week())) == 0   # not before it is confirmed
+    at.button(key="mw_submit_yes").click().run()
     assert not at.exception
+    assert i18n.translate("zh", "week.submitted_done") in visible_text(at)
+    assert i18n.translate("zh", "week.added") not in visible_text(at)
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
                              (pid, this_week())) == "submitted"
     assert not [b for b in at.button if b.label == i18n.translate("zh", "common.edit")]   # locked now
@@ -127,6 +132,7 @@ def test_returned_week_shows_the_comment_and_can_be_resubmitted(demo_store):
     assert any("请补充活动成效" in e.value for e in at.error)
     assert at.radio(key="mw_role")                                   # the form is back
     button(at, i18n.translate("zh", "week.resubmit")).click().run()
+    at.button(key="mw_submit_yes").click().run()
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
                              (pid, this_week())) == "submitted"
 
@@ -142,7 +148,7 @@ def test_review_queue_approves_a_week(demo_store):
     at.run()
     assert not at.exception
     assert any(name in as_read(e.label) and this_week() in as_read(e.label) for e in at.expander)
-    key = f"{pid}_{this_week()}"
+    key = f"q_{pid}_{this_week()}"
     at.button(key=f"rv_ok_{key}").click().run()
     assert not at.exception
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
@@ -172,7 +178,7 @@ def test_review_return_needs_a_comment(demo_store):
     activities.submit_week(demo_store, secondee, pid, this_week())
     at = app_test("review", demo_store, "demo_reviewer", lang="en")
     at.run()
-    key = f"{pid}_{this_week()}"
+    key = f"q_{pid}_{this_week()}"
     at.button(key=f"rv_back_{key}").click().run()
     assert i18n.translate("en", "review.return_needs_comment") in visible_text(at)
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
@@ -193,7 +199,7 @@ def test_review_search_finds_chinese(demo_store, query):
     at.run()
     at.text_input(key="rv_text").input(query).run()
     assert not at.exception
-    frame = at.dataframe[0].value
+    frame = next(d for d in at.dataframe if (d.key or "").startswith("rv_entries_")).value
     assert len(frame) > 0
     text_cols = frame[i18n.translate("zh", "field.title")] + frame[i18n.translate("zh", "field.description")].fillna("")
     assert text_cols.str.contains(query).all()
@@ -212,8 +218,8 @@ def test_coverage_page_draws_the_map(demo_store, lang):
 
 @pytest.mark.parametrize("tab, expect, charts", [
     ("coverage.tab_quiet", "coverage.quiet_help", 0),
-    ("coverage.tab_balance", "coverage.flagged_people", 1),
-    ("coverage.tab_batches", "coverage.participants", 2),
+    ("coverage.tab_balance", "coverage.flagged_people", 2),     # one per direction (the page shows both)
+    ("coverage.tab_batches", "coverage.participants", 4),
     ("coverage.tab_trends", "coverage.trend_table", 1),
 ])
 def test_coverage_tabs(demo_store, tab, expect, charts):
@@ -228,20 +234,22 @@ def test_coverage_tabs(demo_store, tab, expect, charts):
     assert len(at.get("plotly_chart")) == charts
 
 
-@pytest.mark.parametrize("tab, key, back", [("coverage.tab_balance", "cv_bal", 11), ("coverage.tab_trends", "cv_t", 25),
-                                           ("coverage.tab_batches", "cv_b", None)])
-def test_coverage_periods_are_named_weeks(demo_store, tab, key, back):
+@pytest.mark.parametrize("tab", ["coverage.tab_map", "coverage.tab_balance", "coverage.tab_trends",
+                                 "coverage.tab_batches"])
+def test_coverage_has_one_period_for_every_tab(demo_store, tab):
+    """The weeks are picked once, by name, for the whole page: no tab repeats (and contradicts) them."""
     at = app_test("coverage", demo_store, "demo_reviewer")
     at.run()
     at.session_state["cv_tab_zh"] = i18n.translate("zh", tab)
     at.run()
-    start, end = at.selectbox(key=f"{key}_from"), at.selectbox(key=f"{key}_to")
-    first = demo_store.scalar("select min(start_date) from batches")
-    assert start.value == (activities.week_of(date.fromisoformat(first)) if back is None
-                           else activities.add_weeks(this_week(), -back))
+    start, end = at.selectbox(key="cv_period_from"), at.selectbox(key="cv_period_to")
+    assert start.value == activities.add_weeks(this_week(), -11)
     assert end.value == this_week() and "（" in end.format_func(end.value)
+    week_pickers = [s.key for s in at.selectbox if s.key and s.key.endswith(("_from", "_to"))]
+    assert week_pickers == ["cv_period_from", "cv_period_to"]
+    assert not [s for s in at.button_group if s.key in ("cv_bal_direction", "cv_b_direction")]
     start.set_value(this_week()).run()                       # from after to: the range is taken the right way round
-    at.selectbox(key=f"{key}_to").set_value(activities.add_weeks(this_week(), -2)).run()
+    at.selectbox(key="cv_period_to").set_value(activities.add_weeks(this_week(), -2)).run()
     assert not at.exception
 
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import app_test, visible_text
+from conftest import actor_for, app_test, visible_text
 
 from secondment import audit, auth, backup, clock, db, units
 from secondment.errors import PermissionDenied, ValidationError
@@ -97,7 +97,7 @@ def test_audit_page_for_reviewer_and_admin(store):
         at = run("audit", store, username)
         frame = at.dataframe[0].value
         assert len(frame) == len(USERS)  # five accounts created, newest first
-        assert set(frame["操作人"]) == {"cli:test"}
+        assert set(frame["操作人"]) == {"命令行：test"}   # the command line, named as such
         assert "新增" in set(frame["操作"])
         assert "demo_liaison" in frame.iloc[0]["修改内容"]
 
@@ -337,3 +337,17 @@ def test_audit_names_the_rows_an_id_points_to(demo_store):
         assert f"{person} (#{after['participant_id']})" in text and f"{department} (#{after['department_id']})" in text
     with pytest.raises(PermissionDenied):
         audit.reference_names(demo_store, Actor(5, "demo_viewer", "viewer"), rows)
+
+
+def test_a_new_account_sees_nothing_until_it_chooses_its_own_password(demo_store):
+    from secondment import i18n
+
+    admin = actor_for(demo_store, "demo_admin")
+    auth.create_user(demo_store, admin, "newlead", "first-horse-battery-3", "viewer", temporary=True)
+    at = app_test("overview", demo_store, "newlead").run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [i18n.translate("zh", "account.must_change")]
+    assert not at.metric                                    # no programme figures behind the warning
+    account = app_test("account", demo_store, "newlead").run()
+    assert i18n.translate("zh", "account.must_change") in [w.value for w in account.warning]
+    assert account.text_input                               # the password form is there

@@ -472,3 +472,16 @@ def test_refused_writes_leave_no_trace(store):
         auth.create_user(store, Actor(99, "x", "viewer"), "dave", PASSWORD, "viewer")
     assert store.scalar("select count(*) from audit_log") == before
     assert audit.browse(store, SYSTEM, table="users", text="dave")[1] == 0
+
+
+# --- a password someone else chose --------------------------------------------------------------------------
+
+def test_an_account_an_administrator_made_or_reset_must_choose_its_own_password(store):
+    new = auth.create_user(store, admin(store), "newbie", PASSWORD, "viewer", temporary=True)
+    me = auth.authenticate(store, "newbie", PASSWORD)
+    assert auth.must_change_password(store, me)
+    assert not auth.must_change_password(store, admin(store))          # the first admin typed their own
+    auth.set_password(store, me, new, "another-horse-battery-9", PASSWORD)
+    assert not auth.must_change_password(store, me)
+    auth.set_password(store, admin(store), new, "reset-horse-battery-7")  # a reset: temporary again
+    assert auth.must_change_password(store, auth.authenticate(store, "newbie", "reset-horse-battery-7"))

@@ -22,3 +22,56 @@ def test_overview_renders_68_in_a_real_browser(browser, live_server, tmp_path):
     assert page.locator(".js-plotly-plot").count() >= 4
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
     context.close()
+
+
+def _pick(page, label: str, value: str) -> None:
+    """Choose ``value`` in the select box labelled ``label``, typing it as a person filters the list."""
+    box = page.get_by_label(label, exact=True).or_(page.locator(
+        f"[data-testid='stSelectbox']:has(label:text-is('{label}')) input")).first
+    box.click()
+    box.fill(value)
+    page.keyboard.press("Enter")
+    wait_ready(page)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_one_month_trend_is_one_month_labelled_in_the_language(browser, live_server, lang):
+    """One month chosen: a single category named "2026-11", never a millisecond time axis in English, and the
+    y-axis title written level (not turned on its side)."""
+    from conftest import sign_in
+
+    from secondment import clock, i18n
+
+    def tr(key):
+        return i18n.translate(lang, key)
+
+    # The newest month in which items were raised (China time), so the month has a trend to draw on any date.
+    newest = live_server.store.scalar("select max(created_at) from feedback")
+    month = clock.local_time(newest, "%Y-%m")
+    context = new_context(browser, lang="zh-CN" if lang == "zh" else "en-US")
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        if lang == "en":
+            page.get_by_text("English", exact=True).first.click()
+            page.wait_for_timeout(1500)
+            wait_ready(page)
+        page.locator("[data-testid='stSidebar'] a[href='flows'], [data-testid='stSidebar'] a[href$='/flows']"
+                     ).first.click()
+        page.get_by_text(tr("flows.period_from")).first.wait_for(timeout=30_000)
+        wait_ready(page)
+        _pick(page, tr("flows.period_from"), month)
+        _pick(page, tr("flows.period_to"), month)
+        page.get_by_role("tab", name=tr("flows.tab_trends")).click()
+        page.wait_for_selector(".js-plotly-plot .xtick text", timeout=30_000)
+        wait_ready(page)
+        def texts(selector):
+            return page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)")
+
+        ticks = texts(".js-plotly-plot .xtick text")
+        assert ticks == [month], ticks
+        assert page.locator(".js-plotly-plot .ytitle").count() == 0          # no title on its side
+        level = texts(".js-plotly-plot .annotation-text")
+        assert any(t.strip() for t in level), level                              # … it stands level above
+    finally:
+        context.close()

@@ -218,3 +218,28 @@ def test_a_hostile_upload_is_refused_with_a_message_and_the_server_stays_small(b
             assert server_memory_mb(live_server) < 500, server_memory_mb(live_server)
     finally:
         context.close()
+
+
+def test_profile_picker_lands_on_each_person_picked(browser, live_server):
+    """Three picks in a row land on the three people (the page used to take its own ?id= for a new link and
+    undo every other pick), and the address follows the pick."""
+    people = live_server.store.rows("select id, name from participants where name not in (select display_name "
+                                    "from users) order by id limit 4")
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        open_page(page, f"{live_server.url}/profile?id={people[0]['id']}")
+        page.get_by_role("heading", name=people[0]["name"], exact=True).wait_for(timeout=30_000)
+        for person in people[1:]:
+            box = page.locator("[data-testid='stSelectbox']").first
+            box.click()
+            page.keyboard.type(person["name"])
+            page.keyboard.press("Enter")
+            page.get_by_role("heading", name=person["name"], exact=True).wait_for(timeout=30_000)
+            wait_ready(page)
+            page.wait_for_timeout(500)     # a late rerun must not take the page back
+            assert page.get_by_role("heading", name=person["name"], exact=True).count() == 1
+            assert f"id={person['id']}" in page.url
+    finally:
+        context.close()

@@ -69,6 +69,9 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         assert store.scalar("select count(*) from activities where participant_id = ? and week = ?",
                             (pid, week)) == 2
         me.get_by_role("button", name=re.compile("提交本周周志")).click()
+        confirm = me.get_by_role("dialog")              # submitting locks the week: it asks first
+        assert "2 条记录" in confirm.inner_text()
+        confirm.get_by_role("button", name=re.compile("提交本周周志")).click()
         me.get_by_text("正在等待审核").first.wait_for(timeout=30_000)
         assert week_state(store, pid, week) == "submitted"
 
@@ -95,6 +98,7 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         assert store.scalar("select count(*) from activities where participant_id = ? and week = ? and "
                             "description like '%12 名职工%'", (pid, week)) == 1
         me.get_by_role("button", name=re.compile("重新提交")).click()
+        me.get_by_role("dialog").get_by_role("button", name=re.compile("重新提交")).click()
         me.get_by_text("正在等待审核").first.wait_for(timeout=30_000)
         assert week_state(store, pid, week) == "submitted"
 

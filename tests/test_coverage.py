@@ -60,11 +60,11 @@ def test_coverage_matrix_states(store):
     cells = {(r.participant_id, r.week): r.state for r in m.itertuples()}
     assert cells == {
         (1, "2026-W45"): "approved", (1, "2026-W46"): "submitted", (1, "2026-W47"): "logged",
-        (1, "2026-W48"): "missing",
+        (1, "2026-W48"): "pending",   # this week: not over yet, so not missing
         (2, "2026-W45"): "outside", (2, "2026-W46"): "returned", (2, "2026-W47"): "missing",
-        (2, "2026-W48"): "missing",
+        (2, "2026-W48"): "pending",
         (4, "2026-W45"): "missing", (4, "2026-W46"): "missing", (4, "2026-W47"): "missing",
-        (4, "2026-W48"): "missing",
+        (4, "2026-W48"): "pending",
     }
     w46 = m[(m.participant_id == 1) & (m.week == "2026-W46")].iloc[0]
     assert (w46.entries, w46.hours) == (2, 2.5)

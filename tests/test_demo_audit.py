@@ -272,7 +272,9 @@ def test_audit_page_shows_the_demo_trail(demo_store):
     frame = at.dataframe[0].value
     assert len(frame) == 50  # the first page at the default size
     newest = demo_store.one("select * from audit_log order by id desc limit 1")
-    assert (frame.iloc[0]["编号"], frame.iloc[0]["操作人"]) == (newest["id"], newest["username"])
+    name = demo_store.scalar("select display_name from users where username = ?", (newest["username"],))
+    # People by name, with the username to tell namesakes apart: "戴善伯（demo_talent）".
+    assert (frame.iloc[0]["编号"], frame.iloc[0]["操作人"]) == (newest["id"], f"{name}（{newest['username']}）")
     assert len(set(frame["操作人"])) > 1
     assert all(frame["修改内容"].str.len() > 0)
 
@@ -304,3 +306,11 @@ def test_audit_page_filters_and_compares_before_and_after(demo_store, table, act
               audit.value_label(table, field, entry["after"][field], "zh"))
     assert (row["修改前"], row["修改后"]) == labels and labels[0] != labels[1]
     assert labels[1] in ("已通过", "已受理", "已答复")  # a label, not the code
+
+
+def test_every_stored_utc_time_in_the_trail_reads_in_china_time(demo_store):
+    """Whatever the field is called ("at" of a backup, "*_at" of a row), a stored UTC time shows as Shanghai
+    wall-clock time under the China-time label, never as raw ISO text."""
+    assert audit.value_label("meta", "at", "2026-12-01T20:04:18Z", "zh") == "2026-12-02 04:04:18"
+    assert audit.value_label("users", "last_login_at", "2026-12-01T20:04:18Z", "zh") == "2026-12-02 04:04:18"
+    assert audit.value_label("activities", "title", "会议纪要 2026-12-01", "zh") == "会议纪要 2026-12-01"

@@ -42,6 +42,11 @@ def everything(at) -> str:
     return "\n".join(parts)
 
 
+def item_picker(at, list_key="fb_items"):
+    """The "open item" box (its key carries the items' statuses, so a changed status draws it afresh)."""
+    return next(box for box in at.selectbox if (box.key or "").startswith(f"{list_key}_None_"))
+
+
 def status_of(store, fid):
     return store.scalar("select status from feedback where id = ?", (fid,))
 
@@ -69,7 +74,7 @@ def test_liaison_opens_an_item_sees_its_timeline_and_accepts_it(world):
     at = app_test("feedback", store, "fx_liaison_a").run()
     table = at.dataframe[0].value
     assert table.iloc[0]["编号"] == fid and table.iloc[0]["超期"].startswith("● 超期")  # overdue first, red
-    at.selectbox(key="fb_items_None").set_value(fid).run()
+    item_picker(at).set_value(fid).run()
     assert not at.exception
     text = everything(at)
     assert "办理过程" in text and "提交" in text and "fx_secondee" in text
@@ -84,7 +89,7 @@ def test_transfer_needs_a_reason_on_the_page(world):
     store, _, ids = world
     fid = ids["a_new"]
     at = app_test("feedback", store, "fx_liaison_a").run()
-    at.selectbox(key="fb_items_None").set_value(fid).run()
+    item_picker(at).set_value(fid).run()
     at.selectbox(key=f"fb_tr_to_{fid}").set_value(fx.DEPT_B).run()
     at.button(key=f"fb_transfer_{fid}").click().run()
     assert "理由" in visible_text(at) and status_of(store, fid) == "submitted"
@@ -133,7 +138,7 @@ def test_secondee_rates_an_answer_unsatisfied_and_it_goes_back(world):
     feedback.answer(store, a["fx_liaison_b"], fid, text="已协调供电公司")
     at = app_test("feedback", store, "fx_secondee").run()
     assert "有 1 条反馈已答复" in visible_text(at)
-    at.selectbox(key="fb_mine_None").set_value(fid).run()
+    item_picker(at, "fb_mine").set_value(fid).run()
     assert "已协调供电公司" in visible_text(at)
     at.radio(key=f"fb_eval_{fid}").set_value("unsatisfied").run()
     at.text_area(key=f"fb_eval_note_{fid}").input("仍未通电")
@@ -159,7 +164,7 @@ def test_reviewer_escalates_only_after_confirming(world):
     assert not at.exception
     text = everything(at)
     assert all(s in text for s in ("甲部门超期事项", "甲部门新事项", "乙部门事项"))
-    at.selectbox(key="fb_items_None").set_value(fid).run()
+    item_picker(at).set_value(fid).run()
     at.button(key=f"fb_escalate_{fid}").click().run()
     assert "确定对事项" in visible_text(at)
     assert store.scalar("select escalated from feedback where id = ?", (fid,)) == 0
@@ -172,7 +177,7 @@ def test_cancelling_a_confirmation_takes_no_step_and_offers_it_again(world):
     store, _, ids = world
     fid = ids["a_overdue"]
     at = app_test("feedback", store, "fx_reviewer").run()
-    at.selectbox(key="fb_items_None").set_value(fid).run()
+    item_picker(at).set_value(fid).run()
     at.button(key=f"fb_escalate_{fid}").click().run()
     at.button(key=f"fb_escalate_yes_{fid}_cancel").click().run()
     assert not at.exception
@@ -185,7 +190,7 @@ def test_reviewer_closes_unresolved_with_a_reason_after_confirming(world):
     store, a, ids = world
     fid = ids["b"]
     at = app_test("feedback", store, "fx_reviewer").run()
-    at.selectbox(key="fb_items_None").set_value(fid).run()
+    item_picker(at).set_value(fid).run()
     at.text_area(key=f"fb_close_unresolved_note_{fid}").input("企业已注销")
     at.button(key=f"fb_close_unresolved_{fid}").click().run()
     assert status_of(store, fid) == "submitted"
@@ -200,9 +205,9 @@ def test_viewer_reads_without_any_step(world):
     store, _, ids = world
     at = app_test("feedback", store, "fx_viewer").run()
     assert not at.exception
-    at.selectbox(key="fb_items_None").set_value(ids["a_new"]).run()
+    item_picker(at).set_value(ids["a_new"]).run()
     assert "办理过程" in everything(at)
-    assert not [b for b in at.button if (b.key or "").startswith("fb_") and b.key != "fb_items_None"]
+    assert not [b for b in at.button if (b.key or "").startswith("fb_") and not b.key.startswith("fb_items_None")]
 
 
 def test_page_in_english(world):
@@ -216,7 +221,7 @@ def test_page_in_english(world):
     # An opened item reads "**Category**: …" with English punctuation, "**类别**：…" in Chinese.
     for lang, label, colon, number in (("en", "**Category**", ": ", "No."), ("zh", "**问题类别**", "：", "编号")):
         at = app_test("feedback", store, "fx_reviewer", lang=lang).run()
-        at.selectbox(key="fb_items_None").set_value(at.dataframe[0].value.iloc[0][number]).run()
+        item_picker(at).set_value(at.dataframe[0].value.iloc[0][number]).run()
         lines = [ln for m in at.markdown for ln in m.value.splitlines() if ln.startswith(label)]
         assert lines and all(ln.startswith(label + colon) for ln in lines), lines
 
@@ -311,3 +316,47 @@ def test_periods_are_picked_as_months(world):
     first = clock.local_date(store.scalar("select min(created_at) from feedback")).strftime("%Y-%m")
     assert (at.selectbox(key="fl_from").value, at.selectbox(key="fl_to").value) == (first, this_month)
     assert at.selectbox(key="fl_to").options[0] == this_month            # newest first
+
+
+def test_choosing_a_department_without_a_liaison_warns_before_the_item_is_sent(world):
+    store, _, _ = world
+    at = app_test("feedback", store, "fx_secondee").run()
+    at.selectbox(key="fb_new_0_category").set_value("production").run()
+    warning = i18n.translate("zh", "feedback.no_liaison", department="").strip("：:")[:8]
+    assert not [w for w in at.warning if "联络员账户" in w.value]       # 区商务委 has its liaison
+    at.selectbox(key="fb_new_0_department_production").set_value(fx.DEPT_D).run()
+    assert [w for w in at.warning if "联络员账户" in w.value and warning[:4] in w.value]
+
+
+def test_a_liaisons_new_item_comes_right_after_the_overdue_ones(world):
+    store, a, ids = world
+    older = feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                                    summary="甲部门已受理事项", urgency="normal")
+    feedback.accept(store, a["fx_liaison_a"], older)
+    rows, _ = feedback.list_items(store, a["fx_liaison_a"])
+    order = [r["id"] for r in rows]
+    assert order.index(ids["a_new"]) < order.index(older)       # to accept before what is under way
+    assert order[0] == ids["a_overdue"]
+
+
+def test_picking_the_entry_an_item_came_from_carries_its_text(world):
+    store, _, _ = world
+    entry = store.one("select title, description from activities where id = ?", (fx.ACTIVITY,))
+    at = app_test("feedback", store, "fx_secondee").run()
+    at.selectbox(key="fb_new_0_activity").set_value(fx.ACTIVITY).run()
+    assert at.text_input(key="fb_new_0_summary").value == entry["title"]
+    assert at.text_area(key="fb_new_0_details").value == (entry["description"] or "")
+    # What the person wrote themselves stays.
+    at.text_input(key="fb_new_0_summary").input("我自己写的概要").run()
+    at.selectbox(key="fb_new_0_activity").set_value(None).run()
+    at.selectbox(key="fb_new_0_activity").set_value(fx.ACTIVITY).run()
+    assert at.text_input(key="fb_new_0_summary").value == "我自己写的概要"
+
+
+def test_a_link_naming_an_item_opens_it_whatever_the_filters(world):
+    store, _, ids = world
+    at = app_test("feedback", store, "fx_liaison_a", query={"item": str(ids["a_new"])}).run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["编号"]) == [ids["a_new"]]
+    assert item_picker(at).value == ids["a_new"]
+    assert "甲部门新事项" in visible_text(at)

@@ -70,9 +70,9 @@ def names(rows):
 
 # --- reading -------------------------------------------------------------------------------------------
 
-def test_sorted_by_batch_then_pinyin(small):
-    # C1: 王 (wang) before 张 (zhang); then C2; then T1.
-    assert names(roster.list_participants(small, REVIEWER)) == ["王芳", "张伟", "赵磊", "李娜"]
+def test_newest_batch_first_then_pinyin(small):
+    # C2 (2025) serving now, then T1 (2017), then C1 (2016): 王 (wang) before 张 (zhang).
+    assert names(roster.list_participants(small, REVIEWER, today=TODAY)) == ["赵磊", "李娜", "王芳", "张伟"]
 
 
 @pytest.mark.parametrize("filters, expected", [
@@ -80,10 +80,10 @@ def test_sorted_by_batch_then_pinyin(small):
     ({"batch": "C1"}, ["王芳", "张伟"]),
     ({"batch": " c1 "}, ["王芳", "张伟"]),
     ({"status": "active"}, ["赵磊"]),
-    ({"host_unit": 4}, ["张伟", "赵磊"]),
-    ({"host_unit": "乙实业"}, ["张伟", "赵磊"]),
-    ({"street": "长寿路街道"}, ["王芳", "张伟", "李娜"]),
-    ({"street": "桃浦镇"}, ["张伟", "赵磊"]),
+    ({"host_unit": 4}, ["赵磊", "张伟"]),
+    ({"host_unit": "乙实业"}, ["赵磊", "张伟"]),
+    ({"street": "长寿路街道"}, ["李娜", "王芳", "张伟"]),
+    ({"street": "桃浦镇"}, ["赵磊", "张伟"]),
     ({"year": 2025}, ["赵磊"]),
     ({"text": "团委"}, ["李娜"]),
     ({"text": "ｃ２"}, ["赵磊"]),   # full-width search text
@@ -106,7 +106,7 @@ def test_status_moves_on_with_the_dates(small):
     assert status(date(2026, 9, 1))["赵磊"] == "completed"
     assert status(date(2026, 9, 1))["张伟"] == "withdrawn"
     assert names(roster.list_participants(small, REVIEWER, status="completed", today=date(2026, 9, 1))) == \
-        ["王芳", "赵磊", "李娜"]
+        ["赵磊", "李娜", "王芳"]
     assert roster.get_participant(small, REVIEWER, 4, today=date(2026, 9, 1))["stored_status"] == "active"
     assert [b["active"] for b in roster.list_batches(small, REVIEWER, today=date(2026, 9, 1))] == [0, 0, 0]
 
@@ -363,3 +363,20 @@ def test_batches_frame(small):
     frame = roster.batches_frame(small, REVIEWER, "en", today=TODAY)
     assert list(frame["Batch code"]) == ["C1", "T1", "C2"]
     assert list(frame["Status"]) == ["Completed", "Completed", "Active"]
+
+
+def test_a_finished_stint_can_be_neither_ended_early_nor_withdrawn(small):
+    """王芳's stint ended in 2017: the core refuses both steps (the page offers neither), naming the end date."""
+    person = roster.get_participant(small, REVIEWER, 1, today=TODAY)
+    assert roster.stint_steps(person, TODAY) == ()
+    assert roster.stint_steps(roster.get_participant(small, REVIEWER, 4, today=TODAY), TODAY) == (
+        "end_early", "withdraw")
+    for step in (lambda: roster.end_stint_early(small, REVIEWER, 1, "2016-12-31", "调回", today=TODAY),
+                 lambda: roster.withdraw(small, REVIEWER, 1, "个人原因", today=TODAY)):
+        with pytest.raises(Conflict) as caught:
+            step()
+        assert "2017-02-28" in caught.value.message("zh")
+    assert _audit(small) == []
+    # Not yet begun: it can be withdrawn, not ended early.
+    assert roster.stint_steps({**person, "stored_status": "planned"}, date(2016, 1, 1)) == ("withdraw",)
+

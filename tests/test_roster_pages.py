@@ -30,7 +30,7 @@ def test_roster_as_reviewer_on_small_store(small):
     at = app_test("roster", small, "rev").run()
     assert not at.exception
     frame = table(at)
-    assert list(frame["姓名"]) == ["王芳", "张伟", "赵磊", "李娜"]
+    assert list(frame["姓名"]) == ["赵磊", "李娜", "王芳", "张伟"]   # newest batch first
     assert "显示 4 / 共 4 条" in visible_text(at)
     at.selectbox(key="ro_batch").set_value("C1").run()
     assert list(table(at)["姓名"]) == ["王芳", "张伟"]
@@ -109,9 +109,9 @@ def test_batches_page_creates_a_batch(small):
     form = at.get("form")
     assert form
     at.text_input[0].set_value("c3")
-    at.date_input[0].set_value("2027-03-01")
-    at.date_input[1].set_value("2028-02-29")
-    at.button[0].click().run()
+    at.text_input(key="bt_start_None").set_value("2027-03-01")
+    at.text_input(key="bt_end_None").set_value("2028年2月29日")       # the ways people type a date
+    next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception
     assert small.scalar("select count(*) from batches where code = 'C3'") == 1
     assert "批次 C3 已保存" in visible_text(at)
