@@ -225,14 +225,16 @@ if state["editable"]:
 # --- recent weeks ---------------------------------------------------------------------------------
 st.subheader(ui.tm("week.recent_title"))
 recent = activities.my_weeks(store, actor, participant_id, count=12, today=today)
+# The state and the reviewer's comment right after the week: on a phone the columns past the third are off
+# the screen, and the comment is what a returned week's owner must read.
 frame = pd.DataFrame([{
     t("field.week"): r["week"],
-    t("week.col_entries"): r["entries"],
-    t("field.hours"): r["hours"],
     t("field.week_state"): (f"⚠ {L('week_state', r['state'])}"
                             if r["week"] < this_week and r["state"] in ("not_submitted", "returned")
                             else L("week_state", r["state"])),
     t("field.comment"): r["comment"] or "",
+    t("week.col_entries"): r["entries"],
+    t("field.hours"): r["hours"],
 } for r in recent])
 overdue_rows = [i for i, r in enumerate(recent)
                 if r["week"] < this_week and r["state"] in ("not_submitted", "returned")]

@@ -43,8 +43,8 @@ else:
         st.session_state["pf_pick"] = wanted
     if wanted is not None and wanted not in by_id:
         ui.show_error(NotFound("participant", wanted))
-    if st.session_state.get("pf_pick") not in by_id:
-        st.session_state["pf_pick"] = ids[0]
+    if st.session_state.get("pf_pick") not in by_id:   # someone serving now, not a stint yet to begin
+        st.session_state["pf_pick"] = next((p["id"] for p in people if p["status"] == "active"), ids[0])
     participant_id = st.selectbox(
         t("profile.choose"), ids, key="pf_pick",
         format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}", placeholder=ui.t("common.choose"))

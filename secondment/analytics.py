@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from secondment import clock, feedback, permissions, roster
+from secondment import clock, feedback, permissions, roster, vocab
 from secondment.db import Store
 from secondment.permissions import Actor
 
@@ -66,11 +66,29 @@ def feedback_by_status(store: Store, actor: Actor) -> pd.DataFrame:
     return _frame(store, "select status, count(*) as items from feedback group by status")
 
 
-def recent_activity_trend(store: Store, actor: Actor, since_week: str) -> pd.DataFrame:
-    """Entries per week and role since a week (bounded, so it stays fast at any size)."""
+def recent_activity_trend(store: Store, actor: Actor, since_week: str, until_week: str | None = None
+                          ) -> pd.DataFrame:
+    """Entries per week and role from ``since_week`` to ``until_week`` (this week by default; bounded, so it
+    stays fast at any size). Every week of the span is there, a quiet one with no entries at zero, so "the last
+    26 weeks" shows 26 weeks."""
+    from secondment import activities
+
     permissions.require(actor, "overview.read")
-    return _frame(store, "select week, role, count(*) as entries, sum(hours) as hours from activities "
-                         "where week >= ? group by week, role order by week", (since_week,))
+    until_week = until_week or activities.week_of(clock.today())
+    frame = _frame(store, "select week, role, count(*) as entries, sum(hours) as hours from activities "
+                          "where week between ? and ? group by week, role order by week", (since_week, until_week))
+    weeks, week = [], since_week
+    while week <= until_week and len(weeks) < 520:
+        weeks.append(week)
+        week = activities.add_weeks(week, 1)
+    seen = set(frame["week"]) if not frame.empty else set()
+    quiet = [{"week": w, "role": vocab.ROLES[0], "entries": 0, "hours": 0.0} for w in weeks if w not in seen]
+    if not quiet:
+        return frame
+    if frame.empty:
+        return pd.DataFrame(quiet)
+    return pd.concat([frame, pd.DataFrame(quiet)], ignore_index=True).sort_values("week", kind="stable") \
+        .reset_index(drop=True)
 
 
 def feedback_loop(store: Store, actor: Actor, today: date | None = None) -> dict:

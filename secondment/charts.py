@@ -6,6 +6,8 @@ Plotly reads ``<b>``, ``<br>`` and ``<a href>`` in labels, and a unit or person 
 not become a link."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -54,13 +56,24 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.F
     return fig
 
 
-def _few_ticks(fig: go.Figure, categories: list, most: int = 8) -> None:
+def _few_ticks(fig: go.Figure, categories: list, most: int = 6) -> None:
     """A category axis of many periods (weeks, months) labels every k-th only, level, so labels never run
-    into each other ("2026-W362026-W38")."""
-    if len(categories) > 12:
-        step = -(-len(categories) // most)
-        shown = categories[::step]
-        fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=shown, tickangle=0)
+    into each other ("2026-W362026-W38"); weeks after the first say only their number until the year turns
+    ("2026-W36", "W40", …, "2027-W01")."""
+    periods = all(re.fullmatch(r"\d{4}-(W\d\d|\d\d)", str(c)) for c in categories)
+    if len(categories) <= (most if periods else 12):   # names (batches, roles) are all shown up to twelve
+        return
+    step = -(-len(categories) // most)
+    shown = categories[::step]
+    text, year = [], None
+    for value in shown:
+        value = str(value)
+        if len(value) == 8 and value[4:6] == "-W":
+            text.append(value if value[:4] != year else value[5:])
+            year = value[:4]
+        else:
+            text.append(value)
+    fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=text, tickangle=0)
 
 
 def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,

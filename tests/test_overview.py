@@ -84,3 +84,29 @@ def test_presentation_names_the_first_intake_year_and_explains_an_empty_programm
 def test_presentation_refused_for_secondee(demo_store):
     at = app_test("presentation", demo_store, "demo_secondee").run()
     assert not at.metric and "无权" in visible_text(at)
+
+
+def test_period_axes_label_a_few_level_weeks_and_names_all_batches():
+    import pandas as pd
+
+    from secondment import charts
+
+    weeks = [f"2026-W{n:02d}" for n in range(23, 49)] + ["2027-W01"]
+    fig = charts.bar(pd.DataFrame({"week": weeks, "entries": range(len(weeks))}), "week", "entries")
+    shown = list(fig.layout.xaxis.ticktext)
+    assert len(shown) <= 7 and shown[0] == "2026-W23" and all(not t.startswith("2026") for t in shown[1:])
+    assert fig.layout.xaxis.tickangle == 0 and fig.layout.xaxis.type == "category"
+    batches = ["C1", "T1", "C2", "T2", "C3", "T3", "C4", "C5", "T4"]
+    fig = charts.bar(pd.DataFrame({"batch": batches, "n": range(9)}), "batch", "n")
+    assert fig.layout.xaxis.ticktext is None                    # every batch named
+
+
+def test_the_recent_trend_has_every_week_of_the_span(demo_store):
+    from conftest import actor_for
+
+    from secondment import activities, analytics, clock
+
+    this = activities.week_of(clock.today())
+    since = activities.add_weeks(this, -25)
+    trend = analytics.recent_activity_trend(demo_store, actor_for(demo_store, "demo_viewer"), since)
+    assert trend["week"].nunique() == 26 and trend["week"].min() == since and trend["week"].max() == this
