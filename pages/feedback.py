@@ -142,8 +142,9 @@ def who(ev: dict, item: dict) -> str:
 
 
 def timeline(item: dict) -> None:
+    """The item's steps, one short block each (a seven-column table would be one character wide on a phone):
+    when, what and who on the first line; the status, department, due date and note below."""
     st.markdown(f"**{t('feedback.timeline')}**")
-    rows = []
     for ev in item["events"]:
         step = ev["step"]
         label = L("feedback_step", step)
@@ -152,18 +153,15 @@ def timeline(item: dict) -> None:
         if step == "send_back":
             label += t("common.in_brackets", text=L("evaluation", "unsatisfied"))
         moved = ev["from_department"] != ev["to_department"] and ev["from_department"]
-        rows.append({
-            t("feedback.ev_when"): when(ev["at"]),
-            t("feedback.ev_who"): who(ev, item),
-            t("feedback.ev_step"): label,
-            t("feedback.ev_status"): (f"{L('feedback_status', ev['from_status'])} → " if ev["from_status"] else "")
-            + L("feedback_status", ev["to_status"]),
-            t("feedback.ev_department"): (f"{ev['from_department']} → {ev['to_department']}" if moved
-                                          else (ev["to_department"] or "")),
-            t("feedback.col_due"): ev.get("due_date") or "",
-            t("feedback.ev_note"): ev["note"] or "",
-        })
-    st.table(pd.DataFrame(rows), hide_index=True)
+        status = (f"{L('feedback_status', ev['from_status'])} → " if ev["from_status"] else "") + \
+            L("feedback_status", ev["to_status"])
+        department = f"{ev['from_department']} → {ev['to_department']}" if moved else (ev["to_department"] or "")
+        facts = [status, department] + ([t("feedback.ev_due", due=ev["due_date"])] if ev.get("due_date") else [])
+        with st.container(border=True, gap="small"):
+            st.markdown(f"**{ui.md(when(ev['at']))} · {ui.md(label)}** · {ui.md(who(ev, item))}")
+            st.caption(ui.md(" · ".join(f for f in facts if f)))
+            if ev["note"]:
+                st.markdown(ui.md(ev["note"]))
 
 
 def detail(item: dict) -> None:

@@ -162,10 +162,20 @@ def _language_picked() -> None:
 
 def localise_builtins() -> None:
     """Streamlit draws a few words of its own in English only (the file uploader's "Drag and drop a file
-    here" and "Upload"). Replace them with this session's words through CSS; a style-only block takes no
-    space on the page."""
+    here" and "Upload", "Running..." and "Stop" while a page runs, a table's tool bar). Replace them with this
+    session's words through CSS, or hide them; a style-only block takes no space on the page."""
     drop, button = t("app.uploader_drop"), t("app.uploader_button")
+    running = t("app.running")
     st.html(f"""<style>
+      /* "Running..." and "Stop" while a page runs: the words in this session's language, no stop button. */
+      [data-testid='stStatusWidget'] label, [data-testid='stStatusWidget'] p {{ font-size: 0; }}
+      [data-testid='stStatusWidget'] button {{ display: none; }}
+      [data-testid='stStatusWidget']:has([data-testid='stStatusWidgetRunningIcon'])::after {{
+          content: {json.dumps(running, ensure_ascii=False)}; font-size: 0.875rem; margin-left: 0.25rem; }}
+      /* A table's or chart's own tool bar ("Download as CSV", "Search", "Fullscreen", "Show/hide columns") is
+         English only, and its CSV would skip the formula neutralising of the app's own downloads: not shown.
+         Every table that people download has the app's CSV and Excel buttons instead. */
+      [data-testid='stElementToolbar'] {{ display: none; }}
       [data-testid='stFileUploaderDropzoneInstructions'] span {{ font-size: 0; }}
       [data-testid='stFileUploaderDropzoneInstructions'] > div > span:first-child::after {{
           content: {json.dumps(drop, ensure_ascii=False)}; font-size: 1rem; }}
