@@ -37,9 +37,11 @@ def main() -> None:
 
     if actor is None:
         sign_in = ui.t("nav.sign_in")
-        pages = [st.Page("pages/sign_in.py", title=sign_in, icon=":material/login:", url_path="sign_in", default=True)]
-        pages += [st.Page("pages/sign_in.py", title=sign_in, url_path=spec.key, visibility="hidden")
-                  for spec in navigation.PAGES]
+        # The default page is served at "/" (Streamlit ignores its url_path), so /sign_in and /home (where a
+        # sign-out or a bookmark may leave the address) are pages of their own, like every page's URL.
+        pages = [st.Page("pages/sign_in.py", title=sign_in, icon=":material/login:", url_path="start", default=True)]
+        pages += [st.Page("pages/sign_in.py", title=sign_in, url_path=path, visibility="hidden")
+                  for path in ("sign_in", "home", *(spec.key for spec in navigation.PAGES))]
         page = st.navigation(pages, position="hidden")
     else:
         allowed = navigation.pages_for(actor)
@@ -79,4 +81,4 @@ else:
     # runs this file as its script, which calls main() above.
     from secondment import web
 
-    app = st.App(__file__, routes=web.routes(), middleware=web.middleware())
+    app = st.App(__file__, routes=web.routes(), middleware=web.middleware(st.get_option("server.baseUrlPath")))

@@ -66,7 +66,7 @@ with tab_flow:
                 else:
                     colours.append("#5B6B7F")
             ui.chart(charts.sankey(data["nodes"], data["links"], node_colours=colours,
-                                   height=max(560, min(1600, 36 * sum(1 for n in data["nodes"] if n["stage"] == "department"))),
+                                   height=max(560, min(2000, 44 * sum(1 for n in data["nodes"] if n["stage"] == "department"))),
                                    value_label=t("flows.items_unit")), key="fl_sankey")
             st.markdown(f"**{t('flows.drill')}**")
             st.caption(ui.tm("flows.drill_help"))

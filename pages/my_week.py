@@ -172,7 +172,8 @@ def _forget_submit() -> None:
 def submit_dialog(label: str) -> None:
     """Submitting locks the week until it is reviewed: say so, with what is being sent, before it happens.
     The dialog stays asked for (``mw_confirm_submit``) until it is confirmed, cancelled or closed."""
-    st.write(ui.tm("week.submit_confirm", week=week_label(week), n=state["entries"], hours=f"{state['hours']:g}"))
+    st.write(ui.tm("week.submit_confirm", week=activities.week_label(week, lang), n=state["entries"],
+                   hours=f"{state['hours']:g}"))
     if ui.confirm_buttons(label, key="mw_submit_yes", icon=":material/send:", on_cancel=_forget_submit) and \
             ui.attempt(activities.submit_week, store, actor, participant_id, week):
         _forget_submit()

@@ -20,7 +20,7 @@ exporter = permissions.can(actor, "participant.export")
 own_only = permissions.scope(actor, "participant.read") is not None
 
 st.title(ui.tm("nav.roster"))
-st.caption(ui.tm("roster.subtitle"))
+st.caption(ui.tm("roster.subtitle_own" if own_only else "roster.subtitle"))
 ui.show_flash()
 
 if own_only and actor.participant_id is None:

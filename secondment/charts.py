@@ -222,7 +222,7 @@ def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, he
     """A Sankey from ``nodes`` (each with ``label``; order = index) and ``links`` (``source``, ``target``,
     ``value`` as node indices). Links take their source node's colour, lighter."""
     colours = list(node_colours or ["#9AA5B1"] * len(nodes))
-    labels = [html(n["label"]) for n in nodes]
+    labels = [_two_lines(html(n["label"])) for n in nodes]
     link_colours = [_rgba(colours[lk["source"]], 0.35) for lk in links]
     shown = "%{source.label} → %{target.label}: %{value}<extra></extra>"
     link_hover = [shown] * len(links)
@@ -248,11 +248,24 @@ def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, he
             link_hover.append("<extra></extra>")
     fig = go.Figure(go.Sankey(
         arrangement="snap", valueformat="d", valuesuffix=f" {html(value_label)}" if value_label else "",
-        node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"color": "white", "width": 0.5},
-                  "hovertemplate": node_hover},
+        node={"label": labels, "color": colours, "pad": 22, "thickness": 16, "line": {"color": "white", "width": 0.5},
+              "hovertemplate": node_hover},
         link={"source": sources, "target": targets, "value": values, "color": link_colours, "hovertemplate": link_hover},
+        # Dark labels with a white halo stay readable over the grey and coloured flows they cross.
+        textfont={"size": 12, "color": "#1F2933", "shadow": "0 0 3px white, 0 0 3px white, 0 0 2px white"},
     ))
     return _layout(fig, title, height)
+
+
+def _two_lines(label: str, longest: int = 18) -> str:
+    """A long label (an English role such as "Bridge between enterprise and government") on two lines at the
+    space nearest its middle, so it does not run into the next column. ``label`` is already escaped."""
+    if len(label) <= longest or " " not in label:
+        return label
+    middle = len(label) // 2
+    spaces = [i for i, ch in enumerate(label) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - middle))
+    return f"{label[:cut]}<br>{label[cut + 1:]}"
 
 
 # --- roster, profile and batches (roster issue) -------------------------------------------------------
@@ -276,7 +289,8 @@ def weekly_log(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[
     fig.update_layout(barmode="stack", bargap=0.15, xaxis_title=(labels or {}).get(x, ""),
                       yaxis_title=(labels or {}).get(y, ""))
     fig = _layout(fig, title, height)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0})
+    # The legend below the plot: above it, it would print over the axis title written level there.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.45, "xanchor": "left", "x": 0})
     return fig
 
 

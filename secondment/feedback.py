@@ -578,9 +578,9 @@ def list_items(store: Store, actor: Actor, *, limit: int | None = 500, offset: i
     total = store.scalar(f"select count(*) {base}", params)
     limit = MAX_LIMIT if limit is None else max(0, min(int(limit), MAX_LIMIT))
     # A liaison's new items, not yet accepted, come right after the overdue ones: accepting them is the next
-    # thing their department has to do.
-    new_first = "case when f.status = 'submitted' then 0 else 1 end," if permissions.ownership(
-        actor, "feedback.read") == "department" else ""
+    # thing their department has to do; answered ones, waiting for the secondee's rating, after those at work.
+    new_first = "case f.status when 'submitted' then 0 when 'answered' then 2 else 1 end," if \
+        permissions.ownership(actor, "feedback.read") == "department" else ""
     rows = store.rows(f"""{_SELECT} where {clause}
         order by overdue desc,
                  case when {final_sql()} then 1 else 0 end, {new_first}

@@ -105,5 +105,36 @@ class _Headers(BaseHTTPMiddleware):
         return response
 
 
-def middleware() -> list[Middleware]:
-    return [Middleware(_Headers)]
+# What the server itself serves below its root (Streamlit's assets and endpoints, the app's own routes).
+_SERVED = ("_stcore", "_auth", "static", "media", "component", "app", "favicon", "robots.txt", "healthz")
+
+
+def known_paths() -> set[str]:
+    """Every page address the app's navigation resolves (app.py registers each, signed in or not)."""
+    from secondment import navigation
+
+    return {spec.key for spec in navigation.PAGES} | {"sign_in", "home", "start"}
+
+
+class _UnknownPages(BaseHTTPMiddleware):
+    """A mistyped page address goes to the start page instead of Streamlit's English-only "Page not found"."""
+
+    def __init__(self, app, base: str = ""):
+        super().__init__(app)
+        self.base = "/" + base.strip("/") if base.strip("/") else ""
+        self.pages = known_paths()
+
+    async def dispatch(self, request, call_next):
+        path = request.url.path
+        if request.method == "GET" and path.startswith(self.base) and "text/html" in request.headers.get(
+                "accept", ""):
+            rest = path[len(self.base):].strip("/")
+            first = rest.split("/", 1)[0]
+            if rest and rest not in self.pages and not first.startswith(_SERVED) and "." not in first:
+                return RedirectResponse(f"{self.base}/", status_code=302)
+        return await call_next(request)
+
+
+def middleware(base_path: str = "") -> list[Middleware]:
+    """``base_path``: Streamlit's ``server.baseUrlPath`` (app.py reads it), under which every page lives."""
+    return [Middleware(_Headers), Middleware(_UnknownPages, base=base_path or "")]

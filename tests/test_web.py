@@ -55,3 +55,23 @@ def test_leaving_clears_the_cookie_and_headers_guard_the_page(client):
     answer = client.get("/_auth/leave?next=/", follow_redirects=False)
     assert 'sm_session=""' in answer.headers["set-cookie"] and "Max-Age=0" in answer.headers["set-cookie"]
     assert answer.headers["x-frame-options"] == "SAMEORIGIN" and answer.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("base", ["", "/sec"])
+def test_a_mistyped_page_address_goes_to_the_start_page_not_streamlits_page_not_found(base):
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def page(request):
+        return PlainTextResponse("page")
+
+    app = Starlette(routes=[Route(f"{base}/{{path:path}}", page)], middleware=web.middleware(base))
+    client = TestClient(app, base_url="http://app.local")
+    html = {"accept": "text/html"}
+    for known in ("overview", "sign_in", "home", "roster"):
+        assert client.get(f"{base}/{known}", headers=html, follow_redirects=False).status_code == 200
+    wrong = client.get(f"{base}/overveiw", headers=html, follow_redirects=False)
+    assert wrong.status_code == 302 and wrong.headers["location"] == f"{base}/"
+    for served in ("_stcore/health", "static/js/index.js", "favicon.png", "media/abc.png"):
+        assert client.get(f"{base}/{served}", headers=html, follow_redirects=False).status_code == 200
+    assert client.get(f"{base}/overveiw", follow_redirects=False).status_code == 200   # not a page request
