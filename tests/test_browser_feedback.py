@@ -213,7 +213,9 @@ def test_closed_loop_across_three_people(browser, live_server, tmp_path):
         shows(reviewer, "显示 1 / 共 1 条")
         open_item(reviewer, fid)
         shows(reviewer, "办理过程")
-        timeline = reviewer.locator("[data-testid='stTable']").last.inner_text()
+        # The timeline: one block a step, in order, under its heading.
+        main = reviewer.locator("[data-testid='stMain']").inner_text()
+        timeline = main[main.rfind("办理过程"):]
         steps = [s for s in ("提交", "转办", "受理", "答复", "退回重办", "答复", "评价")]
         positions, start = [], 0
         for step in steps:
