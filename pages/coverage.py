@@ -67,7 +67,7 @@ with tabs[0]:
                                                         matrix["entries"], matrix["hours"])]
             summary = matrix[matrix["week"] == matrix["week"].max()]["state"].value_counts()
             st.caption(ui.tm("coverage.this_week_caption", week=matrix["week"].max()))
-            m = [ui.metric_row(6)] * 6
+            m = [ui.metric_row()] * 6
             for i, s in enumerate(("approved", "submitted", "returned", "logged", "pending", "missing")):
                 m[i].metric(state_labels[s], int(summary.get(s, 0)), border=True)
             fig = charts.state_heatmap(matrix, "week", "person", "state", states=list(coverage.CELL_STATES),
@@ -89,7 +89,7 @@ with tabs[1]:
         if quiet.empty:
             ui.empty("coverage.no_active")
         else:
-            m = [ui.metric_row(3)] * 3
+            m = [ui.metric_row()] * 3
             for i, n in enumerate(coverage.QUIET_SPANS):
                 m[i].metric(t("coverage.quiet_n", n=n), int(quiet[f"quiet_{n}"].sum()), border=True)
             span = st.segmented_control(t("coverage.quiet_span"), list(coverage.QUIET_SPANS), default=1,

@@ -56,7 +56,7 @@ else:
 
 # --- headline counts (within the actor's own scope) -------------------------------------------------------
 c = feedback.counts(store, actor, today=today)
-m = [ui.metric_row(4)] * 4
+m = [ui.metric_row()] * 4
 m[0].metric(t("feedback.m_open"), c["open"], border=True)
 m[1].metric(t("feedback.m_overdue"), c["overdue"], border=True,
             delta=t("feedback.m_overdue_delta") if c["overdue"] else None, delta_color="inverse", delta_arrow="off")

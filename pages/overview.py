@@ -17,13 +17,13 @@ if h["participants"] == 0:
     ui.empty("overview.empty")
     st.stop()
 
-c = [ui.metric_row(4)] * 4
+c = [ui.metric_row()] * 4
 c[0].metric(ui.t("overview.participants"), h["participants"],
             help=ui.t("overview.participants_help", cadres=h["cadres"], talents=h["talents"]), border=True)
 c[1].metric(ui.t("overview.cadre_batches"), h["cadre_batches"], border=True)
 c[2].metric(ui.t("overview.talent_batches"), h["talent_batches"], border=True)
 c[3].metric(ui.t("overview.active"), h["active"], border=True)
-c = [ui.metric_row(4)] * 4
+c = [ui.metric_row()] * 4
 c[0].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
 c[1].metric(ui.t("overview.activities"), f"{h['activities']:,}",
             help=ui.t("overview.hours_help", hours=f"{h['hours']:,.0f}"), border=True)

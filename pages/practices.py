@@ -37,7 +37,7 @@ total = practices.list_practices(store, actor, limit=0, **filters)[1]
 
 if reviewer:
     counts = practices.status_counts(store, actor)
-    m = ui.metric_row(len(vocab.PRACTICE_STATUSES))
+    m = ui.metric_row()
     for s in vocab.PRACTICE_STATUSES:
         m.metric(L("practice_status", s), counts.get(s, 0), border=True)
 

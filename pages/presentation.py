@@ -30,12 +30,12 @@ def slide_programme():
         ui.empty("overview.empty")
         return
     st.subheader(ui.t("present.programme_line", since=h["first_year"]))
-    c = [ui.metric_row(4)] * 4
+    c = [ui.metric_row()] * 4
     c[0].metric(ui.t("overview.participants"), h["participants"], border=True)
     c[1].metric(ui.t("overview.cadre_batches"), h["cadre_batches"], border=True)
     c[2].metric(ui.t("overview.talent_batches"), h["talent_batches"], border=True)
     c[3].metric(ui.t("overview.active"), h["active"], border=True)
-    c = [ui.metric_row(4)] * 4
+    c = [ui.metric_row()] * 4
     c[0].metric(ui.t("overview.enterprises"), h["enterprises"], border=True)
     c[1].metric(ui.t("overview.activities"), f"{h['activities']:,}", border=True)
     c[2].metric(ui.t("overview.feedback"), f"{h['feedback']:,}", border=True)
@@ -90,7 +90,7 @@ def slide_loop():
     st.title(ui.t("present.loop_title"))
     st.caption(ui.t("present.loop_steps"))
     loop = analytics.feedback_loop(store, actor)
-    c = [ui.metric_row(4)] * 4
+    c = [ui.metric_row()] * 4
     c[0].metric(ui.t("overview.feedback"), loop["total"], border=True)
     c[1].metric(ui.t("present.closed_pct"), _pct(loop["closed_pct"]), border=True)
     c[2].metric(ui.t("present.on_time_pct"), _pct(loop["on_time_pct"]), border=True)

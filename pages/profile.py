@@ -83,7 +83,7 @@ if person["notes"]:
     with st.expander(t("field.notes")):
         st.text(person["notes"])
 
-m = [ui.metric_row(6)] * 6
+m = [ui.metric_row()] * 6
 m[0].metric(t("profile.entries"), metrics["entries"], border=True)
 m[1].metric(t("profile.hours"), f"{metrics['hours']:g}", border=True)
 m[2].metric(t("profile.weeks_logged"), f"{metrics['weeks_logged']} / {metrics['weeks_due']}", border=True,

@@ -248,7 +248,7 @@ def draw_import() -> None:
         st.session_state["ro_plan"] = ((upload.file_id, lang), plan)
     frames = roster_import.preview_frames(plan, lang)
     st.info(roster_import.summary(plan, lang), icon=":material/fact_check:")
-    m = [ui.metric_row(5)] * 5
+    m = [ui.metric_row()] * 5
     m[0].metric(t("import.adds"), len(plan.adds), border=True)
     m[1].metric(t("import.updates"), len(plan.updates), border=True)
     m[2].metric(t("import.unchanged"), len(plan.unchanged), border=True)

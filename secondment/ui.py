@@ -189,14 +189,16 @@ def app_styles() -> None:
     st.html("""<style>
       /* Streamlit's own "Press Enter to apply" / "Press Ctrl+Enter to apply" is English only: not shown. */
       [data-testid='InputInstructions'] { display: none; }
-      /* metrics in a metric_row(): equal shares of the row; five or six three to a row below 1280 px; two to
-         a row on a phone (never one card alone on a line) */
-      [class*='st-key-metrics'] > [data-testid='stElementContainer'] { flex: 1 1 0; min-width: 8rem; }
+      /* metrics in a metric_row(): equal shares of the row; a row of five or more cards three to a row below
+         1280 px; two to a row on a phone (never one card alone on a line) */
+      [data-testid='stHorizontalBlock'] > [data-testid='stElementContainer']:has(> [data-testid='stMetric']) {
+          flex: 1 1 0; min-width: 8rem; }
       @media (max-width: 1279px) {
-        [class*='st-key-metrics5'] > [data-testid='stElementContainer'],
-        [class*='st-key-metrics6'] > [data-testid='stElementContainer'] { flex: 1 1 calc(33.3% - 1rem); } }
+        [data-testid='stHorizontalBlock']:has(> [data-testid='stElementContainer']:nth-child(5) > [data-testid='stMetric'])
+            > [data-testid='stElementContainer'] { flex: 1 1 calc(33.3% - 1rem); } }
       @media (max-width: 640px) {
-        [class*='st-key-metrics'] > [data-testid='stElementContainer'] { flex: 1 1 calc(50% - 1rem); } }
+        [data-testid='stHorizontalBlock'] > [data-testid='stElementContainer']:has(> [data-testid='stMetric']) {
+            flex: 1 1 calc(50% - 1rem); } }
     </style>""")
 
 
@@ -256,13 +258,11 @@ def date_text(container, label: str, *, key: str, value: date | str | None = Non
                                 help=help or t("common.date_help"))
 
 
-def metric_row(cards: int = 4):
-    """A row for ``cards`` ``st.metric`` cards: side by side on a wide screen, wrapping into even rows on a
-    narrower one (five or six cards three to a row, two to a row on a phone), so no card stands alone on a line
-    (``st.columns`` would stack them one per line on a phone). The row's key names its size for the styles."""
-    count = st.session_state.get("_metric_rows", 0) + 1
-    st.session_state["_metric_rows"] = count
-    return st.container(horizontal=True, key=f"metrics{min(cards, 6)}_{count}")
+def metric_row():
+    """A row for a few ``st.metric`` cards: side by side on a wide screen, wrapping into even rows on a narrower
+    one (five or six cards three to a row, two to a row on a phone; ``app_styles`` counts the cards), so no card
+    stands alone on a line (``st.columns`` would stack them one per line on a phone)."""
+    return st.container(horizontal=True)
 
 
 # --- page idioms: confirmations, table selections, "All" choices, status badges, pages --------------------
