@@ -150,9 +150,9 @@ with tab_entries:
                                     title=entry["title"]))
                 ui.page_link(head, "profile", t("roster.open_profile"), ":material/badge:",
                              {"id": str(entry["participant_id"])})
-                waiting = [w for w in activities.list_weeks(store, actor, state="submitted",
-                                                            participant_id=entry["participant_id"])
-                           if w["week"] == entry["week"]]
+                # The queue already holds every submitted week these filters reach, this entry's among them.
+                waiting = [w for w in queue if (w["participant_id"], w["week"]) == (entry["participant_id"],
+                                                                                    entry["week"])]
                 if waiting:
                     review_box(waiting[0], "e")
                 else:
