@@ -280,6 +280,22 @@ def wait_until(predicate, what: str, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
+def open_from_menu(page, key: str) -> None:
+    """Open the page ``key`` through the sidebar menu, as a person goes (no reload), and wait until it is drawn.
+    The menu's links are relative ("flows") or, under a base path, end in "/flows"."""
+    page.locator(f"[data-testid='stSidebar'] a[href='{key}'], [data-testid='stSidebar'] a[href$='/{key}']"
+                 ).first.click()
+    page.wait_for_function("k => location.pathname.endsWith('/' + k)", arg=key, timeout=30_000)
+    wait_ready(page)
+
+
+def to_english(page) -> None:
+    """Switch the signed-in session to English with the sidebar's language picker (the page reloads)."""
+    page.get_by_text("English", exact=True).first.click()
+    page.wait_for_timeout(1500)
+    wait_ready(page)
+
+
 def sign_in(page, base_url: str, username: str, password: str = auth.DEMO_PASSWORD) -> None:
     page.goto(base_url)
     page.get_by_label("用户名").or_(page.get_by_label("Username")).first.fill(username)

@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from conftest import new_context, sign_in, wait_ready
+from conftest import new_context, open_from_menu, sign_in, to_english, wait_ready
 
 from secondment import navigation, permissions
 from secondment.permissions import Actor
@@ -102,15 +102,9 @@ def test_every_page_speaks_the_language_and_shows_no_raw_values(browser, live_se
         page = context.new_page()
         sign_in(page, live_server.url, username)
         if lang == "en":
-            page.get_by_text("English", exact=True).first.click()
-            page.wait_for_timeout(1500)
-            wait_ready(page)
+            to_english(page)
         for key in pages_for(ROLES[username]):
-            # Through the menu, as a person goes (no reload, so the whole walk stays quick).
-            page.locator(f"[data-testid='stSidebar'] a[href='{key}'], "
-                         f"[data-testid='stSidebar'] a[href$='/{key}']").first.click()
-            page.wait_for_function("k => location.pathname.endsWith('/' + k)", arg=key, timeout=30_000)
-            wait_ready(page)
+            open_from_menu(page, key)   # no reload, so the whole walk stays quick
             page.wait_for_timeout(250)
             report += [f"{key}: {p}" for p in problems_on(page, lang, known)]
             tabs = page.locator("[data-testid='stMain'] [role='tab']")

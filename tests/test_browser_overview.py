@@ -1,6 +1,6 @@
 """The real app in Chromium: a leader opens it and sees the programme at once."""
 import pytest
-from conftest import new_context, wait_ready
+from conftest import new_context, open_from_menu, to_english, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -53,11 +53,8 @@ def test_a_one_month_trend_is_one_month_labelled_in_the_language(browser, live_s
         page = context.new_page()
         sign_in(page, live_server.url, "demo_reviewer")
         if lang == "en":
-            page.get_by_text("English", exact=True).first.click()
-            page.wait_for_timeout(1500)
-            wait_ready(page)
-        page.locator("[data-testid='stSidebar'] a[href='flows'], [data-testid='stSidebar'] a[href$='/flows']"
-                     ).first.click()
+            to_english(page)
+        open_from_menu(page, "flows")
         page.get_by_text(tr("flows.period_from")).first.wait_for(timeout=30_000)
         wait_ready(page)
         _pick(page, tr("flows.period_from"), month)

@@ -42,6 +42,12 @@ def open_page(page, url: str) -> None:
     wait_ready(page)
 
 
+def open_import(page, base_url: str) -> None:
+    """The roster's import tab, as the reviewer signed in on ``page`` opens it."""
+    open_page(page, f"{base_url}/roster")
+    page.get_by_role("tab", name="导入").click()
+
+
 def test_reviewer_filters_opens_profile_edits_post_and_sees_audit(browser, live_server):
     store = live_server.store
     person = store.one("select p.id, p.name, p.post from participants p join batches b on b.id = p.batch_id "
@@ -160,8 +166,7 @@ def test_reviewer_imports_a_file_only_when_every_row_is_good(browser, live_serve
     try:
         page = context.new_page()
         sign_in(page, live_server.url, "demo_reviewer")
-        open_page(page, f"{live_server.url}/roster")
-        page.get_by_role("tab", name="导入").click()
+        open_import(page, live_server.url)
         # A bad date on row 3: the page lists it by row, column and value, and nothing is written.
         upload(page, "bad.csv", HEADER + f" 柯一鸣 ,男,C5,区委组织部,上海导入测试科技有限公司,副总经理(挂职),{slash},"
                                           f"{written_end}\n莫语桐,女,C5,区委组织部,上海导入测试科技有限公司,,{bad},"
@@ -206,8 +211,7 @@ def test_a_hostile_upload_is_refused_with_a_message_and_the_server_stays_small(b
     try:
         page = context.new_page()
         sign_in(page, live_server.url, "demo_reviewer")
-        open_page(page, f"{live_server.url}/roster")
-        page.get_by_role("tab", name="导入").click()
+        open_import(page, live_server.url)
         for name, data, message in (("sparse.xlsx", _sparse_corner_xlsx(), "行数过多"),
                                     ("bomb.xlsx", _zip_bomb_xlsx(), "解压后超过")):
             page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(files=[{
