@@ -37,6 +37,16 @@ with st.container(border=True):
 filters = {"period_from": period_from, "period_to": period_to, "batch": batch, "department": department, "today": today}
 data = flows.sankey_data(store, actor, start=start, lang=lang, **filters)
 
+# The loop in four figures, for the items the filters pick (the presentation's loop slide shows the same).
+summary = flows.loop_summary(store, actor, **filters)
+pct = lambda v: "—" if v is None else f"{v}%"
+c = [ui.metric_row()] * 4
+c[0].metric(t("story.raised"), f"{summary['total']:,}", border=True)
+c[1].metric(t("present.on_time_pct"), pct(summary["on_time_pct"]), border=True)
+c[2].metric(t("present.satisfied_pct"), pct(summary["satisfied_pct"]), border=True)
+c[3].metric(t("story.median_days"), "—" if summary["median_days"] is None
+            else t("story.days", n=f"{summary['median_days']:g}"), border=True)
+
 # Only the open tab runs its queries (on_change="rerun"): the page costs one tab, not three.
 tab_flow, tab_departments, tab_trends = st.tabs([t("flows.tab_sankey"), t("flows.tab_departments"),
                                                  t("flows.tab_trends")], key=f"fl_tab_{lang}", on_change="rerun")

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from secondment import analytics, charts, clock, ui, validation, vocab
+from secondment import analytics, charts, clock, periods, ui, validation, vocab
 
 actor = ui.page_gate("overview")
 store = ui.store()
@@ -12,10 +12,15 @@ lang = ui.lang()
 st.title(ui.t("overview.title"))
 st.caption(ui.t("app.subtitle"))
 
-h = analytics.headline(store, actor)
-if h["participants"] == 0:
+if not analytics.has_participants(store, actor):
     ui.empty("overview.empty")
     st.stop()
+
+# The same periods as the presentation's: the figures of a period agree on both.
+offered = periods.options(store, actor)
+period = st.selectbox(ui.t("field.period"), offered, key="ov_period", format_func=lambda p: p.label(lang),
+                      help=ui.t("overview.period_help"), width=320)
+h = analytics.headline(store, actor, period=period)
 
 c = [ui.metric_row()] * 4
 c[0].metric(ui.t("overview.participants"), h["participants"],
@@ -36,6 +41,7 @@ c[3].metric(ui.t("overview.practices_promoted"), h["practices_promoted"], border
 left, right = st.columns(2)
 with left:
     batches = analytics.participants_by_batch(store, actor)
+    batches = batches[batches['batch'].isin(analytics.batch_codes(store, actor, period))]
     batches["direction_label"] = batches["direction"].map(lambda d: ui.label("direction_short", d))
     ui.chart(charts.bar(batches, "batch", "participants", colour="direction_label",
                         colours=charts.label_colours(charts.DIRECTION_COLOURS,
@@ -44,7 +50,7 @@ with left:
                         labels={"batch": ui.t("field.batch"), "participants": ui.t("overview.participants"),
                                 "direction_label": ui.t("field.direction")}), key="by_batch")
 with right:
-    roles = analytics.activities_by_role(store, actor)
+    roles = analytics.activities_by_role(store, actor, period)
     if roles.empty:
         ui.empty("overview.no_activities")
     else:
@@ -57,7 +63,7 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    status = analytics.feedback_by_status(store, actor)
+    status = analytics.feedback_by_status(store, actor, period)
     if status.empty:
         ui.empty("overview.no_feedback")
     else:

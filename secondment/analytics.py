@@ -5,8 +5,9 @@ from datetime import date
 
 import pandas as pd
 
-from secondment import clock, feedback, permissions, roster, vocab
+from secondment import clock, periods, permissions, roster, vocab
 from secondment.db import Store
+from secondment.periods import Period
 from secondment.permissions import Actor
 
 
@@ -15,30 +16,48 @@ def _frame(store: Store, sql: str, params=()) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def headline(store: Store, actor: Actor, today: date | None = None) -> dict:
-    """The programme's headline figures for the overview."""
+def headline(store: Store, actor: Actor, today: date | None = None, period: Period = periods.ALL) -> dict:
+    """The programme's headline figures for the overview and the presentation, over ``period`` (the whole
+    programme by default; see ``secondment.periods`` for what belongs to a year or a batch)."""
     permissions.require(actor, "overview.read")
-    active = f"{roster.status_sql(today or clock.today())} = 'active'"
-    today = (today or clock.today()).isoformat()
+    today = today or clock.today()
+    active = f"{roster.status_sql(today)} = 'active'"
+    people, people_params = period.people_sql()
+    batches, batch_params = period.batches_sql()
+    dated, dated_params = period.dated_sql("a.date")
+    promoted, promoted_params = period.stamped_sql("pr.promoted_at")
+    loop = feedback_loop(store, actor, today, period)
+    member = "from participants p join batches b on b.id = p.batch_id"
     with store.read() as db:
         q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]
+        by_direction = dict(db.conn.execute(
+            f"select b.direction, count(*) {member} where {people} group by b.direction", people_params).fetchall())
+        batch_counts = dict(db.conn.execute(
+            f"select b.direction, count(*) from batches b where {batches} group by b.direction",
+            batch_params).fetchall())
+        # A batch's work is its members' work; a year's, the work dated in it (by anyone).
+        work_join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
+            if period.kind == "batch" else ""
+        work = db.conn.execute(f"select count(*), coalesce(sum(a.hours), 0) from activities a {work_join} "
+                               f"where {dated}", dated_params).fetchone()
+        practice_join = "left join participants p on p.id = pr.participant_id left join batches b on b.id = p.batch_id" \
+            if period.kind == "batch" else ""
         return {
-            "participants": q("select count(*) from participants"),
-            "cadres": q("select count(*) from participants p join batches b on b.id = p.batch_id "
-                        "where b.direction = 'cadre_to_enterprise'"),
-            "talents": q("select count(*) from participants p join batches b on b.id = p.batch_id "
-                         "where b.direction = 'talent_to_government'"),
-            "cadre_batches": q("select count(*) from batches where direction = 'cadre_to_enterprise'"),
-            "talent_batches": q("select count(*) from batches where direction = 'talent_to_government'"),
-            "active": q(f"select count(*) from participants p where {active}"),
-            "activities": q("select count(*) from activities"),
-            "hours": q("select coalesce(sum(hours), 0) from activities"),
-            "feedback": q("select count(*) from feedback"),
-            "feedback_open": q(f"select count(*) from feedback f where {feedback.open_sql()}"),
-            "feedback_overdue": q(f"select count(*) from feedback f where {feedback.overdue_sql(today='?')}", (today,)),
-            "practices_promoted": q("select count(*) from practices where status = 'promoted'"),
-            "enterprises": q("select count(distinct host_unit_id) from participants p join batches b "
-                             "on b.id = p.batch_id where b.direction = 'cadre_to_enterprise'"),
+            "participants": sum(by_direction.values()),
+            "cadres": by_direction.get(vocab.CADRE, 0),
+            "talents": by_direction.get(vocab.TALENT, 0),
+            "cadre_batches": batch_counts.get(vocab.CADRE, 0),
+            "talent_batches": batch_counts.get(vocab.TALENT, 0),
+            "active": q(f"select count(*) {member} where {people} and {active}", people_params),
+            "activities": work[0],
+            "hours": work[1],
+            "feedback": loop["total"],
+            "feedback_open": loop["open"],
+            "feedback_overdue": loop["overdue"],
+            "practices_promoted": q(f"select count(*) from practices pr {practice_join} "
+                                    f"where pr.status = 'promoted' and {promoted}", promoted_params),
+            "enterprises": q(f"select count(distinct p.host_unit_id) {member} "
+                             f"where b.direction = '{vocab.CADRE}' and {people}", people_params),
             "first_year": q("select min(intake_year) from batches"),  # None until a batch exists
         }
 
@@ -54,16 +73,35 @@ def participants_by_batch(store: Store, actor: Actor, today: date | None = None)
         group by b.id order by b.start_date, b.code""")
 
 
-def activities_by_role(store: Store, actor: Actor) -> pd.DataFrame:
-    """Entries and hours per role; served by the covering (role, hours) index."""
+def has_participants(store: Store, actor: Actor) -> bool:
     permissions.require(actor, "overview.read")
-    return _frame(store, "select role, count(*) as entries, coalesce(sum(hours), 0) as hours "
-                         "from activities group by role")
+    return bool(store.scalar("select exists(select 1 from participants)"))
 
 
-def feedback_by_status(store: Store, actor: Actor) -> pd.DataFrame:
+def batch_codes(store: Store, actor: Actor, period: Period = periods.ALL) -> list[str]:
+    """The codes of the batches that belong to ``period``."""
     permissions.require(actor, "overview.read")
-    return _frame(store, "select status, count(*) as items from feedback group by status")
+    where, params = period.batches_sql()
+    return [r["code"] for r in store.rows(f"select b.code from batches b where {where}", params)]
+
+
+def activities_by_role(store: Store, actor: Actor, period: Period = periods.ALL) -> pd.DataFrame:
+    """Entries and hours per role over ``period``; the whole programme is served by the covering (role, hours)
+    index."""
+    permissions.require(actor, "overview.read")
+    dated, params = period.dated_sql("a.date")
+    join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
+        if period.kind == "batch" else ""
+    return _frame(store, f"select a.role, count(*) as entries, coalesce(sum(a.hours), 0) as hours "
+                         f"from activities a {join} where {dated} group by a.role", params)
+
+
+def feedback_by_status(store: Store, actor: Actor, period: Period = periods.ALL) -> pd.DataFrame:
+    """Items per status over ``period`` (raised in it; a batch's: its members')."""
+    from secondment import flows
+
+    permissions.require(actor, "overview.read")
+    return pd.DataFrame(flows.status_counts(store, actor, **period.feedback_filters()), columns=["status", "items"])
 
 
 def recent_activity_trend(store: Store, actor: Actor, since_week: str, until_week: str | None = None
@@ -91,24 +129,12 @@ def recent_activity_trend(store: Store, actor: Actor, since_week: str, until_wee
         .reset_index(drop=True)
 
 
-def feedback_loop(store: Store, actor: Actor, today: date | None = None) -> dict:
-    """Closed-loop figures for leadership: how much is closed, answered on time, and satisfied."""
+def feedback_loop(store: Store, actor: Actor, today: date | None = None, period: Period = periods.ALL) -> dict:
+    """Closed-loop figures for leadership over ``period``: the flows page's own summary for the same items."""
+    from secondment import flows
+
     permissions.require(actor, "overview.read")
-    today = (today or clock.today()).isoformat()
-    row = store.one(f"""
-        select count(*) as total,
-               sum(case when {feedback.final_sql()} then 1 else 0 end) as closed,
-               sum(case when f.answered_at is not null then 1 else 0 end) as answered,
-               sum(case when {feedback.answered_on_time_sql()} then 1 else 0 end) as on_time,
-               sum(case when f.evaluation is not null then 1 else 0 end) as evaluated,
-               sum(case when {feedback.satisfied_sql()} then 1 else 0 end) as satisfied,
-               sum(case when {feedback.overdue_sql(today='?')} then 1 else 0 end) as overdue
-        from feedback f""", (today,))
-    row = {k: (v or 0) for k, v in row.items()}
-    pct = lambda a, b: round(100 * a / b) if b else None
-    return {**row, "closed_pct": pct(row["closed"], row["total"]),
-            "on_time_pct": pct(row["on_time"], row["answered"]),
-            "satisfied_pct": pct(row["satisfied"], row["evaluated"])}
+    return flows.loop_summary(store, actor, today=today or clock.today(), **period.feedback_filters())
 
 
 def promoted_practices(store: Store, actor: Actor, limit: int = 8) -> pd.DataFrame:

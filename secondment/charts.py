@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from secondment import i18n
 from secondment.safe import html
 
 # One palette for the four roles and three talent categories, so a role has the same colour everywhere.
@@ -315,3 +316,31 @@ def stint_timeline(frame: pd.DataFrame, start: str, end: str, y: str, colour: st
                       hover_data=hover or [], labels={k: html(v) for k, v in (labels or {}).items()})
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(frame[y]), title="")
     return _layout(fig, title, height or max(260, 22 * len(frame) + 120))
+
+
+# Plotly's own words that can reach a person (the tool bar kept below, double-click hints, the Sankey's hover).
+_PLOTLY_WORDS = ("download_png", "autoscale", "reset_axes", "zoom_back", "isolate", "source", "target",
+                 "incoming", "outgoing")
+# Plotly's tool bar, less what a person here has no use for (and whose tooltips would need words of their own).
+_PLOTLY_TOOLS_OFF = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "hoverClosestCartesian",
+                     "hoverCompareCartesian", "toggleSpikelines", "sendDataToCloud"]
+
+
+def plotly_config(language: str) -> dict:
+    """Plotly's configuration in ``language``: its own words and its date formats (month and day names,
+    "2026年11月" on a month axis) in that language, registered as a locale of its own."""
+    def en(key):
+        return i18n.translate("en", key)
+
+    def here(key):
+        return i18n.translate(language, key)
+
+    name = f"secondment-{language}"
+    words = {en(f"plotly.{k}"): here(f"plotly.{k}") for k in _PLOTLY_WORDS}
+    lists = {k: here(f"plotly.{key}").split(",") for k, key in (
+        ("months", "months"), ("shortMonths", "short_months"), ("days", "days"), ("shortDays", "short_days"))}
+    formats = {k: here(f"plotly.{key}") for k, key in (
+        ("year", "year"), ("month", "month"), ("dayMonth", "day_month"), ("dayMonthYear", "day_month_year"),
+        ("date", "date"))}
+    return {"displaylogo": False, "locale": name, "modeBarButtonsToRemove": _PLOTLY_TOOLS_OFF,
+            "locales": {name: {"dictionary": words, "format": {**lists, **formats}}}}

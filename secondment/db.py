@@ -35,6 +35,35 @@ def default_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+class Missing(Exception):
+    """The database file the app is to serve does not exist (never created on the fly: see ``served``)."""
+
+
+_SERVED: set[str] = set()
+_SERVING = threading.Lock()
+
+
+def served(path: str | Path | None = None) -> Store:
+    """The database the app serves, migrated (and a half-done import taken back) once per process.
+
+    A missing file is never created here, let alone filled with the demo programme: a mistyped or unmounted
+    path would otherwise open a fresh database with one-click administrator entry. Raises ``Missing``, or
+    ``CannotOpen`` for a file that is not a database this program can open."""
+    path = Path(path or default_path())
+    key = str(path)
+    if key not in _SERVED:
+        with _SERVING:
+            if key not in _SERVED:
+                if not Store(path).exists():
+                    raise Missing(key)
+                migrate(path, create=False)
+                from secondment import roster_import
+
+                roster_import.recover(Store(path))
+                _SERVED.add(key)
+    return Store(path)
+
+
 class CannotOpen(Exception):
     """The database file cannot be used: ``reason`` is "missing", "not_database", "newer", "read_only" or "io"
     (each has a message in the catalogue, ``app.db_problem_<reason>``)."""

@@ -63,37 +63,49 @@ def node_label(stage: str, code, lang: str, start: str = "direction", names: dic
     if stage == "category":
         return vocab.label("feedback_category", code, lang)
     if stage == "department":
-        return (names or {}).get(code) or str(code)
+        return i18n.translate(lang, "flows.other_departments") if code == 0 else (names or {}).get(code) or str(code)
     return i18n.translate(lang, f"flows.outcome_{code}")
 
 
 def sankey_data(store: Store, actor: Actor, *, start: str = "direction", lang: str = "zh", period_from=None,
-                period_to=None, batch=None, department=None, direction=None, today=None) -> dict:
+                period_to=None, batch=None, department=None, direction=None, today=None,
+                stages: tuple[str, ...] = STAGES, top_departments: int | None = None) -> dict:
     """Nodes and links of the Sankey.
 
     Returns ``{"total": n, "nodes": [{"index", "stage", "code", "label", "value"}],
     "links": [{"source", "target", "value", "source_stage", "source_code", "target_stage", "target_code"}]}``.
     A node's value is the number of items passing through it; between two neighbouring stages the link
-    values add up to ``total``.
+    values add up to ``total``. ``stages`` picks some of ``STAGES`` (in their order) for a simpler picture;
+    ``top_departments`` keeps the departments holding most items and joins the rest as one node (code 0).
     """
+    if not stages or any(s not in STAGES for s in stages):
+        raise ValueError(f"stages must come from {STAGES}")
     if start not in STARTS:
         raise ValueError(f"start must be one of {STARTS}")
     clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
                               department=department, direction=direction, today=today)
-    cols = [f"{_stage_sql(s, start)} as s{i}" for i, s in enumerate(STAGES)]
+    chosen = tuple(s for s in STAGES if s in stages)
+    cols = [f"{_stage_sql(s, start)} as s{i}" for i, s in enumerate(chosen)]
     rows = store.rows(f"select {', '.join(cols)}, count(*) as n {_FROM} where {clause} "
-                      f"group by {', '.join(f's{i}' for i in range(len(STAGES)))}", params)
+                      f"group by {', '.join(f's{i}' for i in range(len(chosen)))}", params)
+    if top_departments and "department" in chosen:
+        at = chosen.index("department")
+        held: dict = defaultdict(int)
+        for row in rows:
+            held[row[f"s{at}"]] += row["n"]
+        kept = {d for d, _ in sorted(held.items(), key=lambda kv: (-kv[1], str(kv[0])))[:top_departments]}
+        rows = [{**row, f"s{at}": row[f"s{at}"] if row[f"s{at}"] in kept else 0} for row in rows]
     names = {r["id"]: r["name"] for r in store.rows(
         "select id, name from units where id in (select distinct department_id from feedback)")}
     node_values: dict[tuple, int] = defaultdict(int)
     link_values: dict[tuple, int] = defaultdict(int)
     for row in rows:
-        codes = [row[f"s{i}"] for i in range(len(STAGES))]
-        for i, stage in enumerate(STAGES):
+        codes = [row[f"s{i}"] for i in range(len(chosen))]
+        for i, stage in enumerate(chosen):
             node_values[(stage, codes[i])] += row["n"]
-            if i + 1 < len(STAGES):
-                link_values[((stage, codes[i]), (STAGES[i + 1], codes[i + 1]))] += row["n"]
-    order = {s: i for i, s in enumerate(STAGES)}
+            if i + 1 < len(chosen):
+                link_values[((stage, codes[i]), (chosen[i + 1], codes[i + 1]))] += row["n"]
+    order = {s: i for i, s in enumerate(chosen)}
     outcome_order = {o: i for i, o in enumerate(OUTCOMES)}
 
     def sort_key(key):
@@ -102,7 +114,7 @@ def sankey_data(store: Store, actor: Actor, *, start: str = "direction", lang: s
             return (order[stage], outcome_order.get(code, 99), 0)
         if stage == "start":
             return (order[stage], 0, str(code))
-        return (order[stage], -node_values[key], str(code))
+        return (order[stage], stage == "department" and code == 0, -node_values[key], str(code))
 
     keys = sorted(node_values, key=sort_key)
     index = {k: i for i, k in enumerate(keys)}
@@ -155,6 +167,43 @@ def _median(pairs: list[tuple[int, int]]) -> float | None:
             break
         seen += weight
     return (lo + hi) / 2
+
+
+def status_counts(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None, department=None,
+                  direction=None, today=None) -> list[dict]:
+    """Items per status, over the items the filters pick."""
+    clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
+                              department=department, direction=direction, today=today)
+    return store.rows(f"select f.status, count(*) as items {_FROM} where {clause} group by f.status", params)
+
+
+def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None, department=None,
+                 direction=None, today=None) -> dict:
+    """The closed loop in a few figures, over the items the filters pick (the flows page's filters): how many
+    were raised, are open, overdue, answered (on time), evaluated (satisfied or basically satisfied), closed, and
+    the median working days from raising to answer. Percentages are whole numbers (None when nothing to divide)."""
+    clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
+                              department=department, direction=direction, today=today)
+    row = store.one(f"""
+        select count(*) as total,
+               sum(case when {feedback.open_sql()} then 1 else 0 end) as open,
+               sum(case when {feedback.overdue_sql()} then 1 else 0 end) as overdue,
+               sum(case when f.answered_at is not null then 1 else 0 end) as answered,
+               sum(case when {feedback.answered_on_time_sql()} then 1 else 0 end) as on_time,
+               sum(case when f.evaluation is not null then 1 else 0 end) as evaluated,
+               sum(case when {feedback.satisfied_sql()} then 1 else 0 end) as satisfied,
+               sum(case when {feedback.final_sql()} then 1 else 0 end) as closed
+        {_FROM} where {clause}""", params)
+    row = {k: (v or 0) for k, v in row.items()}
+    cal = holidays.calendar(store)
+    spans = [(cal.working_days_between(r["raised"], r["answered"]), r["n"]) for r in store.rows(f"""
+        select {clock.china_date_sql('f.created_at')} as raised, {clock.china_date_sql('f.answered_at')} as answered,
+               count(*) as n
+        {_FROM} where {clause} and f.answered_at is not null group by 1, 2""", params)]
+    pct = lambda a, b: round(100 * a / b) if b else None
+    return {**row, "on_time_pct": pct(row["on_time"], row["answered"]),
+            "satisfied_pct": pct(row["satisfied"], row["evaluated"]), "closed_pct": pct(row["closed"], row["total"]),
+            "median_days": _median(spans)}
 
 
 def department_table(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None,

@@ -10,7 +10,6 @@ import logging
 import math
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -34,9 +33,6 @@ _PICKED = "_lang_picked"  # a language was picked while signed out (on the sign-
 
 # --- store ---------------------------------------------------------------------------------------
 
-_MIGRATED: set[str] = set()
-_MIGRATING = threading.Lock()
-
 
 def store() -> db.Store:
     """The database the app serves (``SECONDMENT_DB`` or ``data/secondment.db``), migrated once per process.
@@ -45,21 +41,12 @@ def store() -> db.Store:
     path would otherwise open a fresh database with one-click administrator entry. The page says how to
     create one and stops; so it does for a file that is not a database this program can open."""
     path = db.default_path()
-    key = str(path)
-    if key not in _MIGRATED:
-        with _MIGRATING:
-            if key not in _MIGRATED:
-                if not db.Store(path).exists():
-                    _stop_with("app.no_database", path, commands=True)
-                try:
-                    db.migrate(path, create=False)
-                except db.CannotOpen as error:
-                    _stop_with("app.cannot_open", path, reason=error.reason)
-                from secondment import roster_import
-
-                roster_import.recover(db.Store(path))   # an import killed half-way is taken back
-                _MIGRATED.add(key)
-    return db.Store(path)
+    try:
+        return db.served(path)
+    except db.Missing:
+        _stop_with("app.no_database", path, commands=True)
+    except db.CannotOpen as error:
+        _stop_with("app.cannot_open", path, reason=error.reason)
 
 
 def server_address() -> str | None:
@@ -637,32 +624,11 @@ def downloads(frame: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, *, ke
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-# Plotly's own words that can reach a person (the tool bar kept below, double-click hints, the Sankey's hover).
-_PLOTLY_WORDS = ("download_png", "autoscale", "reset_axes", "zoom_back", "isolate", "source", "target",
-                 "incoming", "outgoing")
-# Plotly's tool bar, less what a person here has no use for (and whose tooltips would need words of their own).
-_PLOTLY_TOOLS_OFF = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "hoverClosestCartesian",
-                     "hoverCompareCartesian", "toggleSpikelines", "sendDataToCloud"]
-
-
 def plotly_config(language: str) -> dict:
-    """Plotly's configuration for a session in ``language``: its own words and its date formats (month and
-    day names, "2026年11月" on a month axis) in that language, registered as a locale of its own."""
-    def en(key):
-        return i18n.translate("en", key)
+    """Plotly's configuration for a session in ``language`` (``charts.plotly_config``)."""
+    from secondment import charts
 
-    def here(key):
-        return i18n.translate(language, key)
-
-    name = f"secondment-{language}"
-    words = {en(f"plotly.{k}"): here(f"plotly.{k}") for k in _PLOTLY_WORDS}
-    lists = {k: here(f"plotly.{key}").split(",") for k, key in (
-        ("months", "months"), ("shortMonths", "short_months"), ("days", "days"), ("shortDays", "short_days"))}
-    formats = {k: here(f"plotly.{key}") for k, key in (
-        ("year", "year"), ("month", "month"), ("dayMonth", "day_month"), ("dayMonthYear", "day_month_year"),
-        ("date", "date"))}
-    return {"displaylogo": False, "locale": name, "modeBarButtonsToRemove": _PLOTLY_TOOLS_OFF,
-            "locales": {name: {"dictionary": words, "format": {**lists, **formats}}}}
+    return charts.plotly_config(language)
 
 
 def chart(fig, *, key: str | None = None) -> None:

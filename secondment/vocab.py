@@ -26,6 +26,19 @@ _GROUPS: dict[str, dict[str, tuple[str, str]]] = {
         "party_practice": ("党建管理实践", "Party-building management practice"),
         "bridge": ("桥梁纽带", "Bridge between enterprise and government"),
     },
+    # The district's ten streets and towns (stored by their Chinese names), in the order the programme lists them.
+    "street": {
+        "长寿路街道": ("长寿路街道", "Changshou Road"),
+        "曹杨新村街道": ("曹杨新村街道", "Caoyang Xincun"),
+        "长风新村街道": ("长风新村街道", "Changfeng Xincun"),
+        "宜川路街道": ("宜川路街道", "Yichuan Road"),
+        "甘泉路街道": ("甘泉路街道", "Ganquan Road"),
+        "石泉路街道": ("石泉路街道", "Shiquan Road"),
+        "真如镇街道": ("真如镇街道", "Zhenru Town"),
+        "万里街道": ("万里街道", "Wanli"),
+        "长征镇": ("长征镇", "Changzheng Town"),
+        "桃浦镇": ("桃浦镇", "Taopu Town"),
+    },
     "participant_status": {
         "planned": ("拟派", "Planned"),
         "active": ("在岗", "Active"),
@@ -168,10 +181,7 @@ ESCALATE_AFTER_TRANSFERS = 3
 ESCALATE_AFTER_SEND_BACKS = 2
 
 # Ten streets and towns of Putuo District.
-STREETS = (
-    "长寿路街道", "曹杨新村街道", "长风新村街道", "宜川路街道", "甘泉路街道",
-    "石泉路街道", "真如镇街道", "万里街道", "长征镇", "桃浦镇",
-)
+STREETS = tuple(_GROUPS["street"])
 
 
 def label(group: str, code: str | None, lang: str = "zh") -> str:

@@ -17,9 +17,10 @@ import threading
 import time
 from urllib.parse import urlparse
 
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.responses import RedirectResponse
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 COOKIE = "sm_session"
@@ -90,8 +91,95 @@ async def leave(request):
     return response
 
 
+# --- the presentation, its handout and the cockpit (secondment.deck) ---------------------------------------------
+
+def _language(request, row_language: str | None) -> str:
+    from secondment import i18n
+
+    asked = request.query_params.get("lang")
+    for lang in (asked, row_language):
+        if lang in i18n.LANGUAGES:
+            return lang
+    return i18n.DEFAULT_LANGUAGE
+
+
+def _page(html: str, status: int = 200) -> HTMLResponse:
+    from secondment import deck
+
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Content-Security-Policy"] = deck.CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _number(request, name: str, default: int) -> int:
+    try:
+        return int(request.query_params.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def _deck_response(request, kind: str):
+    """Runs in a worker thread: the session from the cookie, the permission from the core, the page."""
+    from secondment import auth, db, deck, errors, periods, permissions, story
+
+    lang = _language(request, None)
+    try:
+        store = db.served()
+    except (db.Missing, db.CannotOpen):
+        return _page(deck.message_page(lang, "deck.no_database"), 503)
+    actor = auth.resume_session(store, request.cookies.get(COOKIE))
+    if actor is None:
+        return _page(deck.message_page(lang, "deck.sign_in_first", back="/presentation"), 401)
+    row = store.one("select language from users where id = ?", (actor.user_id,)) or {}
+    lang = _language(request, row.get("language"))
+    if not permissions.can(actor, "presentation.view"):
+        return _page(deck.message_page(lang, "deck.not_allowed"), 403)
+    if auth.must_change_password(store, actor):
+        return _page(deck.message_page(lang, "deck.change_password", back="/account"), 403)
+    demo = store.is_demo()
+    if kind == "cockpit":
+        data = story.cockpit(store, actor, lang)
+        return _page(deck.cockpit(data, lang=lang, demo=demo, refresh=_number(request, "refresh", deck.REFRESH_DEFAULT),
+                                  board_only=request.query_params.get("part") == "board"))
+    try:
+        period = periods.parse(store, actor, request.query_params.get("period"))
+    except errors.NotFound:
+        return _page(deck.message_page(lang, "deck.bad_period", back="/presentation"), 404)
+    slides = story.slides(store, actor, period, lang)
+    return _page(deck.presentation(slides, lang=lang, period_label=period.label(lang), demo=demo,
+                                   start=_number(request, "slide", 1), auto=_number(request, "auto", 0),
+                                   handout=kind == "handout"))
+
+
+async def present(request):
+    return await run_in_threadpool(_deck_response, request, "present")
+
+
+async def handout(request):
+    return await run_in_threadpool(_deck_response, request, "handout")
+
+
+async def cockpit(request):
+    return await run_in_threadpool(_deck_response, request, "cockpit")
+
+
+def _asset(path, media_type: str):
+    async def serve(request):
+        response = FileResponse(path, media_type=media_type)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+    return serve
+
+
 def routes() -> list[Route]:
-    return [Route("/_auth/enter", enter), Route("/_auth/leave", leave)]
+    from secondment import deck
+
+    return [Route("/_auth/enter", enter), Route("/_auth/leave", leave),
+            Route("/_deck/present", present), Route("/_deck/handout", handout), Route("/_deck/cockpit", cockpit),
+            Route("/_deck/deck.js", _asset(deck.ASSETS / "deck.js", "text/javascript")),
+            Route("/_deck/plotly.min.js", _asset(deck.PLOTLY_JS, "text/javascript")),
+            Route("/_deck/icon.png", _asset(deck.ASSETS / "icon.png", "image/png"))]
 
 
 class _Headers(BaseHTTPMiddleware):
@@ -106,7 +194,7 @@ class _Headers(BaseHTTPMiddleware):
 
 
 # What the server itself serves below its root (Streamlit's assets and endpoints, the app's own routes).
-_SERVED = ("_stcore", "_auth", "static", "media", "component", "app", "favicon", "robots.txt", "healthz")
+_SERVED = ("_stcore", "_auth", "_deck", "static", "media", "component", "app", "favicon", "robots.txt", "healthz")
 
 
 def known_paths() -> set[str]:

@@ -54,33 +54,6 @@ def test_overview_empty_database_explains_what_to_do(empty_store):
     assert "python -m secondment demo" in visible_text(at)
 
 
-def test_presentation_steps_through_every_slide(demo_store):
-    at = app_test("presentation", demo_store, "demo_viewer").run()
-    assert not at.exception
-    assert metric(at, "挂职人员") == "68"
-    titles = []
-    for _ in range(5):
-        at.button[1].click().run()  # 下一页
-        assert not at.exception
-        titles.append(at.title[0].value)
-    assert titles[:4] == ["各批次人数", "“四大员”履职情况", "问题反馈闭环", "全区推广的经验做法"]
-    assert titles[4] == "双岗 · 双向挂职管理"  # wraps round to the first slide
-
-
-def test_presentation_names_the_first_intake_year_and_explains_an_empty_programme(demo_store, empty_store):
-    at = app_test("presentation", demo_store, "demo_viewer").run()
-    first = demo_store.scalar("select min(intake_year) from batches")
-    assert first == 2010 and any(f"自 {first} 年起" in h.value for h in at.subheader)
-
-    from secondment import auth
-    from secondment.permissions import Actor
-
-    auth.create_user(empty_store, Actor.system(), "boss", "a-long-password", "viewer")
-    at = app_test("presentation", empty_store, "boss").run()
-    assert not at.exception and not at.metric
-    assert "python -m secondment demo" in visible_text(at)
-
-
 def test_presentation_refused_for_secondee(demo_store):
     at = app_test("presentation", demo_store, "demo_secondee").run()
     assert not at.metric and "无权" in visible_text(at)
