@@ -25,6 +25,8 @@ STATUS_COLOURS = {
     "closed": "#2CA02C", "closed_unresolved": "#C8102E",
 }
 DIRECTION_COLOURS = {"cadre_to_enterprise": "#C8102E", "talent_to_government": "#1F77B4"}
+# For categories without colours of their own (industries, streets): distinct, and legible with white text.
+PALETTE = ("#1F77B4", "#C8102E", "#2CA02C", "#F2A900", "#9467BD", "#17BECF", "#8C564B", "#E377C2", "#7F7F7F")
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 
 
@@ -152,6 +154,18 @@ def translated(frame: pd.DataFrame, column: str, labeller) -> pd.DataFrame:
     out = frame.copy()
     out[f"{column}_label"] = out[column].map(labeller)
     return out
+
+
+def palette(labels) -> dict[str, str]:
+    """Each label its own colour from ``PALETTE``, in the order given (repeating after nine)."""
+    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+
+
+def whole_numbers(fig: go.Figure, axis: str, largest) -> go.Figure:
+    """A count axis ticks whole numbers only (no "0.5 enterprises")."""
+    step = max(1, -(-int(largest or 0) // 5))
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(dtick=step, tick0=0, tickformat=",d")
+    return fig
 
 
 def label_colours(colours: dict[str, str], labeller) -> dict[str, str]:

@@ -233,10 +233,13 @@ def _where(store: Store, period: Period, lang: str, today: date) -> dict:
     industry_frame = pd.DataFrame({"industry": list(top.index), "people": [int(v) for v in top.values]})
     if rest:
         industry_frame.loc[len(industry_frame)] = [t("story.other_industries"), rest]
+    streets_fig = charts.bar(street_frame, "street", "enterprises", horizontal=True, title=t("story.by_street"),
+                             labels={"street": "", "enterprises": t("overview.enterprises")})
+    streets_fig.update_traces(marker_color=charts.ROLE_COLOURS["coordinator"])
     slide["figures"] = [
-        charts.bar(street_frame, "street", "enterprises", horizontal=True, title=t("story.by_street"),
-                   labels={"street": "", "enterprises": t("overview.enterprises")}),
-        charts.donut(industry_frame, "industry", "people", title=t("story.by_industry")),
+        charts.whole_numbers(streets_fig, "x", street_frame["enterprises"].max()),
+        charts.donut(industry_frame, "industry", "people", title=t("story.by_industry"),
+                     colours=charts.palette(industry_frame["industry"])),
     ]
     return slide
 
@@ -266,9 +269,10 @@ def _work(store: Store, period: Period, lang: str, direction: str, people: int) 
         return slide
     work["label"] = work["role"].map(lambda r: vocab.label("role", r, lang))
     colours = charts.label_colours(charts.ROLE_COLOURS, lambda r: vocab.label("role", r, lang))
-    slide["figures"] = [charts.bar(work.iloc[::-1], "label", "entries", colour="label", colours=colours,
-                                   horizontal=True, title=t("story.by_role"),
-                                   labels={"label": "", "entries": t("overview.entries")})]
+    slide["figures"] = [charts.whole_numbers(
+        charts.bar(work.iloc[::-1], "label", "entries", colour="label", colours=colours, horizontal=True,
+                   title=t("story.by_role"), labels={"label": "", "entries": t("overview.entries")}),
+        "x", work["entries"].max())]
     examples = _examples(store, period, roles)
     slide["lists"] = [{"title": t("story.examples"), "items": [
         {"title": r["title"], "detail": r["outcome"],
