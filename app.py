@@ -56,11 +56,17 @@ def main() -> None:
         # Streamlit's own sidebar menu is switched off (.streamlit/config.toml) so that it never lists the
         # pages/ folder by file name; the menu is drawn here from the role's pages, in the session's language.
         page = st.navigation([p for group in sections.values() for p in group] + hidden, position="hidden")
+        waiting = ui.todo_counts(actor)   # what waits on each page: "审核周志（3）"
+        keys = {id(p): spec.key for spec in allowed for group in sections.values() for p in group
+                if p.url_path == spec.key}
+        ui.bell(actor)
         with st.sidebar:
             for title, group in sections.items():
                 st.caption(title)
                 for item in group:
-                    st.page_link(item, label=item.title, icon=item.icon, width="stretch")
+                    n = waiting.get(keys.get(id(item)), 0)
+                    label = ui.t("app.menu_count", page=item.title, n=n) if n else item.title
+                    st.page_link(item, label=label, icon=item.icon, width="stretch")
             st.divider()
             st.caption(ui.tm("app.signed_in_as", name=actor.display_name, role=ui.label("app_role", actor.role)))
             if st.button(ui.t("app.sign_out"), icon=":material/logout:", key="_sign_out"):

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from secondment import auth, clock, i18n, ui
+from secondment import auth, clock, i18n, notify, ui
 from secondment.errors import ValidationError
 
 actor = ui.page_gate("account")
@@ -58,6 +58,21 @@ with right:
         elif ui.attempt(lambda: auth.set_password(store, actor, actor.user_id, new, current) or True):
             ui.flash(ui.tm("account.password_changed"))
             st.rerun()
+
+st.divider()
+st.subheader(ui.tm("account.digest_title"))
+mine = notify.digest_of(store, actor)
+said = ui.texts()[0]   # bound to this run's language: the radio formats its options after the run too
+with st.form("digest"):
+    c1, c2 = st.columns([1, 2])
+    choice = c1.radio(t("field.digest"), notify.DIGESTS, index=notify.DIGESTS.index(mine["digest"]),
+                      format_func=lambda d: said(f"account.digest_{d}"), horizontal=True)
+    address = c2.text_input(t("field.email"), value=mine["email"] or "", max_chars=254, autocomplete="email")
+    st.caption(ui.tm("account.digest_help" if notify.smtp_config() else "account.digest_no_smtp"))
+    saved = st.form_submit_button(t("common.save"), icon=":material/save:")
+if saved and ui.attempt(lambda: notify.set_digest(store, actor, choice, address) or True):
+    ui.flash(ui.tm("account.digest_saved"))
+    st.rerun()
 
 st.divider()
 st.subheader(ui.tm("account.sessions"))

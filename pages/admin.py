@@ -6,7 +6,7 @@ Destructive changes (role change, password reset, deactivation) ask for confirma
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, auth, backup, clock, holidays, permissions, ui, units, vocab
+from secondment import audit, auth, backup, clock, holidays, notify, permissions, ui, units, vocab
 from secondment.errors import ValidationError
 
 actor = ui.page_gate("admin")
@@ -72,9 +72,9 @@ def passwords_match(first: str, second: str) -> bool:
     return True
 
 
-tab_accounts, tab_units, tab_holidays, tab_backup = st.tabs(
-    [t("admin.tab_accounts"), t("admin.tab_units"), t("holidays.tab"), t("admin.tab_backup")], key="admin_tabs",
-    on_change="rerun")
+tab_accounts, tab_units, tab_holidays, tab_reminders, tab_backup = st.tabs(
+    [t("admin.tab_accounts"), t("admin.tab_units"), t("holidays.tab"), t("admin.tab_reminders"), t("admin.tab_backup")],
+    key="admin_tabs", on_change="rerun")
 
 # --- accounts ----------------------------------------------------------------------------------------
 
@@ -400,3 +400,37 @@ with tab_backup:
             t("audit.column.username"): r["username"],
             t("admin.backup_size"): size_of(r),
         } for r in recent]), hide_index=True)
+
+
+# --- reminders: the rules, and what was sent ----------------------------------------------------------
+
+with tab_reminders:
+    if tab_reminders.open:
+        ui.show_flash(section="reminders")
+        st.write(ui.tm("admin.reminders_intro"))
+        current = notify.rules(store)
+        with st.form("rules"):
+            cols = st.columns(3)
+            values = {}
+            for i, (name, (_, low, high)) in enumerate(notify.RULES.items()):
+                values[name] = cols[i % 3].number_input(t(f"field.rule_{name}"), min_value=low, max_value=high,
+                                                        value=current[name], step=1, key=f"rule_{name}",
+                                                        help=t(f"admin.rule_{name}_help"))
+            saved = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
+        if saved and ui.attempt(lambda: notify.set_rules(store, actor, values)):
+            ui.flash(ui.tm("admin.rules_saved"), section="reminders")
+            st.rerun()
+        smtp = notify.smtp_config()
+        st.caption(ui.tm("admin.smtp_on", host=smtp.host, port=smtp.port) if smtp else ui.tm("admin.smtp_off"))
+        st.code("python -m secondment notify --dry-run", language="bash")
+        st.subheader(ui.tm("admin.outbox"))
+        sent = notify.outbox(store, actor)
+        if not sent:
+            ui.empty("admin.outbox_empty")
+        else:
+            st.dataframe(pd.DataFrame([{
+                t("admin.outbox_day"): r["day"], t("admin.outbox_channel"): t(f"admin.channel_{r['channel']}"),
+                t("admin.outbox_recipient"): r["recipient"], t("admin.outbox_status"): t(f"admin.send_{r['status']}"),
+                t("admin.outbox_attempts"): r["attempts"], t("admin.outbox_error"): r["last_error"] or "",
+                t("admin.outbox_sent"): stamp(r["sent_at"]) if r["sent_at"] else "",
+            } for r in sent]), hide_index=True)

@@ -59,6 +59,11 @@ def week_label(week: str) -> str:
 
 if st.session_state.get("mw_week") not in weeks:
     st.session_state["mw_week"] = weeks[0]
+# A link (a to-do line, a notification) names the week to open: taken once, then the select box is the person's.
+linked = st.query_params.get("week")
+if linked in weeks and st.session_state.get("_mw_linked") != linked:
+    st.session_state["mw_week"] = linked
+st.session_state["_mw_linked"] = linked
 week = st.selectbox(t("week.pick"), weeks, key="mw_week", format_func=week_label, placeholder=ui.t("common.choose"))
 mon = activities.monday(week)
 sun = mon + timedelta(days=6)

@@ -18,7 +18,7 @@ if not analytics.has_participants(store, actor):
 
 # The same periods as the presentation's: the figures of a period agree on both.
 offered = periods.options(store, actor)
-period = st.selectbox(ui.t("field.period"), offered, key="ov_period", format_func=lambda p: p.label(lang),
+period = st.selectbox(ui.t("field.period"), offered, key="ov_period", placeholder=ui.t("common.choose"), format_func=lambda p: p.label(lang),
                       help=ui.t("overview.period_help"), width=320)
 h = analytics.headline(store, actor, period=period)
 

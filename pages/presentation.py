@@ -23,12 +23,12 @@ if not analytics.has_participants(store, actor):
 offered = periods.options(store, actor)
 with st.container(border=True):
     c = st.columns([1.4, 1, 1.6])
-    period = c[0].selectbox(t("field.period"), offered, key="pr_period", format_func=lambda p: p.label(lang))
-    auto = c[1].selectbox(t("present.autoplay"), deck.AUTO_SECONDS, key="pr_auto",
+    period = c[0].selectbox(t("field.period"), offered, key="pr_period", placeholder=ui.t("common.choose"), format_func=lambda p: p.label(lang))
+    auto = c[1].selectbox(t("present.autoplay"), deck.AUTO_SECONDS, key="pr_auto", placeholder=ui.t("common.choose"),
                           format_func=lambda n: t("present.auto_off") if not n else t("present.auto_every", n=n),
                           help=t("present.autoplay_help"))
     slides = story.slides(store, actor, period, lang)
-    start = c[2].selectbox(t("present.start_at"), list(range(1, len(slides) + 1)), key=f"pr_start_{period.key}",
+    start = c[2].selectbox(t("present.start_at"), list(range(1, len(slides) + 1)), key=f"pr_start_{period.key}", placeholder=ui.t("common.choose"),
                            format_func=lambda n: f"{n}. {slides[n - 1]['title']}")
 
 query = {"period": period.key, "lang": lang}

@@ -188,6 +188,32 @@ def cmd_backup(args) -> str:
     return f"backup written to {out}"
 
 
+def cmd_notify(args) -> str:
+    from datetime import datetime
+
+    from secondment import notify
+
+    store = _existing_store(args)
+    now = None
+    if args.now is not None:
+        try:
+            now = datetime.fromisoformat(args.now.strip())
+        except ValueError:
+            raise CliError(f"--now: {args.now!r} is not a time (e.g. 2026-11-20T09:30, China time)") from None
+        now = now if now.tzinfo else now.replace(tzinfo=clock.CHINA)
+    report = notify.run(store, _actor(), now=now, dry_run=args.dry_run)
+    line = (f"notify{' (dry run, nothing written or sent)' if args.dry_run else ''}: "
+            f"{report['notifications']} new notifications, {report['queued']} messages queued, "
+            f"{report['sent']} sent, {report['failed']} failed")
+    if report["quiet"]:
+        line += "; quiet hours: nothing sent"
+    elif not args.dry_run and notify.smtp_config() is None:
+        line += "; no SMTP server configured: in-app only"
+    if report["failed"]:
+        raise CliError(f"{line}; first failure: {report['problems'][0]} (tried again on the next run)")
+    return line
+
+
 def cmd_user_add(args) -> str:
     from secondment import auth
 
@@ -284,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of headers and labels")
     p.add_argument("--replace", action="store_true", help="overwrite an existing output file")
+
+    p = add("notify", cmd_notify, "due reminders, notifications and digests (run every few minutes by cron or a timer)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be done; write and send nothing")
+    p.add_argument("--now", metavar="TIME", help="act as if it were TIME (ISO, China time unless it says otherwise)")
 
     p = add("backup", cmd_backup, "write a consistent copy of the database (safe while the app runs)")
     p.add_argument("out", metavar="OUT")

@@ -87,6 +87,20 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "ok" if result["median_s"] < targets.get(tier, 0.5) else "SLOW"
             print(f"{spec.key:<14}{username:<16}{result['median_s']:>10.3f}{result['sql_s']:>10.3f}"
                   f"{result['peak_mb']:>10.1f}  {verdict}", flush=True)
+        # Each role's home page, as that role: its to-do list, the bell and the sidebar's counts (target 1 s).
+        print("home pages, as each role (target: under 1 s)")
+        for role, key in navigation.HOME.items():
+            row = store.one("select username from users where role = ? and active = 1 order by "
+                            "username like 'demo_%' desc, id limit 1", (role,))
+            if row is None or (args.pages is not None and key not in args.pages):
+                continue
+            result = measure_page(store, navigation.BY_KEY[key], row["username"], args.runs)
+            if "error" in result:
+                print(f"{'home:' + role:<14}{row['username']:<16}  error: {result['error']}")
+                continue
+            verdict = "ok" if result["median_s"] < 1.0 else "SLOW"
+            print(f"{'home:' + role:<14}{row['username']:<16}{result['median_s']:>10.3f}{result['sql_s']:>10.3f}"
+                  f"{result['peak_mb']:>10.1f}  {verdict}", flush=True)
     return 0
 
 

@@ -569,6 +569,32 @@ def _m0008(db: sqlite_utils.Database) -> None:
     db["users"].add_column("must_change_password", int, not_null_default=0)
 
 
+@migrations(name="0009_notifications")
+def _m0009(db: sqlite_utils.Database) -> None:
+    # What the app tells each person (secondment.notify): one row per person and cause, so nothing is told twice.
+    db["notifications"].create({
+        "id": int, "user_id": int, "kind": str, "cause": str, "params": str, "page": str, "query": str,
+        "created_at": str, "read_at": str,
+    }, pk="id", not_null={"user_id", "kind", "cause", "created_at"}, foreign_keys=[("user_id", "users", "id")])
+    db["notifications"].create_index(["user_id", "cause"], unique=True)
+    db["notifications"].create_index(["user_id", "read_at", "id"])
+    # Digests and robot messages waiting to be sent, sent, or failed: one per recipient, channel and day.
+    db["outbox"].create({
+        "id": int, "channel": str, "recipient": str, "user_id": int, "department_id": int, "day": str,
+        "subject": str, "body_text": str, "body_html": str, "status": str, "attempts": int, "last_error": str,
+        "created_at": str, "sent_at": str,
+    }, pk="id", not_null={"channel", "recipient", "day", "status", "created_at"}, defaults={"attempts": 0})
+    db["outbox"].create_index(["channel", "recipient", "day"], unique=True)
+    db["outbox"].create_index(["status"])
+    # Each person's digest: none, daily or weekly, to the address they give (never a password: those live in
+    # the environment or Streamlit's secrets).
+    db["users"].add_column("email", str)
+    db["users"].add_column("digest", str, not_null_default="none")
+    # What was recorded before this version is history, not news: notifications start from here.
+    for key, table in (("notify.audit_seen", "audit_log"), ("notify.event_seen", "feedback_events")):
+        set_meta(db, key, db.conn.execute(f"select coalesce(max(id), 0) from {table}").fetchone()[0])
+
+
 LATEST_VERSION = len(migrations._migrations)
 
 

@@ -1552,6 +1552,11 @@ def _mark(conn: sqlite3.Connection, *, seed: int, today: date, tier: str | None 
     marks = {"is_demo": "1", "demo_seed": seed, "demo_today": today.isoformat()}
     if tier:
         marks["tier"] = tier
+    # The programme's history is not news: only what happened in the last three days becomes a notification
+    # (secondment.notify), so each demo role finds a few in its bell, not hundreds.
+    recent = (today - timedelta(days=3)).isoformat()
+    for key, table in (("notify.audit_seen", "audit_log"), ("notify.event_seen", "feedback_events")):
+        marks[key] = conn.execute(f"select coalesce(max(id), 0) from {table} where at < ?", (recent,)).fetchone()[0]
     for key, value in marks.items():
         conn.execute("insert into meta(key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
                      (key, str(value)))

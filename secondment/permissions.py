@@ -97,6 +97,12 @@ ACTIONS: MappingProxyType = MappingProxyType({
     "audit.read": _rule("admin reviewer", doc="browse and export the audit trail"),
     "backup.create": _rule("admin", doc="download a backup of the database"),
     # the official holiday calendar behind every working-day count
+    # reminders and notifications (secondment.notify, secondment.todo)
+    "notification.read": _rule("admin reviewer viewer secondee liaison", doc="read and clear one's own notifications"),
+    "todo.read": _rule("admin reviewer secondee liaison", doc="see one's own to-do list (a leader has none)"),
+    "notify.supervise": _rule("admin reviewer", doc="be told of second chasers, escalations and weeks not submitted"),
+    "rules.edit": _rule("admin", doc="change the reminder rules"),
+    "notify.run": _rule("admin", doc="send due reminders and digests; see the outbox"),
     "holiday.read": _rule("admin reviewer viewer secondee liaison", doc="see the public-holiday arrangements"),
     "holiday.edit": _rule("admin", doc="enter or remove a year's public-holiday arrangement"),
     "holiday.notice": _rule("admin reviewer", doc="be told that next year's arrangement is missing"),

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from secondment import auth, db, exports, i18n, navigation, permissions, vocab, web, workdays
+from secondment import auth, clock, db, exports, i18n, navigation, permissions, vocab, web, workdays
 from secondment.errors import SecondmentError
 from secondment.permissions import Actor
 from secondment.safe import md
@@ -496,6 +496,8 @@ def page_gate(page_key: str) -> Actor:
         st.stop()
     if page_key in _CALENDAR_NOTICE_PAGES:
         calendar_notice(actor)
+    if page_key == navigation.home_for(actor):
+        todo_panel(actor, page_key)
     st.session_state["_came_from"] = st.session_state.get(_PAGE)
     st.session_state[_PAGE] = page_key
     return actor
@@ -518,6 +520,78 @@ def calendar_notice(actor: Actor) -> None:
     if year is None:
         return
     st.warning(t("holidays.notice", year=year), icon=":material/event_busy:")
+
+
+# --- to-do list, notifications ----------------------------------------------------------------------
+
+_TONE_ICONS = {"error": ":material/error:", "warn": ":material/schedule:", "normal": ":material/task_alt:"}
+
+
+def todo_panel(actor: Actor, here: str | None = None) -> None:
+    """The to-do list at the top of the role's home page: each line links to where to act. A leader, who has
+    nothing to do, sees the week so far instead."""
+    from secondment import todo
+
+    if not permissions.can(actor, "todo.read"):
+        week = todo.this_week(store(), actor)
+        st.caption(t("common.labelled", label=t("todo.week_title", week=week["week"]), value=" · ".join(
+            f"{t(f'todo.week_{k}')} {week[k]}" for k in ("entries", "people", "raised", "answered"))))
+        return
+    lines = todo.for_actor(store(), actor)
+    with st.container(border=True, key="todo"):
+        st.markdown(f"**{t('todo.title')}**")
+        if not lines:
+            st.caption(t("todo.none"))
+        for n, line in enumerate(lines):
+            text, icon = t(f"todo.{line['key']}", **line["params"]), _TONE_ICONS[line["tone"]]
+            if line["page"] == here:
+                # A link to the page one is on does not navigate: the line sets the address's query instead.
+                st.button(text, icon=icon, type="tertiary", key=f"_todo_{n}",
+                          on_click=st.query_params.from_dict, args=(line["query"],))
+            else:
+                page_link(st, line["page"], text, icon, query=line["query"] or None)
+
+
+def bell(actor: Actor) -> None:
+    """The sidebar's bell: the unread count, and the latest notifications, each opening the place it is about."""
+    from secondment import notify
+
+    unread = notify.unread_count(store(), actor)
+    label = t("notify.bell_unread", n=unread) if unread else t("notify.bell")
+    with st.sidebar.popover(label, icon=":material/notifications:", width="stretch", key="_bell"):
+        rows = notify.recent(store(), actor, lang(), limit=12)
+        if not rows:
+            st.caption(t("notify.none"))
+        for row in rows:
+            text = row["text"] if row["read_at"] else f"● {row['text']}"
+            st.markdown(md(text))
+            line = st.container(horizontal=True, vertical_alignment="center")
+            line.caption(md(clock.local_time(row["created_at"])))
+            if line.button(t("notify.open"), key=f"_bell_{row['id']}", type="tertiary"):
+                notify.mark_read(store(), actor, [row["id"]])
+                st.switch_page(f"pages/{navigation.BY_KEY[row['page']].file}", query_params=row["query"] or None)
+        if unread and st.button(t("notify.mark_all"), key="_bell_all", icon=":material/done_all:"):
+            notify.mark_read(store(), actor)
+            st.rerun()
+
+
+TODO_COUNTS_SECONDS = 30
+
+
+def todo_counts(actor: Actor) -> dict[str, int]:
+    """The sidebar's counts, worked out at most every ``TODO_COUNTS_SECONDS`` per session: every page shows
+    them, and they cost a few aggregate queries (the home page's list itself is always fresh)."""
+    from secondment import todo
+
+    held = st.session_state.get("_todo_counts")
+    if held and held[0] == actor.user_id and time.monotonic() - held[1] < TODO_COUNTS_SECONDS:
+        return held[2]
+    try:
+        counts = todo.counts(store(), actor)
+    except SecondmentError:
+        counts = {}
+    st.session_state["_todo_counts"] = (actor.user_id, time.monotonic(), counts)
+    return counts
 
 
 def demo_banner() -> None:

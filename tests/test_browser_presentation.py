@@ -45,8 +45,8 @@ def person(browser, cookies, width=1920, height=1080, lang="zh-CN"):
     return context, hosts
 
 
-@pytest.mark.parametrize("width,height", SIZES)
-@pytest.mark.parametrize("period", ["all", "year"])
+# Both sizes, and both kinds of period (a whole programme's figures are the longest, this year's the emptiest).
+@pytest.mark.parametrize("width,height,period", [(1920, 1080, "all"), (1366, 768, "year"), (1366, 768, "all")])
 def test_every_slide_fits_the_screen_with_nothing_else_on_it(browser, live_server, viewer_cookies, width, height,
                                                                period):
     from secondment import clock
@@ -96,7 +96,7 @@ def test_keyboard_click_and_a_link_step_through_the_slides_and_escape_leaves(bro
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"/presentation$"))
     wait_ready(page)
-    assert page.get_by_role("heading", name="演示模式").is_visible()
+    page.get_by_role("heading", name="演示模式").wait_for(timeout=30_000)
     context.close()
 
 

@@ -35,6 +35,13 @@ def open_page(page, label):
     wait_ready(page)
 
 
+def bell_count(page) -> int:
+    """The unread count on the sidebar's bell ("提醒（3）"; "提醒" alone when nothing is unread)."""
+    label = page.locator("[data-testid='stSidebar'] [data-testid='stPopover'] button").first.inner_text()
+    found = re.search(r"（(\d+)）", label)
+    return int(found.group(1)) if found else 0
+
+
 def add_entry(page, role, title, description):
     form = page.locator("[data-testid='stForm']").first
     form.get_by_text(role, exact=True).click()
@@ -70,10 +77,11 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
                             (pid, week)) == 2
         me.get_by_role("button", name=re.compile("提交本周周志")).click()
         confirm = me.get_by_role("dialog")              # submitting locks the week: it asks first
-        assert "2 条记录" in confirm.inner_text()
+        confirm.get_by_text(re.compile("2 条记录")).first.wait_for(timeout=30_000)   # drawn after its title
         confirm.get_by_role("button", name=re.compile("提交本周周志")).click()
         me.get_by_text("正在等待审核").first.wait_for(timeout=30_000)
         assert week_state(store, pid, week) == "submitted"
+        bell_before = bell_count(me)
 
         # 2. a reviewer, in a second browser context, returns it with a comment
         rv = reviewer_ctx.new_page()
@@ -86,9 +94,17 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         wait_until(lambda: week_state(store, pid, week) == "returned", "the week to be returned")
         rv.get_by_text(f"已退回 {name} 的 {week} 周志").wait_for(timeout=30_000)
 
-        # 3. the secondee sees the comment, corrects an entry and submits again
+        # 3. the secondee, on their next page, sees the bell count rise and the to-do line, follows the line to
+        #    the week, sees the comment, corrects an entry and submits again
         open_page(me, "经验做法库")
+        assert bell_count(me) == bell_before + 1
         open_page(me, "我的周志")
+        # (on the page it names, a to-do line is a button that opens its week; elsewhere it is a link)
+        line = me.locator(".st-key-todo").get_by_role("button", name=re.compile(f"第 {week} 周的周志被退回"))
+        line.click()
+        me.wait_for_function("w => location.pathname.endsWith('/my_week') && location.search.includes('week=' + w)",
+                             arg=week, timeout=30_000)
+        wait_ready(me)
         me.get_by_text(COMMENT).first.wait_for(timeout=30_000)
         me.get_by_role("button", name=re.compile("编辑")).nth(1).click()
         dialog = me.get_by_role("dialog")
@@ -97,12 +113,15 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         me.get_by_text("条目已修改").wait_for(timeout=30_000)
         assert store.scalar("select count(*) from activities where participant_id = ? and week = ? and "
                             "description like '%12 名职工%'", (pid, week)) == 1
-        me.get_by_role("button", name=re.compile("重新提交")).click()
+        me.locator("[data-testid='stBaseButton-primary']").filter(has_text="重新提交").click()
         me.get_by_role("dialog").get_by_role("button", name=re.compile("重新提交")).click()
         me.get_by_text("正在等待审核").first.wait_for(timeout=30_000)
         assert week_state(store, pid, week) == "submitted"
 
-        # 4. the reviewer approves it, and the coverage map shows the week approved
+        # 4. the reviewer's to-do (on the overview, their home page) shows the week waiting; they approve it,
+        #    and the coverage map shows the week approved
+        open_page(rv, "总览")
+        rv.locator(".st-key-todo").get_by_role("link", name=re.compile("份周志等待审核")).wait_for(timeout=30_000)
         open_page(rv, "履职覆盖")
         open_page(rv, "周志审核")
         item = queue_item(rv, name, week)

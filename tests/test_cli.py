@@ -12,7 +12,7 @@ from secondment import __main__ as cli
 from secondment import db
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["init", "demo", "import-roster", "export", "backup", "check"]
+COMMANDS = ["init", "demo", "import-roster", "export", "backup", "check", "notify"]
 
 
 def run(*args, stdin: str | None = None):

@@ -50,14 +50,15 @@ def bad_lines(command: list[str], rng: random.Random, paths: dict[str, str]) -> 
                      "init": ["--replace", "--admin", rng.choice(["", " ", "a b", "x" * 200])],
                      "demo": ["--seed", rng.choice(["x", "1.5", ""])],
                      "check": [rng.choice(JUNK[:5])],
-                     "secret": ["rotate", rng.choice(JUNK[:5])]}[command[0]]
+                     "secret": ["rotate", rng.choice(JUNK[:5])],
+                     "notify": ["--now", rng.choice(["tomorrow", "2026-13-40", "", "25:00", "x" * 80])]}[command[0]]
             args += ["--db", paths["real"]] if command[0] not in ("init", "demo") else ["--db", paths["folder"]]
         out.append(args)
     return out
 
 
 COMMANDS = [["init"], ["demo"], ["import-roster"], ["export"], ["backup"], ["user"], ["check"], ["secret"],
-            ["holidays"]]
+            ["holidays"], ["notify"]]
 
 
 @pytest.fixture

@@ -1,0 +1,293 @@
+"""Notifications, to-do lists, digests and robot messages, on the small hand-built fixture: who is told what,
+exactly once; a real SMTP server on a loopback port (aiosmtpd) and a local HTTP server for the robot."""
+import json
+import os
+import threading
+from datetime import date, datetime
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import feedback_fixture as fx
+import pytest
+from conftest import free_port
+
+from secondment import activities, clock, feedback, notify, todo
+from secondment.permissions import Actor
+
+CHINA = clock.CHINA
+MORNING = datetime(2026, 11, 20, 9, 30, tzinfo=CHINA)      # a Friday, 09:30 in Shanghai
+NIGHT = datetime(2026, 11, 20, 23, 30, tzinfo=CHINA)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return fx.built_file(tmp_path_factory.mktemp("notify"))
+
+
+@pytest.fixture
+def world(built, tmp_path, monkeypatch):
+    for key in [k for k in os.environ if k.startswith(("SECONDMENT_SMTP_", "SECONDMENT_WEBHOOK_"))]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("SECONDMENT_SECRETS", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("SECONDMENT_BASE_URL", "https://secondment.example.gov.cn")
+    store, actors = fx.copy_of(built, tmp_path / "notify.db")
+    return store, actors
+
+
+def told(store, username):
+    return store.rows("select n.kind, n.cause, n.page, n.query from notifications n join users u on u.id = n.user_id "
+                      "where u.username = ? order by n.id", (username,))
+
+
+def return_a_week(store, a):
+    activities.submit_week(store, a["fx_secondee"], fx.P_CADRE, "2026-W45")
+    activities.review_week(store, a["fx_reviewer"], fx.P_CADRE, "2026-W45", "return", "请补充成效")
+
+
+def test_a_returned_week_tells_its_owner_once_and_nobody_else(world):
+    store, a = world
+    return_a_week(store, a)
+    notify.sweep(store, MORNING)
+    notify.sweep(store, MORNING)            # a second look finds nothing new
+    mine = told(store, "fx_secondee")
+    assert [(n["kind"], n["page"], json.loads(n["query"])) for n in mine if n["kind"] == "week_returned"] == [
+        ("week_returned", "my_week", {"week": "2026-W45"})]
+    for other in ("fx_other", "fx_talent", "fx_liaison_a", "fx_viewer"):
+        assert not [n for n in told(store, other) if n["kind"] in ("week_returned", "week_approved")], other
+    assert notify.unread_count(store, a["fx_secondee"]) == len(mine)
+    rows = notify.recent(store, a["fx_secondee"], "zh")
+    assert "第 2026-W45 周的周志被退回：请补充成效" in [r["text"] for r in rows]
+    assert notify.mark_read(store, a["fx_secondee"]) == len(mine)
+    assert notify.unread_count(store, a["fx_secondee"]) == 0
+    # the secondee's to-do names the returned week and links to it
+    lines = todo.for_actor(store, a["fx_secondee"], date(2026, 11, 20))
+    assert ("week_returned", "my_week", {"week": "2026-W45"}) in [(x["key"], x["page"], x["query"]) for x in lines]
+
+
+def test_a_routed_item_tells_that_departments_liaison_and_a_transfer_the_next(world):
+    store, a = world
+    fid = feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                                  summary="用工补贴申报", urgency="normal")
+    notify.sweep(store, MORNING, calendar=False)
+    assert [n["kind"] for n in told(store, "fx_liaison_a")] == ["item_routed"]
+    assert not told(store, "fx_liaison_b") and not told(store, "fx_secondee")
+    feedback.transfer(store, a["fx_liaison_a"], fid, to_department_id=fx.DEPT_B, reason="属商务委职责")
+    notify.sweep(store, MORNING, calendar=False)
+    assert [n["kind"] for n in told(store, "fx_liaison_b")] == ["item_transferred"]
+    assert [n["kind"] for n in told(store, "fx_liaison_a")] == ["item_routed"]   # its own transfer: not told
+
+
+def test_a_near_deadline_and_the_chasers_each_come_once(world):
+    store, a = world
+    fid = feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                                  summary="紧急事项", urgency="urgent", at="2026-11-16T02:00:00Z")
+    due = date.fromisoformat(store.scalar("select due_date from feedback where id = ?", (fid,)))
+    assert due == date(2026, 11, 19)         # three working days from Monday
+    notify.sweep(store, datetime(2026, 11, 18, 10, tzinfo=CHINA), calendar=True)
+    notify.sweep(store, datetime(2026, 11, 18, 15, tzinfo=CHINA), calendar=True)
+    kinds = [n["kind"] for n in told(store, "fx_liaison_a")]
+    assert kinds.count("deadline_near") == 1
+    notify.sweep(store, datetime(2026, 11, 20, 10, tzinfo=CHINA), calendar=True)     # one working day late
+    notify.sweep(store, datetime(2026, 11, 23, 10, tzinfo=CHINA), calendar=True)
+    kinds = [n["kind"] for n in told(store, "fx_liaison_a")]
+    assert kinds.count("deadline_passed") == 1 and "deadline_second" not in kinds
+    notify.sweep(store, datetime(2026, 11, 27, 10, tzinfo=CHINA), calendar=True)     # five working days late
+    assert [n["kind"] for n in told(store, "fx_reviewer")].count("deadline_second") == 1
+    assert not [n for n in told(store, "fx_liaison_b") if n["kind"].startswith("deadline")]
+
+
+def test_to_do_counts_match_the_fixture_worked_out_by_hand(world):
+    store, a = world
+    today = date(2026, 11, 20)
+    sec = a["fx_secondee"]
+    feedback.raise_feedback(store, sec, participant_id=fx.P_CADRE, category="policy", summary="甲一",
+                            urgency="urgent", at="2026-11-02T02:00:00Z")          # due 11-05: overdue
+    feedback.raise_feedback(store, sec, participant_id=fx.P_CADRE, category="policy", summary="甲二",
+                            urgency="urgent", at="2026-11-18T02:00:00Z")          # due 11-23: within 2 days
+    answered = feedback.raise_feedback(store, sec, participant_id=fx.P_CADRE, category="production",
+                                       summary="乙一", urgency="normal", at="2026-11-18T02:00:00Z")
+    feedback.accept(store, a["fx_liaison_b"], answered)
+    feedback.answer(store, a["fx_liaison_b"], answered, text="已协调解决")
+    activities.submit_week(store, sec, fx.P_CADRE, "2026-W45")
+    lines = lambda who: {x["key"]: x["n"] for x in todo.for_actor(store, a[who], today)}
+    assert lines("fx_liaison_a") == {"to_accept": 2, "liaison_overdue": 1, "due_soon": 1}
+    assert lines("fx_liaison_b") == {}
+    assert lines("fx_secondee") == {"week_empty": 1, "evaluate": 1}        # Friday: this week has no entry
+    assert lines("fx_other") == {"week_empty": 1}
+    assert lines("fx_reviewer")["weeks_waiting"] == 1 and lines("fx_reviewer")["overdue"] == 1
+    from secondment import errors
+
+    with pytest.raises(errors.PermissionDenied):       # a leader has nothing to do: the week's summary instead
+        todo.for_actor(store, a["fx_viewer"], today)
+    assert todo.this_week(store, a["fx_viewer"], today)["week"] == "2026-W47"
+    assert todo.counts(store, a["fx_liaison_a"], today) == {"feedback": 4}
+    # a secondee's or a liaison's lines never count someone else's records
+    assert all(x["query"].get("item") in (None, answered) for x in todo.for_actor(store, sec, today))
+
+
+# --- digests over a real SMTP server ---------------------------------------------------------------------------
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    pytest.importorskip("aiosmtpd")
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    monkeypatch.setenv("SECONDMENT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SECONDMENT_SMTP_PORT", str(port))
+    monkeypatch.setenv("SECONDMENT_SMTP_SECURITY", "none")
+    monkeypatch.setenv("SECONDMENT_SMTP_SENDER", "secondment@example.gov.cn")
+    inbox.controller = controller
+    yield inbox
+    try:
+        controller.stop()
+    except (AssertionError, RuntimeError):
+        pass
+
+
+def with_digests(store, a, *usernames):
+    for name in usernames:
+        notify.set_digest(store, a[name], "daily", f"{name}@example.gov.cn")
+
+
+def test_one_digest_per_person_and_none_twice(world, smtp):
+    store, a = world
+    smtp.controller.start()
+    with_digests(store, a, "fx_secondee", "fx_liaison_a", "fx_liaison_b")
+    return_a_week(store, a)
+    feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                            summary="用工补贴申报", urgency="normal")
+    admin = Actor.system("notify")
+    first = notify.run(store, admin, now=MORNING)
+    assert first["failed"] == 0 and first["sent"] == 2
+    to = sorted(r[0] for r, _ in smtp.messages)
+    assert to == ["fx_liaison_a@example.gov.cn", "fx_secondee@example.gov.cn"]   # fx_liaison_b: nothing to tell
+    message = next(m for r, m in smtp.messages if r == ["fx_secondee@example.gov.cn"])
+    from email.header import decode_header, make_header
+
+    assert "双岗" in str(make_header(decode_header(message["Subject"])))
+    parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in message.walk()
+             if not p.is_multipart()}
+    assert "被退回" in parts["text/plain"] and "https://secondment.example.gov.cn/my_week?week=2026-W45" in \
+        parts["text/plain"]
+    assert "<a href=" in parts["text/html"]
+    again = notify.run(store, admin, now=MORNING)
+    assert again["sent"] == 0 and len(smtp.messages) == 2
+    # news later the same day waits for tomorrow's digest: at most one a day
+    feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                            summary="第二件", urgency="normal")
+    assert notify.run(store, admin, now=MORNING.replace(hour=15))["sent"] == 0
+    assert notify.run(store, admin, now=MORNING.replace(day=21))["sent"] == 1
+    # quiet hours: nothing is sent
+    assert notify.run(store, admin, now=NIGHT.replace(day=22))["sent"] == 0
+
+
+def test_a_failed_send_is_reported_and_sent_once_when_the_server_is_back(world, smtp):
+    store, a = world
+    with_digests(store, a, "fx_liaison_a")
+    feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                            summary="用工补贴申报", urgency="normal")
+    admin = Actor.system("notify")
+    down = notify.run(store, admin, now=MORNING)           # the server is not started yet
+    assert down["failed"] == 1 and down["sent"] == 0 and "fx_liaison_a@example.gov.cn" in down["problems"][0]
+    assert store.scalar("select status from outbox") == "failed"
+    smtp.controller.start()
+    up = notify.run(store, admin, now=MORNING.replace(minute=45))
+    assert up["sent"] == 1 and len(smtp.messages) == 1
+    assert notify.run(store, admin, now=MORNING.replace(hour=11))["sent"] == 0 and len(smtp.messages) == 1
+    assert store.scalar("select status || ':' || attempts from outbox") == "sent:2"
+
+
+def test_the_robot_of_a_department_gets_one_json_message(world, monkeypatch):
+    store, a = world
+    posts = []
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self):
+            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv(f"SECONDMENT_WEBHOOK_{fx.DEPT_A}", f"http://127.0.0.1:{server.server_port}/hook")
+        feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                                summary="用工补贴申报", urgency="normal")
+        admin = Actor.system("notify")
+        assert notify.run(store, admin, now=MORNING)["sent"] == 1
+        assert notify.run(store, admin, now=MORNING.replace(hour=10))["sent"] == 0
+        assert len(posts) == 1 and posts[0]["msgtype"] == "text" and "用工补贴申报" in posts[0]["text"]["content"]
+    finally:
+        server.shutdown()
+
+
+def test_a_dry_run_writes_nothing(world):
+    store, a = world
+    return_a_week(store, a)
+    report = notify.run(store, Actor.system("notify"), now=MORNING, dry_run=True)
+    assert report["notifications"] >= 1
+    assert store.scalar("select count(*) from notifications") == 0
+
+
+def test_rules_are_checked_and_only_an_administrator_changes_them(world):
+    from secondment import errors
+
+    store, a = world
+    with pytest.raises(errors.PermissionDenied):
+        notify.set_rules(store, a["fx_reviewer"], {"due_soon_days": 3})
+    with pytest.raises(errors.ValidationError) as bad:
+        notify.set_rules(store, a["fx_admin"], {"due_soon_days": 99})
+    assert "0" in bad.value.message("zh") and "10" in bad.value.message("zh")
+    assert notify.set_rules(store, a["fx_admin"], {"due_soon_days": 3})["due_soon_days"] == 3
+    with pytest.raises(errors.ValidationError):
+        notify.set_digest(store, a["fx_secondee"], "daily", "not-an-address")
+
+
+def test_secondees_and_liaisons_are_told_only_of_their_own_records(world):
+    store, a = world
+    return_a_week(store, a)
+    mine = feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                                   summary="甲的事项", urgency="urgent", at="2026-11-02T02:00:00Z")
+    theirs = feedback.raise_feedback(store, a["fx_other"], participant_id=fx.P_OTHER, category="production",
+                                     summary="王的事项", urgency="normal")
+    feedback.accept(store, a["fx_liaison_b"], theirs)
+    feedback.answer(store, a["fx_liaison_b"], theirs, text="已答复")
+    feedback.transfer(store, a["fx_liaison_a"], mine, to_department_id=fx.DEPT_B, reason="转商务委")
+    notify.sweep(store, MORNING, calendar=True)
+    for name, pid in (("fx_secondee", fx.P_CADRE), ("fx_other", fx.P_OTHER), ("fx_talent", fx.P_TALENT)):
+        for n in told(store, name):
+            query = json.loads(n["query"])
+            if "item" in query:
+                assert store.scalar("select participant_id from feedback where id = ?", (query["item"],)) == pid
+            assert n["cause"].split(":")[1] in (str(pid),) or n["cause"].startswith(("audit:", "event:"))
+        for line in todo.for_actor(store, a[name], MORNING.date()):
+            if "item" in line["query"]:
+                assert store.scalar("select participant_id from feedback where id = ?",
+                                    (line["query"]["item"],)) == pid
+    assert [n["kind"] for n in told(store, "fx_other")].count("item_answered") == 1
+    assert "item_answered" not in [n["kind"] for n in told(store, "fx_secondee")]
+    for name, dept in (("fx_liaison_a", fx.DEPT_A), ("fx_liaison_b", fx.DEPT_B)):
+        for n in told(store, name):
+            item = json.loads(n["query"])["item"]
+            reached = store.scalar("select count(*) from feedback_events where feedback_id = ? and "
+                                   "to_department_id = ?", (item, dept))
+            assert reached, (name, n)
+        for line in todo.for_actor(store, a[name], MORNING.date()):
+            if "item" in line["query"]:
+                assert store.scalar("select department_id from feedback where id = ?",
+                                    (line["query"]["item"],)) == dept
