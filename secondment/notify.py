@@ -22,7 +22,7 @@ import ssl
 import tomllib
 import urllib.request
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from email.message import EmailMessage
 from html import escape
 from pathlib import Path
@@ -37,7 +37,6 @@ KINDS = ("week_returned", "week_approved", "practice_promoted", "password_reset"
          "deadline_passed", "deadline_second", "week_missing", "weeks_missing")
 DIGESTS = ("none", "daily", "weekly")
 MAX_ATTEMPTS = 8
-DUE_EVERY = timedelta(minutes=10)   # how often a page run looks at the calendar (the command line always does)
 
 # The rules an administrator may change, their defaults and bounds.
 RULES = {
@@ -177,17 +176,14 @@ def _from_event(db, event) -> int:
     return _tell(db, users, kind, f"event:{event['id']}", params, *where, at=event["at"], skip=event["user_id"])
 
 
-def sweep(store: Store, now: datetime | None = None, *, calendar: bool | None = None) -> int:
-    """Turn what was recorded since the last sweep into notifications (and, every ``DUE_EVERY`` or when
-    ``calendar`` is True, what the calendar makes due). Cheap when nothing is new: two indexed lookups."""
+def sweep(store: Store, now: datetime | None = None, *, calendar: bool = False) -> int:
+    """Turn what was recorded since the last sweep into notifications (and, with ``calendar``, what the
+    calendar makes due: the command line's job). Cheap when nothing is new: two indexed lookups."""
     now = now or clock.now()
     seen_audit = int(store.meta("notify.audit_seen", "0"))
     seen_event = int(store.meta("notify.event_seen", "0"))
     last_audit = store.scalar("select coalesce(max(id), 0) from audit_log")
     last_event = store.scalar("select coalesce(max(id), 0) from feedback_events")
-    due_at = store.meta("notify.due_at")
-    if calendar is None:
-        calendar = due_at is None or now - clock.parse_stamp(due_at) >= DUE_EVERY
     if last_audit <= seen_audit and last_event <= seen_event and not calendar:
         return 0
     told = 0
@@ -243,27 +239,22 @@ def _missing_weeks(db, today: date, rule: dict) -> int:
 
     told = 0
     this = activities.week_of(today)
+    late_week = activities.add_weeks(this, -rule["week_to_reviewer_weeks"])
     active = f"{roster.status_sql(today)} = 'active'"
-    people = db.conn.execute(f"select p.id, p.start_date from participants p where {active}").fetchall()
+    # One pass over the people in post, with their state for this week and for the week now late.
+    people = db.conn.execute(f"""
+        select p.id, p.start_date, now.state, late.state from participants p
+        left join week_reviews now on now.participant_id = p.id and now.week = ?
+        left join week_reviews late on late.participant_id = p.id and late.week = ?
+        where {active}""", (this, late_week)).fetchall()
     if today.isoweekday() >= rule["week_reminder_weekday"]:
-        for pid, start in people:
-            if activities.week_of(date.fromisoformat(start)) > this:
-                continue
-            state = db.conn.execute("select state from week_reviews where participant_id = ? and week = ?",
-                                    (pid, this)).fetchone()
-            if state is None or state[0] in ("returned",):
+        for pid, start, state, _ in people:
+            if activities.week_of(date.fromisoformat(start)) <= this and state in (None, "returned"):
                 told += _tell(db, _users_of_participant(db, pid), "week_missing", f"missing:{pid}:{this}",
                               {"week": this}, "my_week", {"week": this})
     # A week still not submitted this many weeks on: one line per week to the reviewers, naming how many.
-    late_week = activities.add_weeks(this, -rule["week_to_reviewer_weeks"])
-    missing = 0
-    for pid, start in people:
-        if activities.week_of(date.fromisoformat(start)) > late_week:
-            continue
-        state = db.conn.execute("select state from week_reviews where participant_id = ? and week = ?",
-                                (pid, late_week)).fetchone()
-        if state is None or state[0] == "returned":
-            missing += 1
+    missing = sum(1 for _, start, _, late in people
+                  if activities.week_of(date.fromisoformat(start)) <= late_week and late in (None, "returned"))
     if missing:
         told += _tell(db, _reviewers(db), "weeks_missing", f"missing_week:{late_week}",
                       {"week": late_week, "n": missing}, "coverage", {})
@@ -276,7 +267,7 @@ def unread_count(store: Store, actor: Actor) -> int:
     permissions.require(actor, "notification.read")
     if actor.user_id is None:
         return 0
-    sweep(store)
+    sweep(store, calendar=False)   # what was recorded; the calendar's share comes from `notify` runs (cron)
     return store.scalar("select count(*) from notifications where user_id = ? and read_at is null",
                         (actor.user_id,)) or 0
 

@@ -29,8 +29,9 @@ def main_text(page) -> str:
 
 
 def nav_titles(page) -> list[str]:
-    # The title only (the icon is a ligature such as "dashboard" in its own span).
-    return [link.locator("[data-testid='stMarkdownContainer']").inner_text().strip()
+    # The title only (the icon is a ligature such as "dashboard" in its own span; a count of what waits on the
+    # page, "（3）" or " (3)", follows the title).
+    return [re.sub(r"\s*[（(]\d+[）)]$", "", link.locator("[data-testid='stMarkdownContainer']").inner_text().strip())
             for link in page.locator(NAV_LINKS).all()]
 
 
