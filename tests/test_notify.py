@@ -291,3 +291,22 @@ def test_secondees_and_liaisons_are_told_only_of_their_own_records(world):
             if "item" in line["query"]:
                 assert store.scalar("select department_id from feedback where id = ?",
                                     (line["query"]["item"],)) == dept
+
+
+def test_a_near_deadline_brings_its_liaison_one_digest(world, smtp):
+    store, a = world
+    smtp.controller.start()
+    with_digests(store, a, "fx_liaison_a", "fx_liaison_b")
+    feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                            summary="紧急事项", urgency="urgent", at="2026-11-16T02:00:00Z")   # due 11-19
+    admin = Actor.system("notify")
+    notify.sweep(store, datetime(2026, 11, 17, 9, tzinfo=CHINA))
+    with store.write() as db:       # the routing itself went in yesterday's digest: only the deadline is news
+        db.conn.execute("insert or replace into meta(key, value) values ('digest.' || ?, "
+                        "(select coalesce(max(id), 0) from notifications))", (a["fx_liaison_a"].user_id,))
+    report = notify.run(store, admin, now=datetime(2026, 11, 18, 9, tzinfo=CHINA))
+    assert report["sent"] == 1 and [r for r, _ in smtp.messages] == [["fx_liaison_a@example.gov.cn"]]
+    body = next(p.get_payload(decode=True).decode() for p in smtp.messages[0][1].walk()
+                if p.get_content_type() == "text/plain")
+    assert "将于 2026-11-19 到期" in body and "紧急事项" in body
+    assert notify.run(store, admin, now=datetime(2026, 11, 18, 10, tzinfo=CHINA))["sent"] == 0
