@@ -6,6 +6,7 @@ Plotly reads ``<b>``, ``<br>`` and ``<a href>`` in labels, and a unit or person 
 not become a link."""
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
@@ -163,7 +164,9 @@ def palette(labels) -> dict[str, str]:
 
 def whole_numbers(fig: go.Figure, axis: str, largest) -> go.Figure:
     """A count axis ticks whole numbers only (no "0.5 enterprises")."""
-    step = max(1, -(-int(largest or 0) // 5))
+    raw = max(1.0, float(largest or 0) / 5)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = max(1, int(next(m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude)))   # 1, 2, 5 × 10ⁿ
     (fig.update_xaxes if axis == "x" else fig.update_yaxes)(dtick=step, tick0=0, tickformat=",d")
     return fig
 
