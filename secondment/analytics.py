@@ -16,7 +16,8 @@ def _frame(store: Store, sql: str, params=()) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def headline(store: Store, actor: Actor, today: date | None = None, period: Period = periods.ALL) -> dict:
+def headline(store: Store, actor: Actor, today: date | None = None, period: Period = periods.ALL,
+             loop: dict | None = None) -> dict:
     """The programme's headline figures for the overview and the presentation, over ``period`` (the whole
     programme by default; see ``secondment.periods`` for what belongs to a year or a batch)."""
     permissions.require(actor, "overview.read")
@@ -24,9 +25,9 @@ def headline(store: Store, actor: Actor, today: date | None = None, period: Peri
     active = f"{roster.status_sql(today)} = 'active'"
     people, people_params = period.people_sql()
     batches, batch_params = period.batches_sql()
-    dated, dated_params = period.dated_sql("a.date")
+    dated, dated_params = period.activities_sql()
     promoted, promoted_params = period.stamped_sql("pr.promoted_at")
-    loop = feedback_loop(store, actor, today, period)
+    loop = loop or feedback_loop(store, actor, today, period, median=False)   # a caller may pass its own
     member = "from participants p join batches b on b.id = p.batch_id"
     with store.read() as db:
         q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]
@@ -89,7 +90,7 @@ def activities_by_role(store: Store, actor: Actor, period: Period = periods.ALL)
     """Entries and hours per role over ``period``; the whole programme is served by the covering (role, hours)
     index."""
     permissions.require(actor, "overview.read")
-    dated, params = period.dated_sql("a.date")
+    dated, params = period.activities_sql()
     join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
         if period.kind == "batch" else ""
     return _frame(store, f"select a.role, count(*) as entries, coalesce(sum(a.hours), 0) as hours "
@@ -129,12 +130,14 @@ def recent_activity_trend(store: Store, actor: Actor, since_week: str, until_wee
         .reset_index(drop=True)
 
 
-def feedback_loop(store: Store, actor: Actor, today: date | None = None, period: Period = periods.ALL) -> dict:
-    """Closed-loop figures for leadership over ``period``: the flows page's own summary for the same items."""
+def feedback_loop(store: Store, actor: Actor, today: date | None = None, period: Period = periods.ALL, *,
+                  median: bool = True) -> dict:
+    """Closed-loop figures for leadership over ``period``: the flows page's own summary for the same items
+    (``median``: with the median working days to an answer, the one costly figure)."""
     from secondment import flows
 
     permissions.require(actor, "overview.read")
-    return flows.loop_summary(store, actor, today=today or clock.today(), **period.feedback_filters())
+    return flows.loop_summary(store, actor, today=today or clock.today(), median=median, **period.feedback_filters())
 
 
 def promoted_practices(store: Store, actor: Actor, limit: int = 8) -> pd.DataFrame:

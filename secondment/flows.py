@@ -178,7 +178,7 @@ def status_counts(store: Store, actor: Actor, *, period_from=None, period_to=Non
 
 
 def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None, department=None,
-                 direction=None, today=None) -> dict:
+                 direction=None, today=None, median: bool = True) -> dict:
     """The closed loop in a few figures, over the items the filters pick (the flows page's filters): how many
     were raised, are open, overdue, answered (on time), evaluated (satisfied or basically satisfied), closed, and
     the median working days from raising to answer. Percentages are whole numbers (None when nothing to divide)."""
@@ -196,14 +196,14 @@ def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None
         {_FROM} where {clause}""", params)
     row = {k: (v or 0) for k, v in row.items()}
     cal = holidays.calendar(store)
-    spans = [(cal.working_days_between(r["raised"], r["answered"]), r["n"]) for r in store.rows(f"""
+    spans = [] if not median else [(cal.working_days_between(r["raised"], r["answered"]), r["n"]) for r in store.rows(f"""
         select {clock.china_date_sql('f.created_at')} as raised, {clock.china_date_sql('f.answered_at')} as answered,
                count(*) as n
         {_FROM} where {clause} and f.answered_at is not null group by 1, 2""", params)]
     pct = lambda a, b: round(100 * a / b) if b else None
     return {**row, "on_time_pct": pct(row["on_time"], row["answered"]),
             "satisfied_pct": pct(row["satisfied"], row["evaluated"]), "closed_pct": pct(row["closed"], row["total"]),
-            "median_days": _median(spans)}
+            "median_days": _median(spans) if median else None}
 
 
 def department_table(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None,

@@ -2,7 +2,7 @@
 
 One period means the same on the overview, the flows page and every slide of the presentation:
 - people: a batch's members; in a year, everyone whose stint overlaps it;
-- work: entries dated inside it (a batch: its members' entries);
+- work: entries of its ISO weeks (a batch: its members' entries);
 - feedback: items raised inside it (a batch: its members' items) — the flows page's own filters;
 - practices: promoted inside it (a batch: its members' practices).
 """
@@ -66,6 +66,14 @@ class Period:
         if self.kind == "year":
             return f"{column} between ? and ?", [self.start.isoformat(), self.end.isoformat()]
         return "1 = 1", []
+
+    def activities_sql(self, a: str = "a", b: str = "b") -> tuple[str, list]:
+        """Activity entries (``a``) of the period. Entries are logged by the ISO week, so a year's are those of
+        its weeks (2026-W01 … 2026-W53: a few days at either end may fall in the next or the last calendar
+        year), which the (week, …) indexes serve alone; a batch's: its members' (``b`` joined)."""
+        if self.kind != "year":
+            return self.dated_sql(f"{a}.date", b)
+        return f"{a}.week between ? and ?", [f"{self.value}-W01", f"{self.value}-W53"]
 
     def stamped_sql(self, column: str, b: str = "b") -> tuple[str, list]:
         """Rows whose UTC timestamp ``column`` falls on a China day inside."""

@@ -57,15 +57,23 @@ def _number(value) -> str:
 def _examples(store: Store, period: Period, roles: tuple[str, ...], limit: int = EXAMPLES) -> list[dict]:
     """Real work of the period: approved weeks' entries with an outcome, the newest first, one per role
     (in the programme's role order), then more of the same roles if fewer roles have any."""
-    dated, params = period.dated_sql("a.date")
+    dated, params = period.activities_sql()
     marks = ", ".join("?" for _ in roles)
+    # Newest weeks first, walking the (week, …) index backwards: the first few hundred approved entries found
+    # are the newest, whatever the size of the history.
+    # A batch's entries are found through its members; otherwise the week index leads (the planner would
+    # rather start from every approved week, which is far slower on a long history).
+    lead = "activities a" if period.kind == "batch" else \
+        "activities a indexed by idx_activities_week_role_hours cross join"
+    join = "join" if period.kind == "batch" else ""
     rows = store.rows(f"""
-        select a.id, a.date, a.role, a.title, a.outcome, p.name as person, h.name as unit
-        from activities a join week_reviews w on w.participant_id = a.participant_id and w.week = a.week
+        select a.id, a.week, a.date, a.role, a.title, a.outcome, p.name as person, h.name as unit
+        from {lead} {join} week_reviews w on w.participant_id = a.participant_id and w.week = a.week
         join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id
         left join units h on h.id = p.host_unit_id
         where w.state = 'approved' and a.role in ({marks}) and trim(coalesce(a.outcome, '')) <> '' and {dated}
-        order by a.date desc, a.id desc limit 300""", [*roles, *params])
+        order by a.week desc limit 300""", [*roles, *params])
+    rows.sort(key=lambda r: (r["week"], r["date"], r["id"]), reverse=True)
     picked: list[dict] = []
     for role in roles:
         first = next((r for r in rows if r["role"] == role), None)
@@ -81,7 +89,7 @@ def _examples(store: Store, period: Period, roles: tuple[str, ...], limit: int =
 
 
 def _work_by_role(store: Store, period: Period, roles: tuple[str, ...]) -> pd.DataFrame:
-    dated, params = period.dated_sql("a.date")
+    dated, params = period.activities_sql()
     join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
         if period.kind == "batch" else ""
     marks = ", ".join("?" for _ in roles)
@@ -350,8 +358,8 @@ def _compare(store: Store, actor: Actor, period: Period, lang: str, today: date)
     now, before = pair
     figures = []
     for p in (now, before):
-        h = analytics.headline(store, actor, today, p)
         loop = analytics.feedback_loop(store, actor, today, p)
+        h = analytics.headline(store, actor, today, p, loop=loop)
         figures.append({**h, **{k: loop[k] for k in ("on_time_pct", "satisfied_pct", "median_days")}})
     rows = []
     for key, label, up_is_good in COMPARED:
@@ -378,8 +386,8 @@ def slides(store: Store, actor: Actor, period: Period = periods.ALL, lang: str =
     """The presentation's slides for ``period`` in ``lang``, in the order they are told (``SLIDES``)."""
     permissions.require(actor, "presentation.view")
     today = today or clock.today()
-    h = analytics.headline(store, actor, today, period)
     loop = analytics.feedback_loop(store, actor, today, period)
+    h = analytics.headline(store, actor, today, period, loop=loop)
     # A batch is of one direction: its slides tell that direction's story only.
     cadres = period.direction in (None, vocab.CADRE)
     talents = period.direction in (None, vocab.TALENT)

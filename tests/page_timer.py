@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "tests"))
 
 from secondment import auth, db, navigation
 
@@ -61,8 +62,17 @@ def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs
 
     def one_run(at=None):
         if at is None:
-            at = AppTest.from_file(str(ROOT / "pages" / spec.file), default_timeout=300)
+            # Through app.py, as a browser comes: its navigation (which the pages' links need), the sidebar's
+            # bell and counts, then the page.
+            from conftest import _serve_through_navigation  # the tests' own way through app.py
+
+            _serve_through_navigation()
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+            at.switch_page(f"pages/{spec.file}")
             at.session_state["_session_token"] = token
+            at.run()
+            at._page_hash = ""   # stay on the page (AppTest would re-request the switch on every run)
+            return at
         at.run()
         return at
 
