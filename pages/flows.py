@@ -62,19 +62,7 @@ with tab_flow:
 
             stage_names = " → ".join(stage_name(s) for s in flows.STAGES)
             st.caption(ui.tm("flows.sankey_help", n=data["total"], stages=stage_names))
-            colours = []
-            for node in data["nodes"]:
-                if node["stage"] == "start":
-                    colours.append(charts.DIRECTION_COLOURS.get(node["code"], "#1F77B4") if start == "direction"
-                                   else "#1F77B4")
-                elif node["stage"] == "role":
-                    colours.append(charts.ROLE_COLOURS.get(node["code"], "#9AA5B1"))
-                elif node["stage"] == "outcome":
-                    colours.append(charts.OUTCOME_COLOURS.get(node["code"], "#9AA5B1"))
-                elif node["stage"] == "category":
-                    colours.append("#F2A900")
-                else:
-                    colours.append("#5B6B7F")
+            colours = charts.sankey_node_colours(data["nodes"], start)
             ui.chart(charts.sankey(data["nodes"], data["links"], node_colours=colours,
                                    height=max(560, min(2000, 44 * sum(1 for n in data["nodes"] if n["stage"] == "department"))),
                                    value_label=t("flows.items_unit")), key="fl_sankey")

@@ -275,6 +275,24 @@ def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, he
     return _layout(fig, title, height)
 
 
+def sankey_node_colours(nodes: list[dict], start: str = "direction") -> list[str]:
+    """Each Sankey node's colour by its stage (``flows.sankey_data``'s nodes): directions, roles and outcomes in
+    their own colours, categories amber, departments slate."""
+    colours = []
+    for node in nodes:
+        if node["stage"] == "start":
+            colours.append(DIRECTION_COLOURS.get(node["code"], "#1F77B4") if start == "direction" else "#1F77B4")
+        elif node["stage"] == "role":
+            colours.append(ROLE_COLOURS.get(node["code"], "#9AA5B1"))
+        elif node["stage"] == "outcome":
+            colours.append(OUTCOME_COLOURS.get(node["code"], "#9AA5B1"))
+        elif node["stage"] == "category":
+            colours.append("#F2A900")
+        else:
+            colours.append("#5B6B7F")
+    return colours
+
+
 def _two_lines(label: str, longest: int = 18) -> str:
     """A long label (an English role such as "Bridge between enterprise and government") on two lines at the
     space nearest its middle, so it does not run into the next column. ``label`` is already escaped."""

@@ -306,15 +306,7 @@ def _loop(store: Store, actor: Actor, period: Period, lang: str, today: date, lo
         return slide
     data = flows.sankey_data(store, actor, lang=lang, today=today, stages=("category", "department", "outcome"),
                              top_departments=TOP_DEPARTMENTS, **period.feedback_filters())
-    colours = []
-    for node in data["nodes"]:
-        if node["stage"] == "outcome":
-            colours.append(charts.OUTCOME_COLOURS.get(node["code"], "#9AA5B1"))
-        elif node["stage"] == "category":
-            colours.append("#F2A900")
-        else:
-            colours.append("#5B6B7F")
-    slide["figures"] = [charts.sankey(data["nodes"], data["links"], node_colours=colours,
+    slide["figures"] = [charts.sankey(data["nodes"], data["links"], node_colours=charts.sankey_node_colours(data["nodes"]),
                                       value_label=t("flows.items_unit"))]
     return slide
 
