@@ -57,14 +57,12 @@ def main() -> None:
         # pages/ folder by file name; the menu is drawn here from the role's pages, in the session's language.
         page = st.navigation([p for group in sections.values() for p in group] + hidden, position="hidden")
         waiting = ui.todo_counts(actor)   # what waits on each page: "审核周志（3）"
-        keys = {id(p): spec.key for spec in allowed for group in sections.values() for p in group
-                if p.url_path == spec.key}
         ui.bell(actor)
         with st.sidebar:
             for title, group in sections.items():
                 st.caption(title)
                 for item in group:
-                    n = waiting.get(keys.get(id(item)), 0)
+                    n = waiting.get(item.url_path, 0)   # each page's url_path is its key
                     label = ui.t("app.menu_count", page=item.title, n=n) if n else item.title
                     st.page_link(item, label=label, icon=item.icon, width="stretch")
             st.divider()

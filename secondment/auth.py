@@ -455,6 +455,14 @@ def must_change_password(store: Store, actor: Actor) -> bool:
     return bool(store.scalar("select must_change_password from users where id = ?", (actor.user_id,)))
 
 
+def language_of(store: Store, actor: Actor) -> str | None:
+    """The language the account chose last (None when it never chose)."""
+    permissions.require(actor, "account.self")
+    if actor.user_id is None:
+        return None
+    return store.scalar("select language from users where id = ?", (actor.user_id,)) or None
+
+
 def set_language(store: Store, actor: Actor, language: str) -> None:
     permissions.require(actor, "account.self")
     if actor.user_id is None or language not in ("zh", "en"):

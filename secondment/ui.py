@@ -369,9 +369,9 @@ def current_actor() -> Actor | None:
 def _adopt_language(actor: Actor) -> None:
     if _LANG in st.session_state:
         return
-    row = store().one("select language from users where id = ?", (actor.user_id,))
-    if row and row.get("language"):
-        set_lang(row["language"])
+    chosen = auth.language_of(store(), actor)
+    if chosen:
+        set_lang(chosen)
 
 
 def session_token() -> str | None:

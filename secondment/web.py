@@ -131,8 +131,7 @@ def _deck_response(request, kind: str):
     actor = auth.resume_session(store, request.cookies.get(COOKIE))
     if actor is None:
         return _page(deck.message_page(lang, "deck.sign_in_first", back="/presentation"), 401)
-    row = store.one("select language from users where id = ?", (actor.user_id,)) or {}
-    lang = _language(request, row.get("language"))
+    lang = _language(request, auth.language_of(store, actor))
     if not permissions.can(actor, "presentation.view"):
         return _page(deck.message_page(lang, "deck.not_allowed"), 403)
     if auth.must_change_password(store, actor):
