@@ -219,8 +219,13 @@ def rotate_secret(store: Store, actor: Actor) -> Path:
     return path
 
 
+def serializer(store: Store, salt: str) -> URLSafeTimedSerializer:
+    """Signs and checks tokens with the server's key, one ``salt`` per purpose (a session, a host link)."""
+    return URLSafeTimedSerializer(_secret(store), salt=salt)
+
+
 def _serializer(store: Store) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_secret(store), salt="secondment-session")
+    return serializer(store, "secondment-session")
 
 
 def _session_key(session_id: str) -> str:

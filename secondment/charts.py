@@ -177,9 +177,11 @@ def label_colours(colours: dict[str, str], labeller) -> dict[str, str]:
 
 
 # --- weekly coverage (activities issue) ---------------------------------------------------------------
+OBJECTIVE_COLOURS = {"not_started": "#BDBDBD", "on_track": "#1F77B4", "at_risk": "#F2A900", "done": "#2CA02C"}
+
 WEEK_CELL_COLOURS = {
     "approved": "#2CA02C", "submitted": "#1F77B4", "returned": "#F2A900", "logged": "#9ECAE1",
-    "pending": "#D9D9D9", "missing": "#C8102E", "outside": "#F0F0F0",
+    "leave": "#B39DDB", "pending": "#D9D9D9", "missing": "#C8102E", "outside": "#F0F0F0",
 }
 
 

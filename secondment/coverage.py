@@ -10,13 +10,14 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from secondment import activities, clock, permissions, roster, textsort, vocab
+from secondment import activities, clock, leave, permissions, roster, textsort, vocab
 from secondment.activities import add_weeks, week_of, week_span
 from secondment.db import Store, Where
 from secondment.permissions import Actor
 
 # "pending": this week, nothing logged yet, and the week is not over: not (yet) missing.
-CELL_STATES = ("approved", "submitted", "returned", "logged", "pending", "missing", "outside")
+# "leave": every working day of the week is approved leave (secondment.leave): not missing.
+CELL_STATES = ("approved", "submitted", "returned", "logged", "leave", "pending", "missing", "outside")
 MAP_MOST_WEEKS = 26
 QUIET_SPANS = (1, 2, 4)
 BALANCE_WEEKS = 8
@@ -86,6 +87,7 @@ def coverage_matrix(store: Store, actor: Actor, *, weeks: int = 12, today: date 
     reviews = {(r["participant_id"], r["week"]): r for r in store.rows(
         f"select participant_id, week, state, comment from week_reviews "
         f"where week between ? and ? and participant_id in ({marks})", [span[0], span[-1], *ids])}
+    on_leave = leave.leave_weeks(store, ids, span[0], span[-1])
     out = []
     for person in people.itertuples(index=False):
         for week in span:
@@ -96,6 +98,8 @@ def coverage_matrix(store: Store, actor: Actor, *, weeks: int = 12, today: date 
                 state = r["state"]
             elif entries:
                 state = "logged"
+            elif (person.participant_id, week) in on_leave:
+                state = "leave"
             elif person.start_week <= week <= person.end_week:
                 state = "pending" if week == this_week else "missing"
             else:
@@ -144,22 +148,24 @@ def quiet_list(store: Store, actor: Actor, *, today: date | None = None, batch: 
         f"(select participant_id, max(week) as week from activities where participant_id in ({marks}) "
         f"group by participant_id) m on m.participant_id = a.participant_id and m.week = a.week "
         f"group by a.participant_id", ids)}
+    on_leave = leave.leave_weeks(store, ids, window[0], window[-1])
     out = []
     for person in people.itertuples(index=False):
         row = {"participant_id": person.participant_id, "name": person.name, "batch": person.batch,
                "direction": person.direction, "host_unit": person.host_unit,
                "last_week": (last.get(person.participant_id) or {}).get("last_week"),
                "last_date": last_dates.get(person.participant_id)}
+        # A week of approved leave is neither quiet nor logged: it is passed over, not counted.
         quiet_weeks = 0
         for k in range(1, longest + 1):
             week = add_weeks(this_week, -k)
             if week < person.start_week or (person.participant_id, week) in logged:
                 break
-            quiet_weeks += 1
+            if (person.participant_id, week) not in on_leave:
+                quiet_weeks += 1
         row["quiet_weeks"] = quiet_weeks
         for n in spans:
-            first = add_weeks(this_week, -n)
-            row[f"quiet_{n}"] = person.start_week <= first and quiet_weeks >= n
+            row[f"quiet_{n}"] = quiet_weeks >= n
         out.append(row)
     return pd.DataFrame(out, columns=columns)
 

@@ -595,6 +595,88 @@ def _m0009(db: sqlite_utils.Database) -> None:
         set_meta(db, key, db.conn.execute(f"select coalesce(max(id), 0) from {table}").fetchone()[0])
 
 
+@migrations(name="0010_stint_lifecycle")
+def _m0010(db: sqlite_utils.Database) -> None:
+    # The stint from its agreement to its return (secondment.agreements, stint, leave, assessment).
+    db["agreements"].create({
+        "id": int, "participant_id": int, "version": int, "status": str, "home_unit_id": int, "host_unit_id": int,
+        "post": str, "start_date": str, "end_date": str, "notes": str, "agreed_at": str,
+        "created_by": int, "created_at": str, "updated_at": str,
+    }, pk="id", not_null={"participant_id", "version", "status", "created_at"},
+        foreign_keys=[("participant_id", "participants", "id")])
+    db["agreements"].create_index(["participant_id", "version"], unique=True)
+    # Each party's agreement to one version: who signed for it, who recorded it, when.
+    db["agreement_parties"].create({
+        "agreement_id": int, "party": str, "signatory": str, "recorded_by": int, "agreed_at": str,
+    }, pk=("agreement_id", "party"), not_null={"agreed_at"}, foreign_keys=[("agreement_id", "agreements", "id")])
+    # An objective keeps its lineage (the id of its first version) through amendments; links follow the lineage.
+    db["objectives"].create({
+        "id": int, "agreement_id": int, "lineage": int, "position": int, "role": str, "text": str, "target": str,
+        "due_date": str, "status": str, "status_by": int, "status_at": str,
+    }, pk="id", not_null={"agreement_id", "role", "text"}, foreign_keys=[("agreement_id", "agreements", "id")])
+    db["objectives"].create_index(["agreement_id", "position"])
+    db["objectives"].create_index(["lineage"])
+    db["objective_links"].create({
+        "id": int, "lineage": int, "participant_id": int, "kind": str, "item_id": int, "linked_by": int,
+        "linked_at": str,
+    }, pk="id", not_null={"lineage", "participant_id", "kind", "item_id", "linked_at"})
+    db["objective_links"].create_index(["kind", "item_id", "lineage"], unique=True)
+    db["objective_links"].create_index(["participant_id", "lineage"])
+    db["declarations"].create({
+        "id": int, "participant_id": int, "kind": str, "signed_on": str, "note": str, "recorded_by": int,
+        "recorded_at": str,
+    }, pk="id", not_null={"participant_id", "kind", "signed_on", "recorded_at"},
+        foreign_keys=[("participant_id", "participants", "id")])
+    db["declarations"].create_index(["participant_id", "kind"], unique=True)
+    db["checkins"].create({
+        "id": int, "participant_id": int, "month": str, "summary": str, "next_plan": str, "status": str,
+        "submitted_at": str, "comment": str, "reviewed_by": int, "reviewed_at": str,
+        "created_at": str, "updated_at": str,
+    }, pk="id", not_null={"participant_id", "month", "status", "created_at"},
+        foreign_keys=[("participant_id", "participants", "id")])
+    db["checkins"].create_index(["participant_id", "month"], unique=True)
+    db["checkins"].create_index(["month", "status"])
+    db["visits"].create({
+        "id": int, "participant_id": int, "visit_date": str, "visitors": str, "met": str, "heard_enterprise": str,
+        "heard_secondee": str, "problems": str, "recorded_by": int, "created_at": str,
+    }, pk="id", not_null={"participant_id", "visit_date", "visitors", "created_at"},
+        foreign_keys=[("participant_id", "participants", "id")])
+    db["visits"].create_index(["participant_id", "visit_date"])
+    db["visit_actions"].create({
+        "id": int, "visit_id": int, "participant_id": int, "action": str, "owner_id": int, "due_date": str,
+        "done_at": str, "done_by": int,
+    }, pk="id", not_null={"visit_id", "participant_id", "action", "owner_id", "due_date"},
+        foreign_keys=[("visit_id", "visits", "id"), ("owner_id", "users", "id")])
+    db["visit_actions"].create_index(["owner_id", "done_at", "due_date"])
+    db["visit_actions"].create_index(["visit_id"])
+    db["leave_requests"].create({
+        "id": int, "participant_id": int, "kind": str, "start_date": str, "end_date": str, "days": int,
+        "reason": str, "approver": str, "status": str, "requested_by": int, "requested_at": str,
+        "decided_by": int, "decided_at": str, "decision_note": str, "back_on": str,
+    }, pk="id", not_null={"participant_id", "kind", "start_date", "end_date", "days", "approver", "status",
+                          "requested_at"}, foreign_keys=[("participant_id", "participants", "id")])
+    db["leave_requests"].create_index(["participant_id", "start_date"])
+    db["leave_requests"].create_index(["status", "start_date"])
+    db["assessments"].create({
+        "participant_id": int, "self_text": str, "self_at": str,
+        "host_de": str, "host_neng": str, "host_qin": str, "host_ji": str, "host_lian": str, "host_comment": str,
+        "host_signatory": str, "host_at": str, "home_view": str, "home_signatory": str, "home_at": str,
+        "conclusion": str, "conclusion_note": str, "conclusion_by": int, "conclusion_at": str, "updated_at": str,
+    }, pk="participant_id", foreign_keys=[("participant_id", "participants", "id")])
+    # A link for a host unit's contact, who has no account: only its signature's hash is kept, used once.
+    db["host_links"].create({
+        "id": int, "participant_id": int, "purpose": str, "nonce_hash": str, "contact": str, "created_by": int,
+        "created_at": str, "expires_at": str, "used_at": str, "revoked_at": str,
+    }, pk="id", not_null={"participant_id", "purpose", "nonce_hash", "created_at", "expires_at"},
+        foreign_keys=[("participant_id", "participants", "id")])
+    db["host_links"].create_index(["participant_id"])
+    db["returns"].create({
+        "participant_id": int, "return_date": str, "post": str, "outcome": str, "notes": str, "recorded_by": int,
+        "recorded_at": str,
+    }, pk="participant_id", not_null={"return_date", "outcome"},
+        foreign_keys=[("participant_id", "participants", "id")])
+
+
 LATEST_VERSION = len(migrations._migrations)
 
 

@@ -49,6 +49,10 @@ RULES = {
     "quiet_end": (7, 0, 23),                # … until this one
     "digest_hour": (8, 0, 23),              # digests go out from this hour
     "backup_days": (7, 1, 90),              # an administrator's to-do when the last backup is older
+    "leave_host_days": (3, 1, 30),          # leave up to this many working days: the host unit decides …
+    "leave_org_days": (7, 1, 90),           # … up to this many, the district organisation department; longer, higher
+    "checkin_due_day": (5, 1, 28),          # a month's self-check is due by this day of the next month
+    "host_link_days": (14, 1, 60),          # a host contact's link to the appraisal form expires after these days
 }
 
 
@@ -81,6 +85,10 @@ def set_rules(store: Store, actor: Actor, values: dict) -> dict[str, int]:
             raise errors.ValidationError(f"rule_{name}", value, "out_of_range", min=low, max=high)
         checked[name] = number
     before = rules(store)
+    merged = {**before, **checked}
+    if merged["leave_org_days"] < merged["leave_host_days"]:
+        raise errors.ValidationError("rule_leave_org_days", merged["leave_org_days"], "below_host_days",
+                                     host=merged["leave_host_days"])
     with store.write() as db:
         for name, number in checked.items():
             dbmod.set_meta(db, f"rules.{name}", number)
@@ -247,14 +255,20 @@ def _missing_weeks(db, today: date, rule: dict) -> int:
         left join week_reviews now on now.participant_id = p.id and now.week = ?
         left join week_reviews late on late.participant_id = p.id and late.week = ?
         where {active}""", (this, late_week)).fetchall()
+    from secondment import leave
+
+    away = leave.leave_weeks(db.conn, [p[0] for p in people], late_week, this) if people else set()
     if today.isoweekday() >= rule["week_reminder_weekday"]:
         for pid, start, state, _ in people:
+            if (pid, this) in away:
+                continue
             if activities.week_of(date.fromisoformat(start)) <= this and state in (None, "returned"):
                 told += _tell(db, _users_of_participant(db, pid), "week_missing", f"missing:{pid}:{this}",
                               {"week": this}, "my_week", {"week": this})
     # A week still not submitted this many weeks on: one line per week to the reviewers, naming how many.
-    missing = sum(1 for _, start, _, late in people
-                  if activities.week_of(date.fromisoformat(start)) <= late_week and late in (None, "returned"))
+    missing = sum(1 for pid, start, _, late in people
+                  if activities.week_of(date.fromisoformat(start)) <= late_week and late in (None, "returned")
+                  and (pid, late_week) not in away)
     if missing:
         told += _tell(db, _reviewers(db), "weeks_missing", f"missing_week:{late_week}",
                       {"week": late_week, "n": missing}, "coverage", {})

@@ -31,10 +31,32 @@ def status_sql(today: date, alias: str = "p") -> str:
     """The status as of ``today``, as SQL over participants ``alias``: a planned or active stint moves on
     with its dates (the stored value is what was last written); completed and withdrawn are decisions and
     stay. Every count of "active" in the app uses this one rule. ``today`` is a date, so its ISO text is
-    safe to inline."""
+    safe to inline. A stint stored as planned stays planned past its start while a declaration the administrator requires is
+    missing (``declarations_missing_sql``): it cannot become active without them."""
     day, p = today.isoformat(), alias
     return (f"(case when {p}.status in ('planned', 'active') then case when {p}.start_date > '{day}' then 'planned' "
-            f"when {p}.end_date < '{day}' then 'completed' else 'active' end else {p}.status end)")
+            f"when {p}.end_date < '{day}' then 'completed' "
+            f"when {p}.status = 'planned' and {declarations_missing_sql(p)} then 'planned' "
+            f"else 'active' end else {p}.status end)")
+
+
+REQUIRED_DECLARATIONS_KEY = "stint.required_declarations"
+
+
+def declarations_missing_sql(alias: str = "p") -> str:
+    """SQL: does participant ``alias`` lack a declaration the administrator requires (a JSON list in meta)?"""
+    return (f"exists (select 1 from meta m, json_each(m.value) k where m.key = '{REQUIRED_DECLARATIONS_KEY}' "
+            f"and not exists (select 1 from declarations d where d.participant_id = {alias}.id and d.kind = k.value))")
+
+
+def gate_activation(conn, participant_id: int | None, status: str | None, stored: str | None = None) -> str | None:
+    """The status to store: a stint that would start as active now, but lacks a required declaration, is stored
+    as planned (and becomes active by itself once the declarations are recorded). One already active stays so."""
+    if status != "active" or stored == "active":
+        return status
+    missing = conn.execute(
+        f"select {declarations_missing_sql('p')} from (select ? as id) p", (participant_id or -1,)).fetchone()[0]
+    return "planned" if missing else status
 
 
 _SELECT = """
@@ -350,6 +372,9 @@ def _clean_participant(db, values: dict, participant_id: int | None, today: date
     clean.update(batch_id=batch["id"], home_unit_id=units["home"]["id"], host_unit_id=units["host"]["id"],
                  start_date=start.isoformat(), end_date=end.isoformat(),
                  status=clean["status"] or derived_status(start, end, today))
+    stored = db.conn.execute("select status from participants where id = ?",
+                             (participant_id or -1,)).fetchone()
+    clean["status"] = gate_activation(db.conn, participant_id, clean["status"], stored[0] if stored else None)
     clash = db.conn.execute("select id from participants where name = ? and batch_id = ? and id != ?",
                             (clean["name"], clean["batch_id"], participant_id or -1)).fetchone()
     if clash:

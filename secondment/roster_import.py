@@ -378,6 +378,7 @@ def _check(conn, plan: ImportPlan, today: date) -> None:
         if existing is None:
             if not record["status"]:
                 record["status"] = roster.derived_status(start, end, today)
+            record["status"] = roster.gate_activation(conn, None, record["status"])
             plan.adds.append(record)
             continue
         changes, shown = {}, {}

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from secondment import activities, clock, feedback, holidays, notify, permissions, roster, vocab
+from secondment import activities, clock, feedback, holidays, leave, notify, permissions, roster, vocab
 from secondment.db import Store
 from secondment.permissions import Actor
 
 QUIET_WEEKS = (1, 2, 4)
+SELF_ASSESSMENT_DAYS = 30   # the self-assessment is asked for from this many days before the end to as many after
 
 
 def _line(key: str, n: int, page: str, query: dict | None = None, tone: str = "normal", **params) -> dict:
@@ -51,7 +52,7 @@ def _secondee(store: Store, actor: Actor, today: date) -> list[dict]:
     if person and person["status"] == "active" and today.isoweekday() >= rule["week_reminder_weekday"]:
         entries = store.scalar("select count(*) from activities where participant_id = ? and week = ?", (pid, this))
         state = store.scalar("select state from week_reviews where participant_id = ? and week = ?", (pid, this))
-        if not entries:
+        if not entries and (pid, this) not in leave.leave_weeks(store, [pid], this, this):
             lines.append(_line("week_empty", 1, "my_week", {"week": this}, "warn", week=this))
         elif state is None:
             lines.append(_line("week_unsubmitted", 1, "my_week", {"week": this}, "warn", week=this))
@@ -63,6 +64,55 @@ def _secondee(store: Store, actor: Actor, today: date) -> list[dict]:
                           "order by answered_at", (pid,))
     if answered:
         lines.append(_line("evaluate", len(answered), "feedback", {"item": answered[0]["id"]}, "normal"))
+    return lines + _secondee_stint(store, pid, person, rule, today)
+
+
+def _secondee_stint(store: Store, pid: int, person: dict | None, rule: dict, today: date) -> list[dict]:
+    """Last month's self-check once the month is over; the self-assessment from a month before the end."""
+    if not person or person["status"] not in ("active", "completed"):
+        return []
+    lines = []
+    last_month = (today.replace(day=1) - timedelta(days=1))
+    month = last_month.strftime("%Y-%m")
+    if person["start_date"][:7] <= month <= person["end_date"][:7]:
+        state = store.scalar("select status from checkins where participant_id = ? and month = ?", (pid, month))
+        if state in (None, "draft"):
+            late = today.day > rule["checkin_due_day"]
+            lines.append(_line("checkin_due", 1, "stint", {"tab": "checkins"}, "error" if late else "warn",
+                               month=month, day=rule["checkin_due_day"]))
+    end = date.fromisoformat(person["end_date"])
+    if end - timedelta(days=SELF_ASSESSMENT_DAYS) <= today <= end + timedelta(days=SELF_ASSESSMENT_DAYS):
+        written = store.scalar("select self_text is not null from assessments where participant_id = ?", (pid,))
+        if not written:
+            lines.append(_line("self_assessment", 1, "stint", {"tab": "assessment"}, "warn", end=person["end_date"]))
+    return lines
+
+
+def _stint_work(store: Store, actor: Actor, today: date) -> list[dict]:
+    """A reviewer's part of the lifecycle: leave to decide, self-checks to read, their own visit follow-ups,
+    agreements waiting for the parties, stints held back by a missing declaration."""
+    lines = []
+    pending = store.scalar("select count(*) from leave_requests where status = 'pending'")
+    if pending:
+        lines.append(_line("leave_pending", pending, "lifecycle", {}, "warn"))
+    waiting = store.scalar("select count(*) from checkins where status = 'submitted'")
+    if waiting:
+        lines.append(_line("checkins_waiting", waiting, "lifecycle", {}, "normal"))
+    if actor.user_id is not None:
+        mine = store.one("select count(*) as n, sum(due_date < ?) as late from visit_actions where owner_id = ? "
+                         "and done_at is null", (today.isoformat(), actor.user_id))
+        if mine["n"]:
+            lines.append(_line("follow_ups", mine["n"], "lifecycle", {}, "error" if mine["late"] else "normal",
+                               late=mine["late"] or 0))
+    drafts = store.scalar("select count(*) from agreements a where status = 'draft' and version = (select max(version) "
+                          "from agreements x where x.participant_id = a.participant_id)")
+    if drafts:
+        lines.append(_line("agreements_draft", drafts, "lifecycle", {}, "normal"))
+    held = store.scalar(f"select count(*) from participants p where p.status = 'planned' and p.start_date <= ? "
+                        f"and p.end_date >= ? and {roster.declarations_missing_sql('p')}",
+                        (today.isoformat(), today.isoformat()))
+    if held:
+        lines.append(_line("declarations_missing", held, "lifecycle", {}, "error"))
     return lines
 
 
@@ -91,7 +141,7 @@ def _reviewer(store: Store, actor: Actor, today: date) -> list[dict]:
     drafts = store.scalar("select count(*) from practices where status = 'draft'")
     if drafts:
         lines.append(_line("practices", drafts, "practices", {}, "normal"))
-    return lines
+    return lines + _stint_work(store, actor, today)
 
 
 def _liaison(store: Store, actor: Actor, today: date) -> list[dict]:

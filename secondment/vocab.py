@@ -115,6 +115,83 @@ _GROUPS: dict[str, dict[str, tuple[str, str]]] = {
         "holiday": ("放假", "Holiday"),
         "workday": ("调休上班", "Make-up workday"),
     },
+    # The stint lifecycle (secondment.agreements, stint, leave, assessment).
+    "agreement_status": {
+        "draft": ("草稿", "Draft"),
+        "agreed": ("已确认", "Agreed"),
+        "superseded": ("已被修订", "Superseded"),
+    },
+    "party": {
+        "home": ("派出单位", "Home unit"),
+        "host": ("挂职单位", "Host unit"),
+        "org": ("区委组织部", "Organisation department"),
+    },
+    "objective_status": {
+        "not_started": ("未开始", "Not started"),
+        "on_track": ("正常推进", "On track"),
+        "at_risk": ("有风险", "At risk"),
+        "done": ("已完成", "Done"),
+    },
+    "declaration": {
+        "integrity": ("廉洁承诺", "Integrity pledge"),
+        "conflict": ("利益回避", "Conflict of interest"),
+        "confidentiality": ("保密承诺", "Confidentiality"),
+    },
+    "checkin_status": {
+        "draft": ("草稿", "Draft"),
+        "submitted": ("已提交", "Submitted"),
+        "acknowledged": ("已阅", "Acknowledged"),
+    },
+    "leave_kind": {
+        "personal": ("事假", "Personal leave"),
+        "sick": ("病假", "Sick leave"),
+        "annual": ("年休假", "Annual leave"),
+        "family": ("探亲假", "Home leave"),
+        "other": ("其他", "Other"),
+    },
+    "leave_approver": {
+        "host": ("挂职单位审批", "Host unit approves"),
+        "org": ("区委组织部审批", "District organisation department approves"),
+        "higher": ("报上级组织部门审批", "Referred to the higher organisation department"),
+    },
+    "leave_status": {
+        "pending": ("待审批", "Pending"),
+        "approved": ("已批准", "Approved"),
+        "rejected": ("未批准", "Not approved"),
+        "cancelled": ("已撤回", "Cancelled"),
+    },
+    "appraisal_dimension": {
+        "de": ("德", "Integrity"),
+        "neng": ("能", "Ability"),
+        "qin": ("勤", "Diligence"),
+        "ji": ("绩", "Achievement"),
+        "lian": ("廉", "Probity"),
+    },
+    "appraisal_grade": {
+        "excellent": ("好", "Very good"),
+        "good": ("较好", "Good"),
+        "fair": ("一般", "Fair"),
+        "poor": ("较差", "Poor"),
+    },
+    "conclusion": {
+        "excellent": ("优秀", "Excellent"),
+        "competent": ("称职", "Competent"),
+        "basically_competent": ("基本称职", "Basically competent"),
+        "not_competent": ("不称职", "Not competent"),
+    },
+    "assessment_stage": {
+        "not_started": ("未开始", "Not started"),
+        "self": ("个人总结已交", "Self-assessment in"),
+        "host": ("挂职单位已鉴定", "Host appraisal in"),
+        "home": ("派出单位已签署意见", "Home unit's view in"),
+        "concluded": ("已作出考核结论", "Concluded"),
+    },
+    "return_outcome": {
+        "promoted": ("提拔", "Promoted"),
+        "retained": ("留用", "Retained"),
+        "transferred": ("交流", "Transferred"),
+        "back_to_enterprise": ("回企业", "Back to the enterprise"),
+    },
     "app_role": {
         "admin": ("系统管理员", "Administrator"),
         "reviewer": ("组织部审核人", "Organisation-department reviewer"),
@@ -147,6 +224,20 @@ EVALUATIONS = tuple(_GROUPS["evaluation"])
 PRACTICE_STATUSES = tuple(_GROUPS["practice_status"])
 APP_ROLES = tuple(_GROUPS["app_role"])
 HOLIDAY_KINDS = tuple(_GROUPS["holiday_kind"])
+
+AGREEMENT_STATUSES = tuple(_GROUPS["agreement_status"])
+PARTIES = tuple(_GROUPS["party"])
+OBJECTIVE_STATUSES = tuple(_GROUPS["objective_status"])
+DECLARATIONS = tuple(_GROUPS["declaration"])
+CHECKIN_STATUSES = tuple(_GROUPS["checkin_status"])
+LEAVE_KINDS = tuple(_GROUPS["leave_kind"])
+LEAVE_APPROVERS = tuple(_GROUPS["leave_approver"])
+LEAVE_STATUSES = tuple(_GROUPS["leave_status"])
+APPRAISAL_DIMENSIONS = tuple(_GROUPS["appraisal_dimension"])
+APPRAISAL_GRADES = tuple(_GROUPS["appraisal_grade"])
+CONCLUSIONS = tuple(_GROUPS["conclusion"])
+ASSESSMENT_STAGES = tuple(_GROUPS["assessment_stage"])
+RETURN_OUTCOMES = tuple(_GROUPS["return_outcome"])
 
 OPEN_FEEDBACK_STATUSES = ("submitted", "accepted", "in_progress")
 FINAL_FEEDBACK_STATUSES = ("closed", "closed_unresolved")

@@ -112,8 +112,9 @@ def test_to_do_counts_match_the_fixture_worked_out_by_hand(world):
     lines = lambda who: {x["key"]: x["n"] for x in todo.for_actor(store, a[who], today)}
     assert lines("fx_liaison_a") == {"to_accept": 2, "liaison_overdue": 1, "due_soon": 1}
     assert lines("fx_liaison_b") == {}
-    assert lines("fx_secondee") == {"week_empty": 1, "evaluate": 1}        # Friday: this week has no entry
-    assert lines("fx_other") == {"week_empty": 1}
+    # Friday: this week has no entry; October's monthly self-check is not in (due by 5 November)
+    assert lines("fx_secondee") == {"week_empty": 1, "evaluate": 1, "checkin_due": 1}
+    assert lines("fx_other") == {"week_empty": 1, "checkin_due": 1}
     assert lines("fx_reviewer")["weeks_waiting"] == 1 and lines("fx_reviewer")["overdue"] == 1
     from secondment import errors
 
