@@ -1,4 +1,4 @@
-"""The two HTTP routes the app adds beside Streamlit's own, and its response headers.
+"""The HTTP routes the app adds beside Streamlit's own, and its response headers.
 
 Streamlit cannot set a cookie: a script can, but then the cookie is readable by every script on the page (never
 ``HttpOnly``) and the token has to be written into the page. So a session token never goes into the page:
@@ -7,15 +7,19 @@ once), and that route sets the cookie from the server — ``HttpOnly``, ``SameSi
 the browser came over HTTPS (directly, or through a reverse proxy the server is told to trust). Signing out goes
 through ``/_auth/leave``, which clears it and returns to the start.
 
+The host unit's contact, who has no account, fills the end-of-stint appraisal at ``/_host/appraisal`` through a
+signed, single-use link (``secondment.assessment``, ``secondment.hostpage``).
+
 Starlette, not Streamlit: the core still never imports Streamlit. ``app.py`` mounts these with ``st.App``.
 """
 from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import threading
 import time
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -163,6 +167,163 @@ async def cockpit(request):
     return await run_in_threadpool(_deck_response, request, "cockpit")
 
 
+# --- the host contact's appraisal link (secondment.assessment, secondment.hostpage) --------------------------
+
+HOST_BODY_LIMIT = 64 * 1024
+HOST_FORM_FIELDS = 32
+
+
+def _host_response(html: str, status: int = 200) -> HTMLResponse:
+    """Every answer of the link's page: never stored, never framed, no referrer (the token is in the address)."""
+    from secondment import hostpage
+
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Content-Security-Policy"] = hostpage.csp()
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _host_language(value: str | None) -> str:
+    from secondment import i18n
+
+    return value if value in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+def _host_store(lang: str):
+    """The served database, or the page that says there is none (a 503)."""
+    from secondment import db, hostpage
+
+    try:
+        return db.served(), None
+    except (db.Missing, db.CannotOpen):
+        return None, _host_response(hostpage.message(lang, "host.no_database", status=503), 503)
+
+
+def _host_action(lang: str) -> str:
+    """Where the form posts: the page's own address with the language but never the token ("appraisal" relative
+    to /_host/appraisal?token=… is /_host/appraisal, wherever the app is mounted)."""
+    return f"appraisal?lang={lang}"
+
+
+def _host_show(request):
+    """GET: the form for a link that can still be used, the refusal for any other."""
+    from secondment import assessment, hostpage
+
+    lang = _host_language(request.query_params.get("lang"))
+    store, fault = _host_store(lang)
+    if fault is not None:
+        return fault
+    token = request.query_params.get("token") or ""
+    try:
+        data = assessment.open_link(store, token)
+    except assessment.LinkRefused:
+        return _host_response(hostpage.refused(lang), 404)
+    return _host_response(hostpage.form(data, lang=lang, token=token, action=_host_action(lang),
+                                        demo=store.is_demo()))
+
+
+def _host_submit(fields: dict[str, str], lang: str):
+    """POST: the appraisal written and the link used, or the form again saying what is missing, or the refusal."""
+    from secondment import assessment, errors, hostpage, i18n, vocab
+
+    store, fault = _host_store(lang)
+    if fault is not None:
+        return fault
+    token = fields.get("token") or ""
+    values = {"scores": {d: fields.get(hostpage.GRADE_FIELD.format(d)) for d in vocab.APPRAISAL_DIMENSIONS},
+              "comment": fields.get("comment"), "signatory": fields.get("signatory")}
+    try:
+        assessment.submit_link(store, token, **values)
+    except assessment.LinkRefused:
+        return _host_response(hostpage.refused(lang), 404)
+    except errors.ValidationError as error:
+        return _host_again(store, token, lang, values, error.message(lang), error.field, 422)
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+            raise
+        return _host_again(store, token, lang, values, i18n.translate(lang, "error.database_busy"), None, 503)
+    return _host_response(hostpage.thanks(lang))
+
+
+def _host_again(store, token: str, lang: str, values: dict, error: str, field: str | None, status: int):
+    """The form once more with what was typed, for a link that still opens (else the refusal, as for GET)."""
+    from secondment import assessment, hostpage
+
+    try:
+        data = assessment.open_link(store, token)
+    except assessment.LinkRefused:
+        return _host_response(hostpage.refused(lang), 404)
+    return _host_response(hostpage.form(data, lang=lang, token=token, action=_host_action(lang),
+                                        demo=store.is_demo(), values=values, error=error, error_field=field),
+                          status)
+
+
+def _host_message(lang: str, key: str, status: int):
+    from secondment import hostpage
+
+    return _host_response(hostpage.message(lang, key, status=status), status)
+
+
+def _host_guarded(lang: str, answer, *args):
+    """Runs in a worker thread: ``answer(*args)``, or, when the database or the disk fails, a page that says the
+    system is not available (never Starlette's bare error, never anything of the person)."""
+    try:
+        return answer(*args)
+    except (sqlite3.Error, OSError):
+        return _host_message(lang, "host.no_database", 503)
+
+
+async def _host_body(request) -> bytes | None:
+    """The request's body, or None when it is longer than ``HOST_BODY_LIMIT`` (read no further than that)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > HOST_BODY_LIMIT:
+                return None
+        except ValueError:
+            return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > HOST_BODY_LIMIT:
+            return None
+    return bytes(body)
+
+
+def _host_fields(content_type: str, body: bytes) -> dict[str, str] | None:
+    """An HTML form's fields (``application/x-www-form-urlencoded``, UTF-8); a name sent twice keeps its first
+    value. None for a body that is not such a form."""
+    if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return None
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict",
+                          max_num_fields=HOST_FORM_FIELDS)
+    except ValueError:  # not UTF-8 (UnicodeDecodeError is a ValueError), or too many fields
+        return None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
+async def host_appraisal(request):
+    """``/_host/appraisal``: GET ``?token=…`` shows the form, POST (the token in the form) submits it."""
+    lang = _host_language(request.query_params.get("lang"))
+    if request.method != "POST":
+        return await run_in_threadpool(_host_guarded, lang, _host_show, request)
+    body = await _host_body(request)
+    if body is None:
+        return await run_in_threadpool(_host_message, lang, "host.too_large", 413)
+    fields = _host_fields(request.headers.get("content-type", ""), body)
+    if fields is None:
+        return await run_in_threadpool(_host_message, lang, "host.bad_request", 400)
+    lang = _host_language(fields.get("lang") or lang)
+    return await run_in_threadpool(_host_guarded, lang, _host_submit, fields, lang)
+
+
 def _asset(path, media_type: str):
     async def serve(request):
         response = FileResponse(path, media_type=media_type)
@@ -178,7 +339,8 @@ def routes() -> list[Route]:
             Route("/_deck/present", present), Route("/_deck/handout", handout), Route("/_deck/cockpit", cockpit),
             Route("/_deck/deck.js", _asset(deck.ASSETS / "deck.js", "text/javascript")),
             Route("/_deck/plotly.min.js", _asset(deck.PLOTLY_JS, "text/javascript")),
-            Route("/_deck/icon.png", _asset(deck.ASSETS / "icon.png", "image/png"))]
+            Route("/_deck/icon.png", _asset(deck.ASSETS / "icon.png", "image/png")),
+            Route("/_host/appraisal", host_appraisal, methods=["GET", "POST"])]
 
 
 class _Headers(BaseHTTPMiddleware):
@@ -193,7 +355,8 @@ class _Headers(BaseHTTPMiddleware):
 
 
 # What the server itself serves below its root (Streamlit's assets and endpoints, the app's own routes).
-_SERVED = ("_stcore", "_auth", "_deck", "static", "media", "component", "app", "favicon", "robots.txt", "healthz")
+_SERVED = ("_stcore", "_auth", "_deck", "_host", "static", "media", "component", "app", "favicon", "robots.txt",
+           "healthz")
 
 
 def known_paths() -> set[str]:
