@@ -6,7 +6,7 @@ Destructive changes (role change, password reset, deactivation) ask for confirma
 import pandas as pd
 import streamlit as st
 
-from secondment import audit, auth, backup, clock, holidays, notify, permissions, ui, units, vocab
+from secondment import audit, auth, backup, clock, holidays, notify, permissions, stint, ui, units, vocab
 from secondment.errors import ValidationError
 
 actor = ui.page_gate("admin")
@@ -419,6 +419,15 @@ with tab_reminders:
             saved = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
         if saved and ui.attempt(lambda: notify.set_rules(store, actor, values)):
             ui.flash(ui.tm("admin.rules_saved"), section="reminders")
+            st.rerun()
+        required = stint.required_declarations(store)
+        with st.form("required_declarations"):
+            chosen = st.multiselect(t("admin.required_declarations"), vocab.DECLARATIONS, default=required,
+                                    format_func=ui.fmt("declaration"), placeholder=t("common.choose"))
+            st.caption(ui.tm("stint.declarations_help"))
+            saved = st.form_submit_button(t("common.save"), icon=":material/save:")
+        if saved and ui.attempt(lambda: stint.set_required_declarations(store, actor, chosen)):
+            ui.flash(ui.tm("admin.required_saved"), section="reminders")
             st.rerun()
         smtp = notify.smtp_config()
         st.caption(ui.tm("admin.smtp_on", host=smtp.host, port=smtp.port) if smtp else ui.tm("admin.smtp_off"))

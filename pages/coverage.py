@@ -67,8 +67,9 @@ with tabs[0]:
                                                         matrix["entries"], matrix["hours"])]
             summary = matrix[matrix["week"] == matrix["week"].max()]["state"].value_counts()
             st.caption(ui.tm("coverage.this_week_caption", week=matrix["week"].max()))
-            m = [ui.metric_row()] * 6
-            for i, s in enumerate(("approved", "submitted", "returned", "logged", "pending", "missing")):
+            shown = ("approved", "submitted", "returned", "logged", "leave", "pending", "missing")
+            m = [ui.metric_row()] * len(shown)
+            for i, s in enumerate(shown):
                 m[i].metric(state_labels[s], int(summary.get(s, 0)), border=True)
             fig = charts.state_heatmap(matrix, "week", "person", "state", states=list(coverage.CELL_STATES),
                                        colours=charts.WEEK_CELL_COLOURS, state_labels=state_labels, hover="hover",

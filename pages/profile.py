@@ -5,7 +5,7 @@ their own, and any other id is refused by the service before anything about that
 import pandas as pd
 import streamlit as st
 
-from secondment import charts, clock, permissions, roster, ui, vocab
+from secondment import charts, clock, permissions, roster, stint, ui, vocab
 from secondment.errors import NotFound, SecondmentError
 
 actor = ui.page_gate("profile")
@@ -98,6 +98,47 @@ m[5].metric(t("profile.practices"), metrics["practices"], border=True,
             if metrics["practices_promoted"] else None, delta_color="off", delta_arrow="off",
             help=t("profile.practices_promoted", promoted=metrics["practices_promoted"])
             if metrics["practices_promoted"] else None)
+
+# --- the whole stint: agreement to return ----------------------------------------------------------------------
+if permissions.can(actor, "stint.read", {"participant_id": participant_id}):
+    whole = stint.summary(store, actor, participant_id)
+    progress = whole["progress"]
+    head = st.container(horizontal=True, vertical_alignment="center")
+    head.subheader(ui.tm("profile.stint_title"), anchor=False)
+    ui.page_link(head, "stint", t("profile.open_stint"), ":material/assignment:", {"id": str(participant_id)})
+    steps = st.columns(4)
+    agreement = progress["in_force"] or progress["agreement"]
+    with steps[0].container(border=True):
+        st.caption(t("stint.m_agreement"))
+        if agreement:
+            ui.status_badge(st, "agreement_status", agreement["status"])
+            st.markdown(ui.tm("profile.stint_agreement", n=agreement["version"],
+                              done=progress["counts"]["done"], total=len(progress["objectives"])))
+        else:
+            st.markdown(t("stint.none"))
+    with steps[1].container(border=True):
+        decl = whole["declarations"]
+        st.caption(t("stint.tab_declarations"))
+        st.markdown(ui.tm("profile.stint_declarations", n=sum(1 for d in decl["kinds"] if d["row"]),
+                          total=len(decl["kinds"])))
+        st.caption(ui.tm("profile.stint_checkins", done=whole["checkins_done"], due=len(whole["checkins"]),
+                         visits=len(whole["visits"]), leave=whole["leave_days"]))
+    with steps[2].container(border=True):
+        st.caption(t("stint.m_assessment"))
+        ui.status_badge(st, "assessment_stage", whole["assessment"]["stage"])
+        if whole["assessment"].get("conclusion"):
+            ui.status_badge(st, "conclusion", whole["assessment"]["conclusion"])
+    with steps[3].container(border=True):
+        st.caption(t("stint.tab_return"))
+        back = whole["return"]
+        st.markdown(ui.tm("profile.stint_return", day=back["return_date"], outcome=L("return_outcome", back["outcome"]))
+                    if back else t("stint.not_yet"))
+    if progress["objectives"]:
+        with st.expander(t("profile.stint_objectives", n=len(progress["objectives"]))):
+            st.dataframe(pd.DataFrame([{
+                t("field.role"): L("role", o["role"]), t("field.objective"): o["text"], t("field.target"): o["target"],
+                t("field.due_date"): o["due_date"], t("field.objective_status"): L("objective_status", o["shown_status"]),
+                t("lifecycle.col_linked"): o["linked"]} for o in progress["objectives"]]), hide_index=True)
 
 # --- weekly logging timeline ----------------------------------------------------------------------------------
 st.subheader(ui.tm("profile.timeline"))

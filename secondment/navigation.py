@@ -25,6 +25,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("roster", "roster.py", "programme", "participant.read", ":material/groups:"),
     PageSpec("profile", "profile.py", "programme", "participant.read", ":material/badge:"),
     PageSpec("batches", "batches.py", "programme", "batch.read", ":material/timeline:"),
+    PageSpec("stint", "stint.py", "programme", "stint.read", ":material/assignment:"),
+    PageSpec("lifecycle", "lifecycle.py", "programme", "lifecycle.read", ":material/view_kanban:"),
     PageSpec("my_week", "my_week.py", "work", "activity.write", ":material/edit_calendar:"),
     PageSpec("review", "review.py", "work", "week.review", ":material/fact_check:"),
     PageSpec("coverage", "coverage.py", "work", "coverage.read", ":material/grid_on:"),

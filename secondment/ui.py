@@ -54,6 +54,20 @@ def server_address() -> str | None:
     return st.get_option("server.address")
 
 
+def public_origin() -> str:
+    """Where people reach this app (``SECONDMENT_BASE_URL`` when set, else the address this browser used):
+    the start of a link the app gives someone to open elsewhere, such as a host contact's appraisal link."""
+    import os
+    from urllib.parse import urlparse
+
+    from secondment import notify
+
+    if os.environ.get("SECONDMENT_BASE_URL"):
+        return notify.base_url()
+    seen = urlparse(st.context.url or "")
+    return f"{seen.scheme}://{seen.netloc}" if seen.scheme and seen.netloc else notify.base_url()
+
+
 def _stop_with(key: str, path, *, commands: bool = False, reason: str | None = None) -> None:
     st.error(t(key, path=str(path), reason=t(f"app.db_problem_{reason}") if reason else ""),
              icon=":material/database:")
@@ -309,6 +323,14 @@ BADGE_COLOURS: Mapping[str, Mapping[str, str]] = {
     "urgency": {"urgent": "orange", "normal": "gray"},
     "participant_status": {"active": "green", "planned": "blue", "completed": "gray", "withdrawn": "red"},
     "direction_short": {vocab.CADRE: "red", vocab.TALENT: "blue"},
+    "agreement_status": {"draft": "orange", "agreed": "green", "superseded": "gray"},
+    "objective_status": {"not_started": "gray", "on_track": "blue", "at_risk": "orange", "done": "green"},
+    "checkin_status": {"draft": "gray", "submitted": "blue", "acknowledged": "green"},
+    "leave_status": {"pending": "orange", "approved": "green", "rejected": "red", "cancelled": "gray"},
+    "assessment_stage": {"not_started": "gray", "self": "blue", "host": "blue", "home": "violet",
+                         "concluded": "green"},
+    "conclusion": {"excellent": "green", "competent": "blue", "basically_competent": "orange",
+                   "not_competent": "red"},
 }
 BADGE_ICONS: Mapping[str, Mapping[str, str]] = {
     "week_state": {"not_submitted": ":material/edit_note:", "submitted": ":material/schedule_send:",
