@@ -115,7 +115,7 @@ with tabs["board"]:
                 selection_mode="single-row",
                 key="lc_board",
             )
-            st.caption(ui.tm("lifecycle.read_help"))
+            st.caption(ui.tm("lifecycle.board_help"))
             picked = ui.picked_row(event, rows)
             if picked:
                 ui.page_link(

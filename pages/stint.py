@@ -76,6 +76,9 @@ head = st.container(horizontal=True, vertical_alignment="center")
 head.subheader(ui.md(person["name"]), anchor=False)
 ui.status_badge(head, "participant_status", person["status"])
 head.badge(ui.md(person["batch"]), color="violet")
+ui.status_badge(head, "assessment_stage", summary["assessment"]["stage"], icon=":material/workspace_premium:")
+if summary["assessment"].get("conclusion"):
+    ui.status_badge(head, "conclusion", summary["assessment"]["conclusion"])
 ui.page_link(head, "profile", t("stint.to_profile"), ":material/badge:", {"id": str(pid)})
 st.caption(
     ui.tm(
@@ -115,7 +118,6 @@ m.metric(
 m.metric(t("stint.m_checkins"), f"{summary['checkins_done']} / {len(summary['checkins'])}", border=True)
 m.metric(t("stint.m_visits"), len(summary["visits"]), border=True)
 m.metric(t("stint.m_leave"), t("stint.days", n=summary["leave_days"]), border=True)
-m.metric(t("stint.m_assessment"), L("assessment_stage", summary["assessment"]["stage"]), border=True)
 ui.show_flash()
 
 asked_tab = st.query_params.get("tab")

@@ -45,8 +45,9 @@ def test_every_page_and_action_has_labels():
 
 
 def test_every_key_used_in_code_exists():
-    """Literal t("…") keys in pages and the core must be in the catalogue (dynamic keys are not checked)."""
-    pattern = re.compile(r"""\bt\(\s*["']([a-z_][\w.]*)["']""")
+    """Literal t("…"), tm("…") and empty("…") keys in pages and the core must be in the catalogue (dynamic keys
+    are not checked)."""
+    pattern = re.compile(r"""\b(?:t|tm|empty)\(\s*["']([a-z_][\w.]*)["']""")
     missing = []
     for path in list((ROOT / "pages").glob("*.py")) + list((ROOT / "secondment").glob("*.py")) + [ROOT / "app.py"]:
         for key in pattern.findall(path.read_text(encoding="utf-8")):

@@ -1,0 +1,81 @@
+"""The stint record and the lifecycle board as people see them (AppTest, signed in for real, on the demo)."""
+from __future__ import annotations
+
+import pytest
+from conftest import app_test, visible_text
+
+from secondment import stint
+from secondment.permissions import Actor
+
+
+@pytest.fixture
+def demo(demo_store):
+    return demo_store
+
+
+def own_id(store, username):
+    return store.scalar("select participant_id from users where username = ?", (username,))
+
+
+def buttons(at) -> list[str]:
+    return [str(b.label) for b in at.button] + [str(b.label) for b in at.get("form_submit_button")]
+
+
+def test_a_secondee_sees_their_own_stint_and_can_write_what_is_theirs(demo):
+    pid = own_id(demo, "demo_secondee")
+    at = app_test("stint", demo, "demo_secondee").run()
+    assert not at.exception and not at.error
+    text = visible_text(at)
+    name = demo.scalar("select name from participants where id = ?", (pid,))
+    assert name in text and "任务书" in text
+    assert "st_pick" not in at.session_state                 # no person picker: their own record
+    labels = buttons(at)
+    assert "登记确认" not in labels                    # parties' agreement is recorded by reviewers
+    # Another person's id in the address: refused, and nothing of that person is shown.
+    other = demo.scalar("select id from participants where id != ? and batch_id = (select batch_id from "
+                        "participants where id = ?) limit 1", (pid, pid))
+    other_name = demo.scalar("select name from participants where id = ?", (other,))
+    at = app_test("stint", demo, "demo_secondee", query={"id": str(other)}).run()
+    text = visible_text(at)
+    assert other_name not in text and name in text
+    assert at.error                                           # said, not silently shown someone else
+
+
+def test_a_leader_reads_but_writes_nothing(demo):
+    at = app_test("stint", demo, "demo_viewer").run()
+    assert not at.exception and not at.error
+    assert len(at.tabs) == 7
+    assert not [b for b in buttons(at) if b in ("添加目标任务", "登记确认", "关联", "保存")]
+    board = app_test("lifecycle", demo, "demo_viewer").run()
+    assert not board.exception and not board.error
+
+
+@pytest.mark.parametrize("page", ["stint", "lifecycle"])
+def test_a_liaison_may_open_neither_page(demo, page):
+    at = app_test(page, demo, "demo_liaison").run()
+    assert at.error and "无权" in at.error[0].value
+    assert not at.tabs
+
+
+def test_the_board_shows_the_batch_as_the_core_counts_it(demo):
+    at = app_test("lifecycle", demo, "demo_reviewer").run()
+    assert not at.exception and not at.error
+    batch = at.selectbox(key="lc_batch").value
+    rows = stint.board(demo, Actor.system(), batch)
+    totals = stint.board_totals(rows)
+    frame = at.dataframe[0].value
+    assert len(frame) == totals["people"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["人数"] == str(totals["people"])
+    assert metrics["任务书已确认"] == f"{totals['agreed']} / {totals['people']}"
+    assert metrics["有逾期事项"] == str(totals["late_people"])
+    assert sorted(frame["姓名"]) == sorted(r["name"] for r in rows)
+
+
+@pytest.mark.parametrize("page", ["stint", "lifecycle"])
+def test_the_pages_in_english(demo, page):
+    at = app_test(page, demo, "demo_reviewer", lang="en").run()
+    assert not at.exception and not at.error
+    text = visible_text(at)
+    assert ("Stint record" if page == "stint" else "Lifecycle board") in text
+    assert "stint." not in text and "lifecycle." not in text          # no key shows instead of its text
