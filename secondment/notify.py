@@ -34,7 +34,8 @@ from secondment.permissions import Actor
 
 KINDS = ("week_returned", "week_approved", "practice_promoted", "password_reset", "item_routed",
          "item_transferred", "item_answered", "item_sent_back", "item_escalated", "deadline_near",
-         "deadline_passed", "deadline_second", "week_missing", "weeks_missing")
+         "deadline_passed", "deadline_second", "week_missing", "weeks_missing", "agreement_in_force",
+         "leave_approved", "leave_rejected", "checkin_acknowledged", "follow_up_assigned")
 DIGESTS = ("none", "daily", "weekly")
 MAX_ATTEMPTS = 8
 
@@ -138,7 +139,12 @@ def _tell(db, users, kind: str, cause: str, params: dict, page: str, query: dict
 # --- from the logs ---------------------------------------------------------------------------------------------
 
 _AUDITED = {("week_reviews", "return"): "week_returned", ("week_reviews", "approve"): "week_approved",
-            ("practices", "promote"): "practice_promoted", ("users", "password_reset"): "password_reset"}
+            ("practices", "promote"): "practice_promoted", ("users", "password_reset"): "password_reset",
+            ("agreements", "in_force"): "agreement_in_force", ("leave_requests", "leave_approved"): "leave_approved",
+            ("leave_requests", "leave_rejected"): "leave_rejected",
+            ("checkins", "checkin_acknowledge"): "checkin_acknowledged",
+            ("visit_actions", "follow_up"): "follow_up_assigned"}
+_AUDITED_TABLES = tuple(sorted({table for table, _ in _AUDITED}))
 _STEPS = {"raise": "item_routed", "transfer": "item_transferred", "answer": "item_answered",
           "send_back": "item_sent_back", "escalate": "item_escalated"}
 
@@ -160,7 +166,34 @@ def _from_audit(db, row) -> int:
             return 0
         return _tell(db, _users_of_participant(db, practice[2]), kind, cause, {"title": practice[1]},
                      "practices", {}, at, by)
+    if row["table_name"] in _STINT_TABLES:
+        return _from_stint(db, row, kind, cause, at, by)
     return _tell(db, [int(row["row_id"])], kind, cause, {}, "account", {}, at, by)
+
+
+_STINT_TABLES = ("agreements", "leave_requests", "checkins", "visit_actions")
+
+
+def _from_stint(db, row, kind: str, cause: str, at: str, by: int | None) -> int:
+    """The stint's news: to the secondee (an agreement in force, a leave decision, a self-check read), or to the
+    owner of a visit's follow-up action. Each links to the tab of the stint record it concerns."""
+    found = db.conn.execute(f"select * from {row['table_name']} where id = ?", (row["row_id"],))
+    names = [d[0] for d in found.description]
+    values = found.fetchone()
+    if values is None:
+        return 0
+    after = dict(zip(names, values))
+    participant = after.get("participant_id")
+    if kind == "follow_up_assigned":
+        name = db.conn.execute("select name from participants where id = ?", (participant,)).fetchone()
+        return _tell(db, [after.get("owner_id")], kind, cause,
+                     {"action": after.get("action") or "", "due": after.get("due_date") or "",
+                      "name": name[0] if name else ""}, "stint", {"id": str(participant), "tab": "visits"}, at, by)
+    params = {"version": after.get("version"), "start": after.get("start_date"), "end": after.get("end_date"),
+              "month": after.get("month")}
+    tab = {"agreement_in_force": "agreement", "checkin_acknowledged": "checkins"}.get(kind, "leave")
+    return _tell(db, _users_of_participant(db, int(participant)), kind, cause,
+                 {k: v for k, v in params.items() if v is not None}, "stint", {"tab": tab}, at, by)
 
 
 def _from_event(db, event) -> int:
@@ -577,8 +610,9 @@ def _queue(db, store: Store, now: datetime, rule: dict) -> int:
 def _scan(db, seen_audit: int, seen_event: int) -> int:
     """Notifications for what the audit trail and the feedback loop recorded after the ids given."""
     told = 0
-    for row in _dicts(db.conn.execute("select * from audit_log where id > ? and table_name in ('week_reviews', "
-                                      "'practices', 'users') order by id", (seen_audit,))):
+    marks = ", ".join("?" for _ in _AUDITED_TABLES)
+    for row in _dicts(db.conn.execute(f"select * from audit_log where id > ? and table_name in ({marks}) order by id",
+                                      (seen_audit, *_AUDITED_TABLES))):
         told += _from_audit(db, row)
     for event in _dicts(db.conn.execute("select * from feedback_events where id > ? order by id", (seen_event,))):
         told += _from_event(db, event)

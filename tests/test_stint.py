@@ -479,3 +479,24 @@ def test_every_lifecycle_write_is_audited(store):
 
 def test_the_clock_is_the_pinned_one(store):
     assert clock.today() == TODAY
+
+
+def test_the_stints_news_reaches_the_secondee_and_the_follow_ups_owner(store):
+    version = agree_all(store, agreements.draft(store, REVIEWER, 1, objectives=objectives()))
+    made = leave.request(store, SECONDEE, 1, kind="personal", start_date="2026-12-07", end_date="2026-12-07",
+                         reason="x")
+    leave.decide(store, REVIEWER, made["id"], "approved")
+    checkin = stint.save_checkin(store, SECONDEE, 1, "2026-10", summary="十月", submit=True)
+    stint.acknowledge_checkin(store, REVIEWER, checkin["id"])
+    stint.record_visit(store, REVIEWER, 1, visit_date="2026-11-20", visitors="王科长",
+                       actions=[{"action": "协调场地", "owner_id": 1, "due_date": "2026-12-01"}])
+    notify.sweep(store)
+    mine = {r["kind"]: r for r in notify.recent(store, SECONDEE, "zh")}
+    assert {"agreement_in_force", "leave_approved", "checkin_acknowledged"} <= set(mine)
+    assert mine["leave_approved"]["page"] == "stint"
+    assert mine["leave_approved"]["text"] == "您 2026-12-07 至 2026-12-07 的请假已批准"
+    assert notify.recent(store, OTHER, "zh") == []
+    owner = notify.recent(store, ADMIN, "en")
+    assert [r["kind"] for r in owner] == ["follow_up_assigned"]
+    assert owner[0]["text"] == "A visit follow-up is yours (张伟): 协调场地, due 2026-12-01"
+    assert version["version"] == 1
