@@ -24,7 +24,10 @@ Why it is built the way it is:
 """
 from __future__ import annotations
 
+import hashlib
 import heapq
+import itertools
+import json
 import os
 import random
 import re
@@ -32,10 +35,11 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from secondment import _demo_text as text
-from secondment import auth, clock, db, vocab, workdays
+from secondment import auth, clock, db, i18n, leave, notify, roster, stint, vocab, workdays
 
 DEMO_SEED = 2010
 
@@ -117,7 +121,9 @@ def _pool(weights: dict, size: int = 100) -> list:
 
 
 def _utc(local: datetime) -> str:
-    return (local - LOCAL_OFFSET).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """China time as the UTC stamp the services write (2026-11-26T02:30:00Z); ``isoformat`` is what
+    ``strftime("%Y-%m-%dT%H:%M:%SZ")`` gives, several times faster (the benchmark tiers write millions)."""
+    return (local - LOCAL_OFFSET).isoformat(timespec="seconds") + "Z"
 
 
 def _monday(day: date) -> date:
@@ -213,6 +219,8 @@ class Person:
     neglect: tuple[str, date, date] | None = None   # (role, first monday, last monday) never logged
     ctx: dict = field(default_factory=dict)         # template fields fixed for the stint
     family: dict = field(default_factory=dict)      # ``text.FAMILIES`` entry of the enterprise's industry
+    leave: list = field(default_factory=list)       # leave requests (``_plan_leave``), written with the lifecycle
+    off: set | None = None                          # days of approved leave: nothing is logged on them
 
     @property
     def direction(self) -> str:
@@ -611,6 +619,8 @@ def _weeks(person: Person, rng: random.Random, today: date):
         days = _week_workdays(monday)
         if monday < person.start or monday + timedelta(days=4) > last:
             days = [d for d in days if person.start <= d <= last]
+        if person.off:  # nobody logs work on a day of approved leave; a week wholly on leave is not logged
+            days = [d for d in days if d not in person.off]
         age = (this_monday - monday).days // 7
         draw = rng.random()
         if days and not (person.quiet and age <= person.quiet):
@@ -656,6 +666,13 @@ class _Stream:
     """What the activity stream leaves behind for the later steps."""
     feedback: dict[int, list] = field(default_factory=dict)    # person id -> [(date, activity id, role)]
     practices: dict[int, list] = field(default_factory=dict)   # person id -> [(date, activity id)]
+    # The approved entries per month (what a monthly self-check is drafted from): person id -> month ->
+    # [entries, hours] of each role in ``vocab.ROLES`` order (``ROLE_INDEX``); and in the demo the entries
+    # themselves, person id -> month -> [row].
+    months: dict[int, dict] = field(default_factory=dict)
+    entries: dict[int, dict] = field(default_factory=dict)
+    # Entries of finished weeks an objective may cite: person id -> [(date, activity id, role, created_at)].
+    links: dict[int, list] = field(default_factory=dict)
 
 
 def _entries(person, monday, days, n, erng, ctx_pools, next_id, today):
@@ -766,7 +783,10 @@ def _stream_activities(people, units, seed, today, logged, target, max_per_week,
             kinds = kinds_by_family[family] = {role: _kinds(text.ACTIVITY_KINDS, role, family) for role in vocab.ROLES}
         trnd = random.Random(f"{seed}/entries/{person.id}").random
         ctx_pools = (pools[person.direction], kinds, hours, depts, topics, trnd, seen)
-        for monday, days, age in _weeks(person, prng, today):
+        book: dict[str, list] = {}
+        shelf: dict[str, list] | None = {} if distinct else None
+        cited: list = []
+        for index, (monday, days, age) in enumerate(_weeks(person, prng, today)):
             n = base + (rnd() < extra)
             if 1 < n < max_per_week:  # a symmetric nudge keeps the mean and gives the odd busy week
                 spread = rnd()
@@ -788,9 +808,31 @@ def _stream_activities(people, units, seed, today, logged, target, max_per_week,
             review = _review(person, monday, age, erng, as_of)
             if review:
                 reviews_table.add(review)
+                if review[2] == "approved":  # counted into its months (inline: millions of rows at tier L)
+                    for row in rows:
+                        month = row[2][:7]
+                        tally = book.get(month)
+                        if tally is None:
+                            tally = book[month] = [0] * (2 * len(vocab.ROLES))
+                        i = ROLE_INDEX[row[4]]
+                        tally[i] += 1
+                        tally[i + 1] += row[7]
+                        if shelf is not None:
+                            shelf.setdefault(month, []).append(row)
+            if age >= 1 and index % LINK_EVERY == LINK_EVERY // 2 and rows:
+                row = rows[index % len(rows)]
+                cited.append((row[2], row[0], row[4], row[10]))
         kept.feedback[person.id] = fb.items()
         kept.practices[person.id] = pr.items()
+        kept.months[person.id] = book
+        kept.links[person.id] = cited
+        if shelf is not None:
+            kept.entries[person.id] = shelf
     return kept
+
+
+LINK_EVERY = 5  # one entry of every fifth logged week is where an objective may cite the log
+ROLE_INDEX = {role: 2 * i for i, role in enumerate(vocab.ROLES)}  # a role's place in a month's tally
 
 
 def _quotas(people, weeks: dict[int, int], total: int, weight) -> dict[int, int]:
@@ -958,8 +1000,10 @@ def _walk_ins(rng: random.Random, people: list[Person], today: date) -> dict[int
     out = {}
     for person in people:
         if person.status == "active":
+            # (the leave test comes after the draw, so the stream does not move with the leave plan)
             picked = [d for d in days if d >= person.start
-                      and rng.random() < WALK_IN_RATES[0 if (today - d).days <= 14 else 1]]
+                      and rng.random() < WALK_IN_RATES[0 if (today - d).days <= 14 else 1]
+                      and not (person.off and d in person.off)]
             if picked:
                 out[person.id] = picked
     return out
@@ -1193,6 +1237,751 @@ def _with_users(rows: list[tuple], table: str, column: str, user_of: dict[int, i
         yield row[:at] + (user,) + row[at + 1:]
 
 
+# --- the stint lifecycle ------------------------------------------------------------------------------------------
+#
+# Agreements and their objectives, declarations, monthly self-checks, site visits and their follow-up actions,
+# leave, the end-of-stint assessment (and the host contact's link) and the return, in the shape the services
+# write them (secondment.agreements, stint, leave, assessment). Past stints went through every step, each in its
+# time; the stints running on ``today`` are part-way, with what a reviewer still has to do. Nothing happens on or
+# after ``today``. The lifecycle has streams of its own, so the rest of the demo does not move with it.
+#
+# A moment is (day, minutes after midnight, China time, in working hours): it has happened when its day is before
+# ``today``, and its stamp is written straight from it (``_st``). The benchmark's tier L has a few hundred thousand
+# of these rows, so they are made without datetime arithmetic.
+
+REQUIRED_DECLARATIONS_KEY = roster.REQUIRED_DECLARATIONS_KEY
+REQUIRED_DECLARATIONS = ("integrity", "confidentiality")
+LEAVE_RULES = {name: default for name, (default, _, _) in notify.RULES.items()}
+# Working days of one request: mostly a day or three (the host unit decides), some a week (the organisation
+# department), rarely longer (the higher organisation department).
+LEAVE_LENGTHS = {1: 30, 2: 22, 3: 14, 4: 6, 5: 10, 6: 4, 7: 4, 9: 2, 12: 1, 15: 1}
+LEAVE_KINDS_BY_LENGTH = (({"personal": 45, "sick": 35, "annual": 15, "other": 5}, 3),
+                         ({"annual": 50, "sick": 20, "family": 20, "personal": 10}, 7),
+                         ({"family": 50, "sick": 50}, 999))
+OBJECTIVES_PER_ROLE = {1: 40, 2: 45, 3: 15}
+PER_ROLE_POOL = _pool(OBJECTIVES_PER_ROLE)
+DAY = timedelta(days=1)
+DAYS = tuple(timedelta(days=i) for i in range(120))
+_CLOCK = {m: f"T{(m - 480) // 60:02d}:{m % 60:02d}:00Z" for m in range(480, 1440)}  # China 8:00–23:59 as UTC
+_ISO: dict[date, str] = {}
+
+
+def _st(day: date, minutes: int) -> str:
+    """The UTC stamp of ``minutes`` (8:00–23:59, China time) on ``day``: what ``_utc`` gives for that moment."""
+    iso = _ISO.get(day)
+    if iso is None:
+        iso = _ISO[day] = day.isoformat()
+    return iso + _CLOCK[minutes]
+
+
+def _noon(day: date) -> str:
+    """A party's agreement recorded for a day, as ``agreements.agree(on=...)`` stamps it (noon, China time)."""
+    return f"{day.isoformat()}T04:00:00Z"
+
+
+def _workday_before(day: date) -> date:
+    while day.weekday() >= 5 or not workdays.LIBRARY.is_workday(day):
+        day -= DAY
+    return day
+
+
+def _month_end(day: date, months: int) -> date:
+    """The last day of the month ``months`` after ``day``'s month."""
+    return _add_months(day.replace(day=1), months + 1) - DAY
+
+
+def _current_roles(people: list[Person], today: date, seed: int, keep: set[int]) -> dict[int, str]:
+    """In each batch in post, the few people whose stint is not in order yet: an amendment awaiting agreement
+    (``amend``), an agreement the organisation department has not signed (``draft``), a leave request waiting for
+    its decision (``pending``), and in a cadre batch a declaration not handed in (``undeclared``). Not the people
+    behind the demo accounts, whose stints are in order."""
+    rng = random.Random(f"{seed}/lifecycle-roles")
+    by_batch: dict[int, list[Person]] = {}
+    for person in people:
+        if person.status == "active" and person.id not in keep and person.batch.start <= today <= person.batch.end:
+            by_batch.setdefault(person.batch.id, []).append(person)
+    out = {}
+    for batch_id in sorted(by_batch):
+        pool = by_batch[batch_id]
+        wanted = ["amend", "pending", "draft"] + (["undeclared"] if pool[0].direction == vocab.CADRE else [])
+        for person, role in zip(rng.sample(pool, min(len(pool), len(wanted))), wanted):
+            out[person.id] = role
+    return out
+
+
+def _leave_end(start: date, length: int) -> date:
+    """The last day of ``length`` working days of leave from ``start`` (a working day)."""
+    return start if length <= 1 else workdays.LIBRARY.add_working_days(start, length - 1)
+
+
+def _plan_leave(people: list[Person], today: date, seed: int, secondee: Person, roles: dict[int, str]) -> None:
+    """Each person's leave requests (``person.leave``) and days of approved leave (``person.off``), planned before
+    the log is written. A few requests a year, one in each stretch of the stint; mostly approved, a few refused or
+    withdrawn. People in post may have one waiting for a decision or approved for the weeks ahead; demo_secondee
+    took a whole week of annual leave a few weeks ago (the coverage map shows it).
+
+    A request is (kind, first day, last day, working days, approver, status, asked, decided, back on), ``asked``
+    and ``decided`` moments. Each starts on a working day and lasts ``length`` working days, so its ``days`` are
+    ``leave.working_days`` of it by construction."""
+    rnd = random.Random(f"{seed}/leave").random
+    lengths = _pool(LEAVE_LENGTHS)
+    kinds = [(_pool(weights), most) for weights, most in LEAVE_KINDS_BY_LENGTH]
+    approver = {n: leave.approver_for(n, LEAVE_RULES) for n in range(1, 31)}
+    this_monday = _monday(today)
+
+    def kind_for(length: int) -> str:
+        return _pick(rnd, next(pool for pool, most in kinds if length <= most))
+
+    for person in people:
+        if person.status == "planned":
+            continue
+        plans: list[tuple] = []
+        if person is secondee:
+            for age in sorted(range(3, 11), key=lambda _: rnd()):
+                monday = this_monday - timedelta(weeks=age)
+                if (monday >= person.start and len(_week_workdays(monday)) == 5
+                        and not any(workdays.LIBRARY.is_workday(monday + timedelta(days=d)) for d in (5, 6))):
+                    asked = monday - timedelta(days=7 + int(rnd() * 7))
+                    plans.append(("annual", monday, monday + timedelta(days=4), 5, approver[5], "approved",
+                                  (asked, 540 + int(rnd() * 480)), (asked + DAY, 600 + int(rnd() * 420)),
+                                  workdays.LIBRARY.add_working_days(monday + timedelta(days=4), 1)))
+                    break
+        first = person.start
+        last = person.end if person.status != "active" else min(person.end, today - timedelta(days=3))
+        span = (last - first).days
+        count = int(span / 365 * (1.5 + 2 * rnd()) + rnd()) if span > 30 else 0
+        for i in range(count):
+            lo = first + timedelta(days=span * i // count)
+            hi = first + timedelta(days=span * (i + 1) // count - 1)
+            start = _first_workday(lo + timedelta(days=int(rnd() * max(1, (hi - lo).days - 3))))
+            length = _pick(rnd, lengths)
+            end = _leave_end(start, length)
+            if end > hi or any(start <= p[2] and end >= p[1] for p in plans):
+                continue
+            kind = kind_for(length)
+            r = rnd()
+            status = "approved" if r < 0.88 else "rejected" if r < 0.94 else "cancelled"
+            if kind == "sick" and length <= 3:  # phoned in on the morning
+                asked = (start, 480 + int(rnd() * 60))
+                decided = (start, asked[1] + 30 + int(rnd() * 180))
+            else:
+                ask_day = start - timedelta(days=2 + int(rnd() * 9))
+                asked = (ask_day, 540 + int(rnd() * 480))
+                decided = (ask_day + timedelta(days=int(rnd() * 2)), 600 + int(rnd() * 420))
+                if decided <= asked:
+                    decided = (ask_day, asked[1] + 60)
+            back_on = None
+            if status == "approved" and rnd() < 0.9:
+                back = workdays.LIBRARY.add_working_days(end, 1)
+                back_on = back if back < today else None
+            plans.append((kind, start, end, length, approver[length], status, asked,
+                          None if status == "cancelled" else decided, back_on))
+        if person.status == "active":
+            ahead = [("pending", 2, 20)] if roles.get(person.id) == "pending" or rnd() < 0.12 else []
+            if rnd() < 0.15:
+                ahead.append(("approved", 22, 45))
+            for status, lo, hi in ahead:
+                start = _first_workday(today + timedelta(days=lo + int(rnd() * (hi - lo))))
+                length = min(_pick(rnd, lengths), 5)
+                end = _leave_end(start, length)
+                if end > person.end or any(start <= p[2] and end >= p[1] for p in plans):
+                    start = end = _first_workday(today + timedelta(days=2))
+                    length = 1
+                    if end > person.end or any(start <= p[2] and end >= p[1] for p in plans):
+                        continue
+                asked = (_workday_before(today - timedelta(days=1 + int(rnd() * 3))), 540 + int(rnd() * 420))
+                decided = (asked[0], asked[1] + 60 + int(rnd() * 120)) if status == "approved" else None
+                kind = kind_for(length)
+                if kind == "sick":  # sick leave is not asked for weeks ahead
+                    kind = "annual" if length > 3 else "personal"
+                plans.append((kind, start, end, length, approver[length], status, asked, decided, None))
+        plans.sort(key=lambda p: p[1])
+        person.leave = plans
+        off = set()
+        for p in plans:
+            if p[5] == "approved":
+                off.update(p[1] + timedelta(days=i) for i in range((p[2] - p[1]).days + 1))
+        person.off = off or None
+
+
+DRAFT_ROLE_KEY = "stint.draft_role"  # how ``stint.entries_text`` heads each role
+
+
+def _has_draft_key() -> bool:
+    return DRAFT_ROLE_KEY in i18n.catalogue("zh")
+
+
+@lru_cache(maxsize=16384)
+def _role_line(role: str, n: int, hours: float) -> str:
+    """One role's line of a self-check drafted from counts (the benchmark tiers): as ``stint.entries_text`` heads
+    each role, in the catalogue's words when it has them."""
+    if _has_draft_key():
+        return i18n.translate("zh", DRAFT_ROLE_KEY, role=vocab.label("role", role), n=n, hours=f"{hours:g}")
+    return f"{vocab.label('role', role)}：{n}条，{hours:g}小时"
+
+
+ROLE_SLOTS = {d: tuple((role, ROLE_INDEX[role]) for role in roles) for d, roles in vocab.ROLES_BY_DIRECTION.items()}
+
+
+def _checkin_summary(tally: list | None, shelf: list | None, direction: str = vocab.CADRE) -> str:
+    """The month's self-check as the app drafts it from the approved entries (``stint.checkin_draft``): in the demo
+    each entry's date, title and outcome, grouped by role; in the benchmark tiers the count and hours per role."""
+    if shelf:
+        entries = [{"date": r[2], "role": r[4], "title": r[5], "outcome": r[8], "hours": r[7]}
+                   for r in sorted(shelf, key=lambda r: (r[2], r[0]))]
+        if _has_draft_key():
+            return stint.entries_text(entries, "zh")
+        lines = []
+        for role in vocab.ROLES:
+            mine = [e for e in entries if e["role"] == role]
+            if mine:
+                lines.append(_role_line(role, len(mine), sum(e["hours"] for e in mine)))
+                lines.extend(f"- {e['date']} {e['title']}" + (f" — {e['outcome']}" if e["outcome"] else "")
+                             for e in mine)
+                lines.append("")
+        return "\n".join(lines).strip()
+    if tally:
+        return "\n".join([_role_line(role, tally[i], tally[i + 1]) for role, i in ROLE_SLOTS[direction] if tally[i]])
+    return text.CHECKIN_EMPTY
+
+
+def _fill(template: str | None, person: Person, rnd, day: date, **fields) -> str | None:
+    return None if template is None else template.format_map(_Slots(person.ctx, rnd, day, person.family, **fields))
+
+
+def _signatory(rnd, kind: str) -> str:
+    return f"{_name(rnd)}（{_pick(rnd, text.SIGNATORY_TITLES[kind])}）"
+
+
+def _section_post(office: str, rank: str) -> str:
+    """A post in a section of a department: 企业服务科科长, 办公室主任 (an office is headed by a 主任)."""
+    if office == "办公室":
+        rank = rank.replace("科长", "主任")
+    return office + rank
+
+
+class _Lifecycle:
+    """The lifecycle's rows, table by table (``LIFECYCLE_TABLES``), written person by person (``add``)."""
+
+    def __init__(self, people: list[Person], kept: _Stream, items: list[tuple], practice_rows: list[tuple],
+                 units: list[Unit], today: date, seed: int, roles: dict[int, str], distinct: bool):
+        self.rnd = random.Random(f"{seed}/lifecycle").random
+        self.bits = random.Random(f"{seed}/lifecycle-bits").getrandbits
+        self.trnd = random.Random(f"{seed}/lifecycle-text").random
+        self.today, self.seed, self.roles, self.kept, self.distinct = today, seed, roles, kept, distinct
+        self.slots: _Slots | None = None
+        self.rows: dict[str, list] = {name: [] for name in LIFECYCLE_TABLES}
+        self.counters = {name: itertools.count(1) for name in LIFECYCLE_TABLES}
+        self.depts = [u.name for u in units if u.kind == "government_department"]
+        self.secondee = next((p for p in people if p.user_id == SECONDEE_ID), None)
+        self.feedback_of: dict[int, list] = {}
+        for item in items:
+            self.feedback_of.setdefault(item[1], []).append((item[0], item[4], item[11]))
+        self.practices_of: dict[int, list] = {}
+        for row in practice_rows:
+            self.practices_of.setdefault(row[3], []).append((row[0], row[8]))
+        # a month -> (months before today's, the next month's first day, days from it to today, its first days
+        # as ISO text): a self-check is written, handed in and acknowledged in the first days of the next month
+        self.months: dict[str, tuple] = {}
+        self.spans: dict[tuple, list[str]] = {}
+        self.this_month = today.year * 12 + today.month
+        self.due_passed = today.day > LEAVE_RULES["checkin_due_day"]
+
+    def id(self, table: str) -> int:
+        return next(self.counters[table])
+
+    def fill(self, template: str | None, person: Person, day: date, **fields) -> str | None:
+        """A template filled for ``person``: in the demo with numbers (and the like) of its own; in the benchmark
+        tiers from one set of fields per person (``self.slots``), drawn once: their texts may repeat themselves."""
+        if template is None:
+            return None
+        if self.distinct:
+            return _fill(template, person, self.trnd, day, **fields)
+        slots = self.slots
+        if fields:
+            slots.update(fields)
+        return template.format_map(slots)
+
+    def begin(self, person: Person) -> None:
+        if not self.distinct:
+            self.slots = _Slots(person.ctx, self.trnd, person.start, person.family)
+
+    def add(self, person: Person) -> None:
+        role = self.roles.get(person.id)
+        self.begin(person)
+        working = self.agreement(person, role)
+        self.links(person, working)
+        self.declarations(person, role)
+        self.checkins(person)
+        if person.status != "planned":
+            self.visits(person)
+        self.leave(person)
+        if person.status == "completed":
+            self.assessment(person, working)
+        elif person.status == "withdrawn" and person.direction == vocab.CADRE:
+            self.withdrawn_return(person)
+
+    # -- the agreement, sometimes amended once -----------------------------------------------------------------
+
+    def objectives(self, person: Person, start: date, end: date) -> list[dict]:
+        """1–3 objectives under each role of the direction, each with its target and a due date inside the period:
+        the first of a role's due part-way through, the last at the end."""
+        rnd, trnd = self.rnd, self.trnd
+        out = []
+        months = max(1, round((end - start).days / 30.4))
+        per_role = PER_ROLE_POOL
+        for role in vocab.ROLES_BY_DIRECTION[person.direction]:
+            options = list(text.OBJECTIVES[role])
+            k = min(len(options), _pick(rnd, per_role))
+            for i in range(k):
+                j = i + int(trnd() * (len(options) - i))
+                options[i], options[j] = options[j], options[i]
+                what, target = options[i]
+                due = min(end, _month_end(start, max(1, round(months * (i + 1) / k)) - 1))
+                due = max(due, start)
+                out.append({"role": role, "text": self.fill(what, person, start),
+                            "target": self.fill(target, person, start), "due": due, "due_iso": due.isoformat(),
+                            "lineage": None,
+                            "status": None, "status_at": None, "spare": options[k:], "origin": None, "new": False})
+        return out
+
+    def judge(self, objective: dict, person: Person, until: date) -> None:
+        """The reviewer's judgement of an objective as of ``until``: done when due before it, mostly; on track
+        for some not yet due. Unjudged ones are left to the data's suggestion (None)."""
+        rnd = self.rnd
+        due = objective["due"]
+        r = rnd()
+        if person.status == "completed" and until >= person.end:
+            status = "done" if r < 0.88 else "at_risk" if r < 0.92 else None
+        elif due <= until:
+            reached = person.status != "withdrawn" or due <= person.end
+            status = ("done" if r < 0.7 else "at_risk" if r < 0.85 else None) if reached else None
+        else:
+            status = "on_track" if r < 0.3 and person.status == "active" else None
+        if status is None:
+            return
+        day = min(until, due + timedelta(days=int(rnd() * 20))) if status != "on_track" \
+            else until - timedelta(days=int(rnd() * 30))
+        day = max(day, person.start)
+        if day < self.today:
+            objective["status"], objective["status_at"] = status, _st(day, 900 + int(rnd() * 120))
+
+    def agreement(self, person: Person, role: str | None) -> dict:
+        """Version 1 drafted a few weeks before the start and agreed by the three parties around it; sometimes
+        amended months later (an objective added), the amendment agreed and version 1 superseded. In the batches
+        in post a few are not in order yet (``_current_roles``). Returns the working version."""
+        rnd, trnd, today = self.rnd, self.trnd, self.today
+        start = person.start
+        period_end = person.batch.end if person.status == "withdrawn" else person.end
+        objectives = self.objectives(person, start, period_end)
+        if person.status == "planned":
+            created = (today - timedelta(days=3 + int(rnd() * 8)), 540 + int(rnd() * 480))
+        else:
+            created = (start - timedelta(days=10 + int(rnd() * 16)), 600 + int(rnd() * 360))
+        parties = {"home": start - timedelta(days=int(rnd() * 9)), "host": start - timedelta(days=int(rnd() * 7)),
+                   "org": start + timedelta(days=int(rnd() * 16))}
+        if person.status == "planned":  # chosen lately: the home unit has signed, the others not yet
+            signed = {"home": created[0] + DAY} if created[0] + DAY < today else {}
+        elif role == "draft":           # the organisation department has not signed yet
+            signed = {k: v for k, v in parties.items() if k != "org"}
+        else:
+            signed = parties
+        agreed = len(signed) == len(vocab.PARTIES)
+        versions = [{"status": "agreed" if agreed else "draft", "created": created, "signed": signed,
+                     "agreed": max(signed.values()) if agreed else None, "objectives": objectives, "notes": None,
+                     "superseded": None}]
+        amend = None
+        if role == "amend":
+            amend = (today - timedelta(days=3 + int(rnd() * 12)), 540 + int(rnd() * 480))
+        elif person.status in ("completed", "active") and rnd() < 0.15:
+            day = start + timedelta(days=120 + int(rnd() * 150))
+            if day + timedelta(days=25) < min(today, person.end):
+                amend = (day, 600 + int(rnd() * 300))
+        if amend is not None and agreed:
+            until = amend[0]
+            for o in objectives:
+                self.judge(o, person, until)
+            carried = [dict(o, origin=o) for o in objectives]
+            open_roles = [o for o in objectives if o["spare"] and o["due"] > until]
+            if open_roles:  # an objective added under a role that still has work ahead
+                base = _pick(trnd, open_roles)
+                what, target = _pick(trnd, base["spare"])
+                due = min(period_end, max(until + timedelta(days=60), base["due"]))
+                carried.insert(max(i for i, o in enumerate(carried) if o["role"] == base["role"]) + 1, {
+                    "role": base["role"], "text": self.fill(what, person, until),
+                    "target": self.fill(target, person, until), "due": due, "due_iso": due.isoformat(),
+                    "lineage": None,
+                    "status": None, "status_at": None, "spare": (), "origin": None, "new": True})
+            notes = _pick(trnd, text.AMENDMENT_NOTES)
+            if role == "amend":  # awaiting agreement; the home unit may have signed
+                sign = {"home": until + DAY} if until + DAY < today and rnd() < 0.5 else {}
+                versions.append({"status": "draft", "created": amend, "signed": sign, "agreed": None,
+                                 "objectives": carried, "notes": notes, "superseded": None})
+            else:
+                sign = {k: until + timedelta(days=3 + int(rnd() * 18)) for k in vocab.PARTIES}
+                versions[0]["status"], versions[0]["superseded"] = "superseded", max(sign.values())
+                versions.append({"status": "agreed", "created": amend, "signed": sign, "agreed": max(sign.values()),
+                                 "objectives": carried, "notes": notes, "superseded": None})
+        working = versions[-1]
+        if working["status"] == "agreed":
+            for o in working["objectives"]:
+                o["status"] = o["status_at"] = None
+                self.judge(o, person, min(today - DAY, period_end + timedelta(days=20)))
+        cadre = person.direction == vocab.CADRE
+        kinds = {"home": "department" if cadre else "enterprise", "host": "enterprise" if cadre else "department",
+                 "org": "org"}
+        names = {k: _signatory(trnd, kinds[k]) for k in vocab.PARTIES}
+        agreements, parties_rows, objective_rows = (self.rows["agreements"], self.rows["agreement_parties"],
+                                                    self.rows["objectives"])
+        for number, version in enumerate(versions, start=1):
+            agreement_id = self.id("agreements")
+            signed = version["signed"]
+            updated = (_noon(version["superseded"]) if version["superseded"] else
+                       _noon(max(signed.values())) if signed else _st(*version["created"]))
+            agreements.append((
+                agreement_id, person.id, number, version["status"], person.home.id, person.host.id, person.post,
+                start.isoformat(), period_end.isoformat(), version["notes"],
+                _noon(version["agreed"]) if version["agreed"] else None, REVIEWER_ID, _st(*version["created"]),
+                updated))
+            for party in vocab.PARTIES:
+                if party in signed:
+                    parties_rows.append((agreement_id, party, names[party], REVIEWER_ID, _noon(signed[party])))
+            for position, o in enumerate(version["objectives"], start=1):
+                objective_id = self.id("objectives")
+                # An objective keeps the id of its first version (its lineage) through amendments.
+                origin = o["origin"]
+                lineage = o["lineage"] = (origin["lineage"] if origin else None) or objective_id
+                objective_rows.append((objective_id, agreement_id, lineage, position, o["role"], o["text"],
+                                       o["target"], o["due_iso"], o["status"],
+                                       REVIEWER_ID if o["status"] else None, o["status_at"]))
+        working["created_day"] = working["created"][0].isoformat()
+        return working
+
+    # -- work linked to the objectives ---------------------------------------------------------------------------
+
+    def link_stamp(self, stamp: str) -> str:
+        """A moment a few days after ``stamp`` and before today (never before ``stamp``)."""
+        day = min(date.fromisoformat(stamp[:10]) + timedelta(days=int(self.rnd() * 15)), self.today - DAY)
+        return max(_st(day, 960 + int(self.rnd() * 120)), stamp)
+
+    def links(self, person: Person, working: dict) -> None:
+        """2–6 of the person's entries (of finished weeks) under an objective of their role (the first due after
+        the entry), and sometimes a feedback item or a practice."""
+        rnd, pid = self.rnd, person.id
+        by_role: dict[str, list] = {}
+        for o in working["objectives"]:
+            by_role.setdefault(o["role"], []).append(o)
+        linker = person.user_id or REVIEWER_ID
+        out = self.rows["objective_links"]
+        cited = self.kept.links.get(pid, ())
+        if cited:
+            count = min(len(cited), 2 + int(rnd() * 5))
+            order = list(range(len(cited)))
+            for i in range(count):  # the first ``count`` of a shuffle
+                j = i + int(rnd() * (len(order) - i))
+                order[i], order[j] = order[j], order[i]
+            for day_text, activity_id, entry_role, created_at in (cited[i] for i in sorted(order[:count])):
+                options = [o for o in by_role.get(entry_role, ())
+                           if not (o["new"] and day_text < working["created_day"])]
+                if options:
+                    target = next((o for o in options if o["due_iso"] >= day_text), options[-1])
+                    out.append((self.id("objective_links"), target["lineage"], pid, "activity", activity_id, linker,
+                                self.link_stamp(created_at)))
+        mine = self.feedback_of.get(pid)
+        if mine and rnd() < 0.35:
+            item_id, item_role, raised = _pick(rnd, mine)
+            if by_role.get(item_role):
+                out.append((self.id("objective_links"), by_role[item_role][-1]["lineage"], pid, "feedback", item_id,
+                            linker, self.link_stamp(raised)))
+        ideas = self.practices_of.get(pid)
+        if ideas and by_role.get("counsellor") and rnd() < 0.5:
+            practice_id, proposed = _pick(rnd, ideas)
+            out.append((self.id("objective_links"), by_role["counsellor"][-1]["lineage"], pid, "practice",
+                        practice_id, linker, self.link_stamp(proposed)))
+
+    # -- declarations, a few days before the start ----------------------------------------------------------------
+
+    def declarations(self, person: Person, role: str | None) -> None:
+        rnd, trnd = self.rnd, self.trnd
+        if person.start > self.today:   # chosen lately: signed these days
+            signed = self.today - timedelta(days=1 + int(rnd() * 5))
+        else:
+            signed = person.start - timedelta(days=2 + int(rnd() * 5))
+        out = self.rows["declarations"]
+        for kind in vocab.DECLARATIONS:
+            if role == "undeclared" and kind == "confidentiality":
+                continue
+            note = None
+            if kind == "conflict" and rnd() < 0.3:
+                note = self.fill(_pick(trnd, text.DECLARATION_NOTES[person.direction]), person, signed)
+            out.append((self.id("declarations"), person.id, kind, signed.isoformat(), note, REVIEWER_ID,
+                        _st(signed, 600 + int(rnd() * 420))))
+
+    # -- monthly self-checks ------------------------------------------------------------------------------------
+
+    def checkins(self, person: Person) -> None:
+        """A self-check for each finished month of the stint (``stint.months_of``), written in the first days of the
+        next month from the month's approved entries, handed in, and acknowledged by the reviewer a few days
+        later. A past stint may lack one month; last month's may still be a draft or not written, rarely once it
+        is due."""
+        rnd, today = self.rnd, self.today
+        closed = min(person.end, today.replace(day=1) - DAY)
+        if person.start > closed:
+            return
+        span = (person.start.year, person.start.month, closed.year, closed.month)
+        months = self.spans.get(span)
+        if months is None:  # a batch's people share their months
+            months = self.spans[span] = workdays.months_between(person.start, closed)
+        tallies = self.kept.months.get(person.id, {})
+        shelf = self.kept.entries.get(person.id, {}) if self.distinct else {}
+        gap = months[int(rnd() * len(months))] if person.status != "active" and rnd() < 0.08 else None
+        shares = (0.55, 0.85, 0.93) if self.due_passed else (0.35, 0.4, 0.7)  # submitted, acknowledged, draft
+        secondee = person is self.secondee
+        plans = text.NEXT_PLANS[person.direction]
+        written_plans: dict[str, str] = {}
+        out = self.rows["checkins"]
+        known, clock = self.months, _CLOCK
+        next_id = self.counters["checkins"].__next__
+        bits_of = self.bits
+        role_slots, comments, line = ROLE_SLOTS[person.direction], text.CHECKIN_COMMENTS, _role_line
+        for month in months:
+            if month == gap:
+                continue
+            info = known.get(month)
+            if info is None:
+                year, number = int(month[:4]), int(month[5:])
+                following = _add_months(date(year, number, 1), 1)
+                info = known[month] = (self.this_month - year * 12 - number, following, (today - following).days,
+                                       [(following + DAYS[i]).isoformat() for i in range(16)])
+            age, following, room, isos = info
+            # One draw decides the month (bits: state, days after the month's end it was written, handed in and
+            # acknowledged, the minutes of each, whether a plan is written and which, the reviewer's comment).
+            bits = bits_of(64)
+            r = (bits & 1023) / 1024
+            if age == 1:
+                state = ("submitted" if secondee or r < shares[0] else "acknowledged" if r < shares[1]
+                         else "draft" if r < shares[2] else None)
+                if state is None:
+                    continue
+            else:
+                state = "acknowledged" if age > 2 or r < 0.8 else "submitted"
+            day = (bits >> 10) & 3
+            if day >= room:
+                continue
+            written = isos[day] + clock[540 + ((bits >> 12) & 511)]
+            submitted = reviewed = None
+            if state != "draft":
+                handed = day + ((bits >> 21) & 3) % 3
+                if handed >= room:
+                    state = "draft"
+                else:
+                    submitted = max(isos[handed] + clock[540 + ((bits >> 23) & 511)], written)
+            if state == "acknowledged":
+                read = handed + 1 + ((bits >> 32) & 7)
+                if read >= room:
+                    state = "submitted"
+                else:
+                    reviewed = isos[read] + clock[540 + ((bits >> 35) & 255)]
+            plan = None
+            if (bits >> 43) & 127 < 109:
+                template = plans[(bits >> 50) % len(plans)]
+                plan = written_plans.get(template)
+                if plan is None:  # a person's plans come round again: each written once
+                    plan = written_plans[template] = self.fill(template, person, following)
+            if shelf:
+                summary = _checkin_summary(None, shelf.get(month))
+            else:
+                tally = tallies.get(month)
+                summary = ("\n".join([line(role, tally[i], tally[i + 1]) for role, i in role_slots if tally[i]])
+                           if tally else text.CHECKIN_EMPTY)
+            out.append((next_id(), person.id, month, summary, plan, state, submitted,
+                        comments[(bits >> 57) % len(comments)] if reviewed else None,
+                        REVIEWER_ID if reviewed else None, reviewed, written, submitted or written))
+
+    # -- site visits and their follow-up actions -----------------------------------------------------------------
+
+    def visits(self, person: Person) -> None:
+        """1–3 visits by the organisation department, spread over the stint (a running one at least every half
+        year), each with 0–2 follow-up actions the reviewer owns, done within weeks. demo_secondee was visited
+        lately: one action overdue, one due within days, both open (demo_reviewer's to-do)."""
+        rnd, trnd, today = self.rnd, self.trnd, self.today
+        last = min(person.end, today - timedelta(days=3))
+        window = (last - person.start).days - 20
+        if person.status == "active":
+            elapsed = (today - person.start).days / 30.4
+            n = 0 if window < 10 else 1 if elapsed < 6 else 2 if elapsed < 15 else 3
+        elif person.status == "withdrawn":
+            n = 1 if window > 10 else 0
+        else:
+            n = (1 if (person.end - person.start).days < 400 else 2) + (rnd() < 0.45)
+        dates = [_workday_before(person.start + timedelta(days=20 + int(window * (i + 0.3 + 0.4 * rnd()) / n)))
+                 for i in range(n)]
+        forced = person is self.secondee
+        if forced:
+            dates = [d for d in dates if d < today - timedelta(days=30)]
+            dates.append(_workday_before(today - timedelta(days=6 + int(rnd() * 7))))
+        direction = person.direction
+        visits, actions_rows = self.rows["visits"], self.rows["visit_actions"]
+        for number, day in enumerate(dates, start=1):
+            visit_id = self.id("visits")
+            visitors = _pick(trnd, text.VISITORS).format(a=_name(trnd), b=_name(trnd), c=_name(trnd),
+                                                         home=person.home.name)
+            dept = _pick(trnd, self.depts)
+            visits.append((visit_id, person.id, day.isoformat(), visitors,
+                           self.fill(_pick(trnd, text.VISIT_MET[direction]), person, day),
+                           self.fill(_pick(trnd, text.VISIT_HEARD_HOST[direction]), person, day),
+                           self.fill(_pick(trnd, text.VISIT_HEARD_SECONDEE[direction]), person, day, dept=dept),
+                           self.fill(_pick(trnd, text.VISIT_PROBLEMS[direction]), person, day), REVIEWER_ID,
+                           _st(day, 1020 + int(rnd() * 120))))
+            latest = forced and number == len(dates)
+            if latest:
+                dues = [today - timedelta(days=1 + int(rnd() * 3)), today + timedelta(days=2 + int(rnd() * 5))]
+            else:
+                k = 0 if rnd() < 0.35 else 1 if rnd() < 0.7 else 2
+                dues = [day + timedelta(days=10 + int(rnd() * 21)) for _ in range(k)]
+            options = list(text.VISIT_ACTIONS[direction])
+            for due in dues:
+                what = options.pop(int(trnd() * len(options)))
+                done = None
+                if not latest:
+                    done_day = day + timedelta(days=3 + int(rnd() * ((due - day).days + 8)))
+                    done = _st(done_day, 600 + int(rnd() * 420)) if done_day < today else None
+                actions_rows.append((self.id("visit_actions"), visit_id, person.id,
+                                     self.fill(what, person, day, dept=dept), REVIEWER_ID, due.isoformat(), done,
+                                     REVIEWER_ID if done else None))
+
+    # -- leave (planned before the log) -------------------------------------------------------------------------
+
+    def leave(self, person: Person) -> None:
+        trnd = self.trnd
+        out = self.rows["leave_requests"]
+        asker = person.user_id or REVIEWER_ID
+        for kind, start, end, days, approver, status, asked, decided, back_on in person.leave:
+            note = (_pick(trnd, text.LEAVE_REJECTIONS) if status == "rejected" else
+                    _pick(trnd, text.LEAVE_APPROVALS) if status == "approved" else None)
+            reason = _pick(trnd, text.LEAVE_REASONS["sick_long" if kind == "sick" and days > 3 else kind])
+            out.append((self.id("leave_requests"), person.id, kind, start.isoformat(), end.isoformat(), days, reason,
+                        approver, status, asker, _st(*asked), REVIEWER_ID if decided else None,
+                        _st(*decided) if decided else None, note, back_on.isoformat() if back_on else None))
+
+    # -- the assessment and the return ----------------------------------------------------------------------------
+
+    def assessment(self, person: Person, working: dict) -> None:
+        """The self-assessment (what the record says), the host unit's appraisal (often through its contact's link,
+        issued once the self-assessment is in), the home unit's view and the organisation department's conclusion,
+        all within a month of the end; then the return. As far as ``today`` allows."""
+        rnd, trnd, today = self.rnd, self.trnd, self.today
+        pid, end, cadre = person.id, person.end, person.direction == vocab.CADRE
+        r = rnd()
+        conclusion = "excellent" if r < 0.25 else "competent" if r < 0.96 else "basically_competent"
+        grades = []
+        for dim in vocab.APPRAISAL_DIMENSIONS:
+            g = rnd()
+            if conclusion == "excellent":
+                grades.append("excellent" if g < 0.85 else "good")
+            elif conclusion == "competent":
+                grades.append("excellent" if g < (0.85 if dim == "lian" else 0.55) else "good")
+            else:
+                grades.append("good" if g < 0.6 or dim == "lian" else "fair")
+        tallies = self.kept.months.get(pid)
+        totals = [sum(column) for column in zip(*tallies.values())] if tallies else [0] * (2 * len(vocab.ROLES))
+        parts = [text.ASSESSMENT_SELF_OPENING[person.direction].format(
+            start=f"{person.start.year}年{person.start.month}月", end=f"{end.year}年{end.month}月",
+            host=person.host.name, post=person.post)]
+        if totals[0::2] != [0] * len(vocab.ROLES):
+            each = "、".join(f"{vocab.label('role', role)}{totals[i]}条" for role, i in ROLE_INDEX.items() if totals[i])
+            parts.append(f"挂职期间共记录经审核通过的工作{sum(totals[0::2])}条、{sum(totals[1::2]):g}小时，其中{each}。")
+        objectives = working["objectives"]
+        done = sum(o["status"] == "done" for o in objectives)
+        parts.append(f"任务书确定的{len(objectives)}项目标任务，已完成{done}项。")
+        parts.append(self.fill(_pick(trnd, text.ASSESSMENT_SELF_CLOSING[person.direction]), person, end))
+        self_at = (end - timedelta(days=4 + int(rnd() * 10)), 600 + int(rnd() * 420))
+        host_signatory = _signatory(trnd, "enterprise" if cadre else "department")
+        contact = host_signatory.split("（")[0]
+        links = []   # (issued, contact, withdrawn, used)
+        if rnd() < 0.65:  # through a link to the host unit's contact
+            issued = (self_at[0] + timedelta(days=1 + int(rnd() * 3)), 540 + int(rnd() * 420))
+            if rnd() < 0.1:  # a first link went to someone else and was withdrawn
+                links.append(((issued[0] - timedelta(days=3 + int(rnd() * 4)), 600), _name(trnd), issued, None))
+            host_at = (issued[0] + timedelta(days=1 + int(rnd() * 9)), 540 + int(rnd() * 480))
+            links.append((issued, contact, None, host_at))
+        else:             # typed in from the signed paper form, sometimes after a link that expired unused
+            if rnd() < 0.3:
+                links.append(((end - timedelta(days=12 + int(rnd() * 6)), 540 + int(rnd() * 420)), contact, None,
+                              None))
+            host_at = (end + timedelta(days=1 + int(rnd() * 11)), 600 + int(rnd() * 420))
+        expires = timedelta(days=LEAVE_RULES["host_link_days"])
+        for issued, who, withdrawn, used in links:
+            if issued[0] >= today:
+                continue
+            link_id = self.id("host_links")
+            nonce = hashlib.sha256(f"{self.seed}/host-link/{link_id}".encode()).hexdigest()
+            self.rows["host_links"].append((
+                link_id, pid, "appraisal", nonce, who, REVIEWER_ID, _st(*issued), _st(issued[0] + expires, issued[1]),
+                _st(*used) if used and used[0] < today else None,
+                _st(*withdrawn) if withdrawn and withdrawn[0] < today else None))
+        home_at = (host_at[0] + timedelta(days=1 + int(rnd() * 6)), 600 + int(rnd() * 420))
+        concluded = (home_at[0] + timedelta(days=1 + int(rnd() * 7)), 900 + int(rnd() * 120))
+        steps = [s for s in (self_at, host_at, home_at, concluded) if s[0] < today]
+        if steps:
+            host, home, final = len(steps) >= 2, len(steps) >= 3, len(steps) == 4
+            comment = (text.HOST_COMMENT_WEAK if conclusion == "basically_competent" else
+                       self.fill(_pick(trnd, text.HOST_COMMENTS[person.direction]), person, end))
+            self.rows["assessments"].append((
+                pid, "".join(parts), _st(*self_at), *(g if host else None for g in grades),
+                comment if host else None, host_signatory if host else None, _st(*host_at) if host else None,
+                _pick(trnd, text.HOME_VIEWS) if home else None,
+                _signatory(trnd, "department" if cadre else "enterprise") if home else None,
+                _st(*home_at) if home else None, conclusion if final else None,
+                _pick(trnd, text.CONCLUSION_NOTES[conclusion]) if final else None, REVIEWER_ID if final else None,
+                _st(*concluded) if final else None, _st(*steps[-1])))
+        # The return, and what followed.
+        back = workdays.LIBRARY.add_working_days(end, 1)
+        recorded = back + timedelta(days=5 + int(rnd() * 36))
+        if recorded >= today:
+            return
+        office = _pick(trnd, text.OFFICES)
+        if cadre:
+            weights = (55, 35, 10) if conclusion == "excellent" else (20, 62, 18)
+            r = rnd() * 100
+            outcome = "promoted" if r < weights[0] else "retained" if r < weights[0] + weights[1] else "transferred"
+            unit = person.home.name
+            if outcome == "transferred":
+                unit = _pick(trnd, [d for d in self.depts if d != unit])
+            rank = _section_post(office, _pick(trnd, text.RETURN_RANKS[outcome]))
+            post = unit + rank
+            note = text.RETURN_NOTES[outcome].format(conclusion=vocab.label("conclusion", conclusion), unit=unit,
+                                                     when=f"{recorded.year}年{recorded.month}月",
+                                                     post=post if outcome == "promoted" else rank)
+        else:
+            outcome = "back_to_enterprise" if rnd() < 0.75 else "retained"
+            role_post = _pick(trnd, text.TALENT_RETURN_POSTS[outcome])
+            post = (person.enterprise.name if outcome == "back_to_enterprise" else person.host.name) + role_post
+            note = self.fill(text.RETURN_NOTES["back_to_enterprise" if outcome == "back_to_enterprise"
+                                           else "talent_retained"], person, back, post=role_post)
+        self.rows["returns"].append((pid, back.isoformat(), post, outcome, note, REVIEWER_ID,
+                                     _st(recorded, 600 + int(rnd() * 420))))
+
+    def withdrawn_return(self, person: Person) -> None:
+        """A cadre called back early returns to the home unit (a talent who left the firm has nowhere to return)."""
+        rnd, trnd = self.rnd, self.trnd
+        back = workdays.LIBRARY.add_working_days(person.end, 1)
+        recorded = back + timedelta(days=3 + int(rnd() * 18))
+        if recorded < self.today:
+            post = person.home.name + _section_post(_pick(trnd, text.OFFICES), _pick(trnd, text.RETURN_RANKS["retained"]))
+            self.rows["returns"].append((person.id, back.isoformat(), post, "retained", text.RETURN_NOTES["withdrawn"],
+                                         REVIEWER_ID, _st(recorded, 600 + int(rnd() * 300))))
+
+
+def _lifecycle(people: list[Person], kept: _Stream, items: list[tuple], practice_rows: list[tuple],
+               units: list[Unit], today: date, seed: int, roles: dict[int, str], distinct: bool) -> dict[str, list]:
+    """The lifecycle's rows, table by table (``LIFECYCLE_TABLES``), every person's stint in turn."""
+    life = _Lifecycle(people, kept, items, practice_rows, units, today, seed, roles, distinct)
+    for person in people:
+        life.add(person)
+    return life.rows
+
+
 # --- writing ------------------------------------------------------------------------------------------------------
 
 COLUMNS = {
@@ -1216,7 +2005,30 @@ COLUMNS = {
     "practices": ("id", "title", "summary", "participant_id", "enterprise_id", "activity_id", "status",
                   "created_by", "created_at", "reviewed_by", "reviewed_at", "promoted_by", "promoted_at",
                   "updated_at"),
+    # The stint lifecycle (``_lifecycle``), in the order they are written (a row's parent first).
+    "agreements": ("id", "participant_id", "version", "status", "home_unit_id", "host_unit_id", "post", "start_date",
+                   "end_date", "notes", "agreed_at", "created_by", "created_at", "updated_at"),
+    "agreement_parties": ("agreement_id", "party", "signatory", "recorded_by", "agreed_at"),
+    "objectives": ("id", "agreement_id", "lineage", "position", "role", "text", "target", "due_date", "status",
+                   "status_by", "status_at"),
+    "objective_links": ("id", "lineage", "participant_id", "kind", "item_id", "linked_by", "linked_at"),
+    "declarations": ("id", "participant_id", "kind", "signed_on", "note", "recorded_by", "recorded_at"),
+    "checkins": ("id", "participant_id", "month", "summary", "next_plan", "status", "submitted_at", "comment",
+                 "reviewed_by", "reviewed_at", "created_at", "updated_at"),
+    "visits": ("id", "participant_id", "visit_date", "visitors", "met", "heard_enterprise", "heard_secondee",
+               "problems", "recorded_by", "created_at"),
+    "visit_actions": ("id", "visit_id", "participant_id", "action", "owner_id", "due_date", "done_at", "done_by"),
+    "leave_requests": ("id", "participant_id", "kind", "start_date", "end_date", "days", "reason", "approver",
+                       "status", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note",
+                       "back_on"),
+    "assessments": ("participant_id", "self_text", "self_at", "host_de", "host_neng", "host_qin", "host_ji",
+                    "host_lian", "host_comment", "host_signatory", "host_at", "home_view", "home_signatory",
+                    "home_at", "conclusion", "conclusion_note", "conclusion_by", "conclusion_at", "updated_at"),
+    "host_links": ("id", "participant_id", "purpose", "nonce_hash", "contact", "created_by", "created_at",
+                   "expires_at", "used_at", "revoked_at"),
+    "returns": ("participant_id", "return_date", "post", "outcome", "notes", "recorded_by", "recorded_at"),
 }
+LIFECYCLE_TABLES = tuple(COLUMNS)[tuple(COLUMNS).index("agreements"):]
 
 
 class _Table:
@@ -1229,6 +2041,7 @@ class _Table:
         self.keep = [i for i, c in enumerate(columns) if c in present]
         names = [columns[i] for i in self.keep]
         self.whole = len(self.keep) == len(columns)
+        self.missing = not present  # a table of a later migration than the file has: nothing is written
         self.sql = f"insert into {name} ({', '.join(names)}) values ({', '.join('?' * len(names))})"
         self.conn, self.rows, self.count = conn, [], 0
 
@@ -1244,6 +2057,8 @@ class _Table:
         self.flush()
 
     def flush(self) -> None:
+        if self.rows and self.missing:
+            self.rows = []
         if self.rows:
             rows = self.rows if self.whole else [tuple(r[i] for i in self.keep) for r in self.rows]
             self.conn.executemany(self.sql, rows)
@@ -1281,8 +2096,13 @@ def _generate(conn: sqlite3.Connection, *, seed: int, today: date, batches: list
     units = _units(rng, enterprises)
     people = _people(rng, batches, units, today)
     secondee, talent = _link_accounts(people)
-    _habits(rng, people, today, {secondee.id, talent.id if talent else -1})
+    keep = {secondee.id, talent.id if talent else -1}
+    _habits(rng, people, today, keep)
     _contexts(rng, random.Random(f"{seed}/people"), people, units)
+    # The lifecycle's own streams from here on: the plan of leave comes before the log (nothing is logged on a
+    # day of leave), the rest after it. The main stream does not move.
+    roles = _current_roles(people, today, seed, keep)
+    _plan_leave(people, today, seed, secondee, roles)
     tables = {name: _Table(conn, name) for name in COLUMNS}
     tables["units"].extend(_unit_rows(units))
     tables["batches"].extend(_batch_rows(batches))
@@ -1317,10 +2137,14 @@ def _generate(conn: sqlite3.Connection, *, seed: int, today: date, batches: list
                   **{r[5]: r[0] for r in accounts if r[1].startswith("liaison")}}
     tables["feedback"].extend(_with_users(items, "feedback", "closed_by", user_of, liaison_of))
     tables["feedback_events"].extend(_with_users(events, "feedback_events", "user_id", user_of, liaison_of))
-    tables["practices"].extend(_practices(rng, people, kept, today, seed))
+    practice_rows = _practices(rng, people, kept, today, seed)
+    tables["practices"].extend(practice_rows)
+    for name, rows in _lifecycle(people, kept, items, practice_rows, units, today, seed, roles,
+                                 distinct).items():
+        tables[name].extend(rows)
     counts = {name: tables[name].count for name in ("batches", "units", "participants", "activities",
                                                     "week_reviews", "feedback", "feedback_events", "practices",
-                                                    "users")}
+                                                    "users", *LIFECYCLE_TABLES)}
     counts["audit_log"] = _write_audit(conn, _audit_trail(conn, today))
     return counts
 
@@ -1549,7 +2373,8 @@ def synthetic(path, tier: str, *, seed: int = 1, participants: int | None = None
 
 
 def _mark(conn: sqlite3.Connection, *, seed: int, today: date, tier: str | None = None) -> None:
-    marks = {"is_demo": "1", "demo_seed": seed, "demo_today": today.isoformat()}
+    marks = {"is_demo": "1", "demo_seed": seed, "demo_today": today.isoformat(),
+             REQUIRED_DECLARATIONS_KEY: json.dumps(list(REQUIRED_DECLARATIONS))}
     if tier:
         marks["tier"] = tier
     # The programme's history is not news: only what happened in the last three days becomes a notification

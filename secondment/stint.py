@@ -343,9 +343,9 @@ def record_return(store: Store, actor: Actor, participant_id: int, *, return_dat
         values = {"return_date": day.isoformat(), "outcome": outcome, "post": post, "notes": notes,
                   "recorded_by": actor.user_id, "recorded_at": clock.stamp()}
         if audit.get(db, "returns", participant_id) is None:
-            audit.insert(db, actor, "returns", {"participant_id": participant_id, **values}, action="return")
+            audit.insert(db, actor, "returns", {"participant_id": participant_id, **values}, action="record_return")
         else:
-            audit.update(db, actor, "returns", participant_id, values, action="return")
+            audit.update(db, actor, "returns", participant_id, values, action="record_return")
         return audit.get(db, "returns", participant_id)
 
 
