@@ -102,7 +102,7 @@ with tabs["board"]:
                         t("lifecycle.col_late"): ("、" if lang == "zh" else ", ").join(
                             t(f"lifecycle.late_{s}") for s in r["late"]
                         )
-                        or "✓",
+                        or "—",
                     }
                     for r in rows
                 ]
@@ -223,6 +223,7 @@ with tabs["attendance"]:
 with tabs["waiting"]:
     if tabs["waiting"].open:
         ui.show_flash(section="waiting")
+        st.caption(ui.tm("lifecycle.waiting_all_batches"))
         shown = False
         if permissions.can(actor, "leave.decide"):
             pending = leave.list_leave(store, actor, status="pending")

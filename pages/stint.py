@@ -4,11 +4,13 @@ monthly self-checks, site visits, leave, the end-of-stint assessment and the ret
 The participant comes from ``?id=`` (reviewers, leaders and administrators pick anyone; a secondee gets their own);
 the tab from ``?tab=``. Every read and write goes through the core, which refuses what the user may not do."""
 
+from datetime import date, timedelta
+
 import pandas as pd
 import streamlit as st
 
-from secondment import agreements, assessment, clock, leave, notify, permissions, roster, stint, ui, vocab
-from secondment.errors import NotFound, SecondmentError
+from secondment import agreements, assessment, clock, holidays, leave, notify, permissions, roster, stint, ui, vocab
+from secondment.errors import NotFound, PermissionDenied, SecondmentError
 
 actor = ui.page_gate("stint")
 store = ui.store()
@@ -33,7 +35,7 @@ if own_only:
         st.stop()
     participant_id = actor.participant_id
     if wanted is not None and wanted != participant_id:
-        ui.show_error(NotFound("participant", wanted))
+        ui.show_error(PermissionDenied("stint.read", actor.role))
 else:
     people = roster.list_participants(store, actor)
     if not people:
@@ -371,11 +373,13 @@ def show_agreement() -> None:
             expanded=current is None or current["status"] == "draft",
         ):
             with st.container(key="st_add_objective"), st.form("st_add_objective_form"):
-                new = objective_fields(st, "st_new_obj")
+                # a new set of inputs after each objective added, so the form starts empty again
+                fresh = st.session_state.setdefault("st_new_obj_n", 0)
+                new = objective_fields(st, f"st_new_obj_{fresh}")
                 added = st.form_submit_button(t("stint.add_objective"), type="primary", icon=":material/add:")
-            if added and ui.attempt(agreements.draft, store, actor, pid, objectives=[*carried(current), new]):
-                for part in ("text", "target"):
-                    st.session_state.pop(f"st_new_obj_{part}", None)
+            if (added and ui.attempt(agreements.check_objective, store, actor, pid, new)
+                    and ui.attempt(agreements.draft, store, actor, pid, objectives=[*carried(current), new])):
+                st.session_state["st_new_obj_n"] = fresh + 1
                 done("stint.draft_saved", "agreement")
         if current is not None:
             with st.expander(t("stint.details"), icon=":material/edit_document:"):
@@ -536,9 +540,11 @@ def show_checkins() -> None:
     if key not in st.session_state:
         st.session_state[key] = row["summary"] if row else stint.checkin_draft(store, actor, pid, month, lang)
     st.caption(ui.tm("stint.checkin_help"))
-    if st.button(t("stint.redraft"), icon=":material/auto_awesome:", key=f"{key}_redraft"):
-        st.session_state[key] = stint.checkin_draft(store, actor, pid, month, lang)
-        st.rerun()
+    with st.popover(t("stint.redraft"), icon=":material/auto_awesome:"):
+        st.caption(ui.tm("stint.redraft_confirm"))
+        if st.button(t("stint.redraft_go"), key=f"{key}_redraft", type="primary"):
+            st.session_state[key] = stint.checkin_draft(store, actor, pid, month, lang)
+            st.rerun()
     text = st.text_area(t("field.summary_text"), key=key, height=260, max_chars=6000)
     plan = st.text_area(
         t("field.next_plan"), value=(row or {}).get("next_plan") or "", max_chars=2000, key=f"{key}_plan"
@@ -611,7 +617,10 @@ def show_visits() -> None:
     if not can("visit.record"):
         return
     owners = stint.action_owners(store, actor)
-    owner_names = {o["id"]: o["display_name"] or o["username"] for o in owners}
+    shown = [o["display_name"] or o["username"] for o in owners]
+    # two people of the same name are told apart by their usernames
+    owner_names = {o["id"]: (name if shown.count(name) == 1 else f"{name} ({o['username']})")
+                   for o, name in zip(owners, shown)}
     with (
         st.expander(t("stint.new_visit"), icon=":material/directions_walk:", expanded=not rows),
         st.form("st_visit", clear_on_submit=False),
@@ -633,9 +642,13 @@ def show_visits() -> None:
             key="st_visit_actions",
             use_container_width=True,
             column_config={
-                "action": st.column_config.TextColumn(t("field.action"), max_chars=400, width="large"),
-                "owner": st.column_config.SelectboxColumn(t("field.owner"), options=list(owner_names.values())),
-                "due_date": st.column_config.TextColumn(t("field.due_date"), max_chars=10, help=t("common.date_help")),
+                # (defaults for a new row, so no cell shows the grid's own English "None")
+                "action": st.column_config.TextColumn(t("field.action"), max_chars=400, width="large", default=""),
+                "owner": st.column_config.SelectboxColumn(
+                    t("field.owner"), options=list(owner_names.values()),
+                    default=owner_names.get(actor.user_id) or next(iter(owner_names.values()), None)),
+                "due_date": st.column_config.TextColumn(t("field.due_date"), max_chars=10, help=t("common.date_help"),
+                                                        default=(today + timedelta(days=14)).isoformat()),
             },
         )
         if st.form_submit_button(t("stint.record_visit"), type="primary", icon=":material/save:"):
@@ -665,6 +678,7 @@ def show_visits() -> None:
 
 
 def show_leave() -> None:
+    calendar = holidays.calendar(store)
     ui.show_flash(section="leave")
     rules = notify.rules(store)
     st.caption(ui.tm("stint.leave_rules", host=rules["leave_host_days"], org=rules["leave_org_days"]))
@@ -733,15 +747,12 @@ def show_leave() -> None:
                         r["id"],
                     )
                 if r["status"] == "approved" and not r["back_on"] and r["start_date"] <= today.isoformat():
-                    act(
-                        b.button(t("stint.back_from_leave"), key=f"st_lv_back_{r['id']}"),
-                        "stint.leave_back",
-                        "leave",
-                        leave.back,
-                        store,
-                        actor,
-                        r["id"],
-                    )
+                    with b.popover(t("stint.back_from_leave"), icon=":material/login:"):
+                        day = st.text_input(t("field.back_on"), value=min(today, calendar.add_working_days(
+                            date.fromisoformat(r["end_date"]), 1)).isoformat(), max_chars=20,
+                            key=f"st_lv_back_day_{r['id']}", help=t("common.date_help"))
+                        act(st.button(t("common.save"), key=f"st_lv_back_{r['id']}", type="primary"),
+                            "stint.leave_back", "leave", leave.back, store, actor, r["id"], day)
     if can("leave.request", pid):
         with st.expander(t("stint.ask_leave"), icon=":material/event_busy:"), st.form("st_leave"):
             c = st.columns(3)

@@ -75,6 +75,15 @@ def working(rows: list[dict]) -> dict | None:
     return rows[0] if rows else None
 
 
+def _clean_objective(o: dict, direction: str, start: date, end: date) -> dict:
+    role = validation.role_for_direction(validation.choice("role", o.get("role"), "role"), direction)
+    text = validation.text("objective", o.get("text"), max_len=400)
+    target = validation.text("target", o.get("target"), max_len=400)
+    due = validation.parse_date("due_date", o.get("due_date"))
+    validation.within("due_date", due, start, end, "outside_agreement")
+    return {"role": role, "text": text, "target": target, "due_date": due.isoformat(), "lineage": o.get("lineage")}
+
+
 def _clean_objectives(objectives, direction: str, start: date, end: date) -> list[dict]:
     if not objectives:
         raise ValidationError("objectives", None, "required")
@@ -83,16 +92,21 @@ def _clean_objectives(objectives, direction: str, start: date, end: date) -> lis
     out = []
     for i, o in enumerate(objectives, start=1):
         try:
-            role = validation.role_for_direction(validation.choice("role", o.get("role"), "role"), direction)
-            text = validation.text("objective", o.get("text"), max_len=400)
-            target = validation.text("target", o.get("target"), max_len=400)
-            due = validation.parse_date("due_date", o.get("due_date"))
-            validation.within("due_date", due, start, end, "outside_agreement")
+            out.append(_clean_objective(o, direction, start, end))
         except ValidationError as error:
             raise error.at_row(i) from None
-        out.append({"role": role, "text": text, "target": target, "due_date": due.isoformat(),
-                    "lineage": o.get("lineage")})
     return out
+
+
+def check_objective(store: Store, actor: Actor, participant_id: int, objective: dict) -> dict:
+    """One objective as a form gives it (no row number to name), against the working version's period."""
+    permissions.require(actor, "agreement.draft", {"participant_id": participant_id})
+    with store.read() as db:
+        person = _participant(db, participant_id)
+        current = working(_versions(db, participant_id))
+    period = current or person
+    return _clean_objective(objective, person["direction"], date.fromisoformat(period["start_date"]),
+                            date.fromisoformat(period["end_date"]))
 
 
 def draft(store: Store, actor: Actor, participant_id: int, *, objectives: list[dict], post=None, start_date=None,
@@ -160,6 +174,11 @@ def agree(store: Store, actor: Actor, agreement_id: int, party: str, *, signator
             raise NotFound("agreement", agreement_id)
         if row["status"] != "draft":
             raise Conflict("error.agreement_not_draft", version=row["version"])
+        drafted = clock.local_date(row["created_at"])
+        if day > clock.today():
+            raise ValidationError("agreed_on", day.isoformat(), "in_future")
+        if day < drafted:
+            raise ValidationError("agreed_on", day.isoformat(), "before_draft", day=drafted.isoformat())
         if db.conn.execute("select 1 from agreement_parties where agreement_id = ? and party = ?",
                            (agreement_id, party)).fetchone():
             raise Conflict("error.party_agreed", party=("t", f"vocab.party.{party}"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from itsdangerous import BadSignature
 
@@ -25,6 +25,8 @@ from secondment.errors import Conflict, NotFound, SecondmentError
 from secondment.permissions import Actor
 
 SALT = "secondment-host-link"
+# The conclusion is recorded from this many days before the stint's end (or after it ended early): not before.
+OPENS_DAYS_BEFORE_END = 30
 PURPOSE = "appraisal"
 
 class LinkRefused(SecondmentError):
@@ -152,15 +154,21 @@ def record_home(store: Store, actor: Actor, participant_id: int, *, view, signat
                                                   "home_at": clock.stamp()}, "home_view")
 
 def conclude(store: Store, actor: Actor, participant_id: int, conclusion, note=None) -> dict:
-    """The organisation department's conclusion; it needs the host unit's appraisal, and ends the assessment."""
+    """The organisation department's conclusion: from a month before the stint's end, once the self-assessment and
+    the host unit's appraisal are in. It ends the assessment (nothing in it changes afterwards)."""
     permissions.require(actor, "assessment.manage")
     conclusion = validation.choice("conclusion", conclusion, "conclusion")
     note = validation.text("conclusion_note", note, required=False, max_len=2000)
     with store.write() as db:
-        _person(db, participant_id)
+        person = _person(db, participant_id)
         row = audit.get(db, "assessments", participant_id)
         _locked(row)
-        if not row or not row.get("host_at"):
+        opens = date.fromisoformat(person["end_date"]) - timedelta(days=OPENS_DAYS_BEFORE_END)
+        if clock.today() < opens:
+            raise Conflict("error.assessment_too_early", end=person["end_date"], opens=opens.isoformat())
+        if not row or not row.get("self_at"):
+            raise Conflict("error.assessment_needs_self")
+        if not row.get("host_at"):
             raise Conflict("error.assessment_needs_host")
         return _write(db, actor, participant_id, {"conclusion": conclusion, "conclusion_note": note,
                                                   "conclusion_by": actor.user_id, "conclusion_at": clock.stamp()},

@@ -81,7 +81,7 @@ def decide(store: Store, actor: Actor, leave_id: int, decision: str, *, note=Non
     permissions.require(actor, "leave.decide")
     if decision not in ("approved", "rejected"):
         raise ValidationError("decision", decision, "unknown_code", allowed="approved / rejected")
-    note = validation.text("note", note, required=decision == "rejected")
+    note = validation.text("decision_note", note, required=decision == "rejected")
     with store.write() as db:
         row = audit.get(db, "leave_requests", leave_id)
         if row is None:

@@ -3,9 +3,12 @@ agreement with objectives under all four roles and records the three parties' ag
 their entries to objectives; the host unit's contact, in a browser with no account, fills the appraisal through the
 link the reviewer issued (and cannot use it twice); the reviewer records the conclusion; the profile shows it all."""
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import new_context, sign_in, wait_ready, wait_until
+
+from secondment import clock
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +49,8 @@ def test_a_stint_from_agreement_to_conclusion(browser, live_server):
           (pid,))
         x("delete from objectives where agreement_id in (select id from agreements where participant_id = ?)", (pid,))
         x("delete from agreements where participant_id = ?", (pid,))
+        # the stint nears its end: the assessment is due (it opens a month before the end)
+        x("update participants set end_date = ? where id = ?", ((clock.today() + timedelta(days=20)).isoformat(), pid))
     entries = store.rows("select id, date, title from activities where participant_id = ? order by date desc, id desc "
                          "limit 2", (pid,))
     assert len(entries) == 2
@@ -103,6 +108,15 @@ def test_a_stint_from_agreement_to_conclusion(browser, live_server):
         assert sorted(r["item_id"] for r in linked) == sorted(e["id"] for e in entries)
         # the secondee may not record a party's agreement, nor conclude
         assert me.get_by_role("button", name=re.compile("登记确认")).count() == 0
+        # … and hands in the self-assessment, drafted from the agreement and the log
+        tab(me, "期满考核鉴定")
+        draft = me.get_by_label("个人总结").first
+        draft.wait_for(timeout=30_000)
+        assert OBJECTIVES[0][1] in draft.input_value()
+        me.get_by_role("button", name=re.compile("保存个人总结")).click()
+        wait_until(lambda: store.scalar("select self_at from assessments where participant_id = ?", (pid,)),
+                   "the self-assessment to be saved")
+        assert me.get_by_role("button", name=re.compile("作出考核结论")).count() == 0
 
         # 3. at the end of the stint, the reviewer issues the host contact's link …
         tab(rv, "期满考核鉴定")

@@ -500,3 +500,21 @@ def test_the_stints_news_reaches_the_secondee_and_the_follow_ups_owner(store):
     assert [r["kind"] for r in owner] == ["follow_up_assigned"]
     assert owner[0]["text"] == "A visit follow-up is yours (张伟): 协调场地, due 2026-12-01"
     assert version["version"] == 1
+
+
+def test_an_agreement_is_dated_when_it_can_have_been_signed_and_a_conclusion_waits_for_the_end(store):
+    version = agreements.draft(store, REVIEWER, 1, objectives=objectives())
+    for day, reason in (((TODAY + timedelta(days=1)).isoformat(), "in_future"), ("2001-01-01", "before_draft")):
+        with pytest.raises(ValidationError) as error:
+            agreements.agree(store, REVIEWER, version["id"], "home", signatory="李书记", on=day)
+        assert (error.value.field, error.value.reason) == ("agreed_on", reason)
+    # 赵敏's stint ends 2027-01-04: the conclusion opens a month before, and needs the self-assessment.
+    grades = dict.fromkeys(("de", "neng", "qin", "ji", "lian"), "good")
+    assessment.record_host(store, REVIEWER, 4, scores=grades, comment="好", signatory="赵经理")
+    with pytest.raises(Conflict) as error:
+        assessment.conclude(store, REVIEWER, 4, "competent")
+    assert error.value.key == "error.assessment_too_early" and "2026-12-05" in error.value.message("zh")
+    assessment.record_host(store, REVIEWER, 3, scores=grades, comment="好", signatory="王经理")
+    with pytest.raises(Conflict) as error:
+        assessment.conclude(store, REVIEWER, 3, "competent")
+    assert error.value.key == "error.assessment_needs_self"
