@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from secondment import charts, clock, permissions, roster, stint, ui, vocab
-from secondment.errors import NotFound, SecondmentError
+from secondment.errors import SecondmentError
 
 actor = ui.page_gate("profile")
 store = ui.store()
@@ -15,13 +15,7 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 
 
 own_only = permissions.scope(actor, "participant.read") is not None
-raw_id = st.query_params.get("id")
-try:
-    wanted = int(raw_id) if raw_id not in (None, "") else None
-except ValueError:
-    wanted = None
-    st.warning(ui.tm("profile.bad_id"), icon=":material/link_off:")
-
+wanted, raw_id = ui.asked_id()
 if own_only:
     if actor.participant_id is None:
         st.title(ui.tm("nav.profile"))
@@ -34,22 +28,7 @@ else:
         st.title(ui.tm("nav.profile"))
         ui.empty("profile.none_visible")
         st.stop()
-    ids = [p["id"] for p in people]
-    by_id = {p["id"]: p for p in people}
-    # A link with ?id= chooses the person when it brings someone here (from the roster, another page, a new
-    # tab); once on the page, the picker decides, and the address follows it. Reading the address on every
-    # run took the page's own, not yet updated ?id= for a new link and undid every other pick.
-    if wanted in by_id and ui.arrived("profile"):
-        st.session_state["pf_pick"] = wanted
-    if wanted is not None and wanted not in by_id:
-        ui.show_error(NotFound("participant", wanted))
-    if st.session_state.get("pf_pick") not in by_id:   # someone serving now, not a stint yet to begin
-        st.session_state["pf_pick"] = next((p["id"] for p in people if p["status"] == "active"), ids[0])
-    participant_id = st.selectbox(
-        t("profile.choose"), ids, key="pf_pick",
-        format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}", placeholder=ui.t("common.choose"))
-    if str(participant_id) != raw_id:
-        st.query_params["id"] = str(participant_id)
+    participant_id = ui.pick_participant(people, wanted, raw_id, page_key="profile", key="pf_pick")
 
 try:
     data = roster.profile(store, actor, participant_id)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from secondment import agreements, assessment, clock, holidays, leave, notify, permissions, roster, stint, ui, vocab
-from secondment.errors import NotFound, PermissionDenied, SecondmentError
+from secondment.errors import PermissionDenied, SecondmentError
 
 actor = ui.page_gate("stint")
 store = ui.store()
@@ -21,13 +21,7 @@ can = lambda action, pid=None: permissions.can(actor, action, {"participant_id":
 TABS = ("agreement", "declarations", "checkins", "visits", "leave", "assessment", "return")
 
 own_only = permissions.scope(actor, "stint.read") is not None
-raw_id = st.query_params.get("id")
-try:
-    wanted = int(raw_id) if raw_id not in (None, "") else None
-except ValueError:
-    wanted = None
-    st.warning(ui.tm("profile.bad_id"), icon=":material/link_off:")
-
+wanted, raw_id = ui.asked_id()
 st.title(ui.tm("nav.stint"))
 if own_only:
     if actor.participant_id is None:
@@ -41,23 +35,7 @@ else:
     if not people:
         ui.empty("profile.none_visible")
         st.stop()
-    ids = [p["id"] for p in people]
-    by_id = {p["id"]: p for p in people}
-    if wanted in by_id and ui.arrived("stint"):
-        st.session_state["st_pick"] = wanted
-    if wanted is not None and wanted not in by_id:
-        ui.show_error(NotFound("participant", wanted))
-    if st.session_state.get("st_pick") not in by_id:
-        st.session_state["st_pick"] = next((p["id"] for p in people if p["status"] == "active"), ids[0])
-    participant_id = st.selectbox(
-        t("profile.choose"),
-        ids,
-        key="st_pick",
-        format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}",
-        placeholder=t("common.choose"),
-    )
-    if str(participant_id) != raw_id:
-        st.query_params["id"] = str(participant_id)
+    participant_id = ui.pick_participant(people, wanted, raw_id, page_key="stint", key="st_pick")
 
 try:
     person = roster.get_participant(store, actor, participant_id)

@@ -54,6 +54,39 @@ def server_address() -> str | None:
     return st.get_option("server.address")
 
 
+def asked_id() -> tuple[int | None, str | None]:
+    """``?id=`` as a number (None when absent), and as written; a malformed one is said and ignored."""
+    raw = st.query_params.get("id")
+    try:
+        return (int(raw) if raw not in (None, "") else None), raw
+    except ValueError:
+        st.warning(tm("profile.bad_id"), icon=":material/link_off:")
+        return None, raw
+
+
+def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | None, *, page_key: str,
+                     key: str) -> int:
+    """The person a page is about, for those who may pick anyone (``people``, non-empty): a link with ``?id=``
+    chooses when it brings someone to ``page_key`` (from the roster, another page, a new tab); once on the page,
+    the picker decides and the address follows it. (Reading the address on every run took the page's own, not yet
+    updated ``?id=`` for a new link and undid every other pick.) An id not among ``people`` is said to be unknown."""
+    from secondment.errors import NotFound
+
+    ids = [p["id"] for p in people]
+    by_id = {p["id"]: p for p in people}
+    if wanted in by_id and arrived(page_key):
+        st.session_state[key] = wanted
+    if wanted is not None and wanted not in by_id:
+        show_error(NotFound("participant", wanted))
+    if st.session_state.get(key) not in by_id:   # someone serving now, not a stint yet to begin
+        st.session_state[key] = next((p["id"] for p in people if p["status"] == "active"), ids[0])
+    chosen = st.selectbox(t("profile.choose"), ids, key=key, placeholder=t("common.choose"),
+                          format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}")
+    if str(chosen) != raw_id:
+        st.query_params["id"] = str(chosen)
+    return chosen
+
+
 def public_origin() -> str:
     """Where people reach this app (``SECONDMENT_BASE_URL`` when set, else the address this browser used):
     the start of a link the app gives someone to open elsewhere, such as a host contact's appraisal link."""
