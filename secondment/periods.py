@@ -9,13 +9,15 @@ One period means the same on the overview, the flows page and every slide of the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from secondment import clock, errors, i18n, permissions
 from secondment.db import Store
 from secondment.permissions import Actor
 
 KINDS = ("all", "year", "batch")
+# A span of days (a month, a quarter) is what a bulletin covers (``span``); pickers offer only KINDS.
+DATED = ("year", "span")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class Period:
             return i18n.translate(lang, "period.all")
         if self.kind == "year":
             return i18n.translate(lang, "period.year", year=self.value)
+        if self.kind == "span":
+            if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1 and self.start.month == self.end.month:
+                return i18n.translate(lang, "period.month", year=self.start.year, month=self.start.month)
+            return i18n.translate(lang, "period.span", start=self.start.isoformat(), end=self.end.isoformat())
         return i18n.translate(lang, "period.batch", batch=self.value)
 
     # --- the one rule, as SQL fragments and filters -----------------------------------------------------------
@@ -47,7 +53,7 @@ class Period:
         """Participants (``p`` joined to its batch ``b``) who belong to the period."""
         if self.kind == "batch":
             return f"{b}.code = ?", [self.value]
-        if self.kind == "year":
+        if self.kind in DATED:
             return f"{p}.start_date <= ? and {p}.end_date >= ?", [self.end.isoformat(), self.start.isoformat()]
         return "1 = 1", []
 
@@ -55,7 +61,7 @@ class Period:
         """Batches that belong to the period (a year: those whose span overlaps it)."""
         if self.kind == "batch":
             return f"{b}.code = ?", [self.value]
-        if self.kind == "year":
+        if self.kind in DATED:
             return f"{b}.start_date <= ? and {b}.end_date >= ?", [self.end.isoformat(), self.start.isoformat()]
         return "1 = 1", []
 
@@ -63,7 +69,7 @@ class Period:
         """Rows whose China date ``column`` (a 'YYYY-MM-DD' text) falls inside; a batch's: its members' rows."""
         if self.kind == "batch":
             return f"{b}.code = ?", [self.value]
-        if self.kind == "year":
+        if self.kind in DATED:
             return f"{column} between ? and ?", [self.start.isoformat(), self.end.isoformat()]
         return "1 = 1", []
 
@@ -71,13 +77,15 @@ class Period:
         """Activity entries (``a``) of the period. Entries are logged by the ISO week, so a year's are those of
         its weeks (2026-W01 … 2026-W53: a few days at either end may fall in the next or the last calendar
         year), which the (week, …) indexes serve alone; a batch's: its members' (``b`` joined)."""
+        if self.kind == "span":
+            return f"{a}.date between ? and ?", [self.start.isoformat(), self.end.isoformat()]
         if self.kind != "year":
             return self.dated_sql(f"{a}.date", b)
         return f"{a}.week between ? and ?", [f"{self.value}-W01", f"{self.value}-W53"]
 
     def stamped_sql(self, column: str, b: str = "b") -> tuple[str, list]:
         """Rows whose UTC timestamp ``column`` falls on a China day inside."""
-        if self.kind == "year":
+        if self.kind in DATED:
             return (f"{column} >= ? and {column} < ?",
                     [clock.day_start_utc(self.start, 0), clock.day_start_utc(self.end, 1)])
         return self.dated_sql(column, b)
@@ -86,7 +94,7 @@ class Period:
         """The flows page's filters that show the same items."""
         if self.kind == "batch":
             return {"batch": self.value}
-        if self.kind == "year":
+        if self.kind in DATED:
             return {"period_from": self.start, "period_to": self.end}
         return {}
 
@@ -102,6 +110,17 @@ ALL = Period("all")
 
 def year(value: int) -> Period:
     return Period("year", int(value), date(int(value), 1, 1), date(int(value), 12, 31))
+
+
+def span(start: date, end: date) -> Period:
+    """The days from ``start`` to ``end`` (a bulletin's month): people whose stint overlaps them, work dated in
+    them, items raised and practices promoted in them."""
+    return Period("span", f"{start.isoformat()}~{end.isoformat()}", start, end)
+
+
+def month(first: date) -> Period:
+    first = first.replace(day=1)
+    return span(first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1))
 
 
 def options(store: Store, actor: Actor, today: date | None = None) -> list[Period]:

@@ -54,7 +54,7 @@ def _number(value) -> str:
 
 # --- the data behind the slides ---------------------------------------------------------------------------------
 
-def _examples(store: Store, period: Period, roles: tuple[str, ...], limit: int = EXAMPLES) -> list[dict]:
+def examples(store: Store, period: Period, roles: tuple[str, ...], limit: int = EXAMPLES) -> list[dict]:
     """Real work of the period: approved weeks' entries with an outcome, the newest first, one per role
     (in the programme's role order), then more of the same roles if fewer roles have any."""
     dated, params = period.activities_sql()
@@ -88,7 +88,7 @@ def _examples(store: Store, period: Period, roles: tuple[str, ...], limit: int =
     return sorted(picked[:limit], key=lambda r: order[r["role"]])
 
 
-def _work_by_role(store: Store, period: Period, roles: tuple[str, ...]) -> pd.DataFrame:
+def work_by_role(store: Store, period: Period, roles: tuple[str, ...]) -> pd.DataFrame:
     dated, params = period.activities_sql()
     join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
         if period.kind == "batch" else ""
@@ -118,7 +118,7 @@ def _talent_hosts(store: Store, period: Period) -> int:
                         f"on b.id = p.batch_id where b.direction = '{vocab.TALENT}' and {people}", params) or 0
 
 
-def _promoted(store: Store, period: Period, limit: int = LISTED) -> list[dict]:
+def promoted(store: Store, period: Period, limit: int = LISTED) -> list[dict]:
     promoted, params = period.stamped_sql("pr.promoted_at")
     return store.rows(f"""
         select pr.id, pr.title, pr.summary, u.name as enterprise, b.code as batch
@@ -128,7 +128,7 @@ def _promoted(store: Store, period: Period, limit: int = LISTED) -> list[dict]:
         order by pr.promoted_at desc, pr.id desc limit ?""", [*params, limit])
 
 
-def _solved(store: Store, actor: Actor, period: Period, today: date, limit: int = LISTED) -> list[dict]:
+def solved(store: Store, actor: Actor, period: Period, today: date, limit: int = LISTED) -> list[dict]:
     """Problems solved: items of the period closed with a satisfied (or basically satisfied) evaluation, with
     the enterprise that had them and the department that solved them."""
     clause, params = feedback.filters_sql(actor, today=today, action="feedback.flows", **period.feedback_filters())
@@ -255,7 +255,7 @@ def _where(store: Store, period: Period, lang: str, today: date) -> dict:
 def _work(store: Store, period: Period, lang: str, direction: str, people: int) -> dict:
     t = _t(lang)
     roles = vocab.ROLES_BY_DIRECTION[direction]
-    work = _work_by_role(store, period, roles)
+    work = work_by_role(store, period, roles)
     entries, hours = int(work["entries"].sum()), float(work["hours"].sum())
     cadre = direction == vocab.CADRE
     key = "roles" if cadre else "talents"
@@ -281,11 +281,11 @@ def _work(store: Store, period: Period, lang: str, direction: str, people: int) 
         charts.bar(work.iloc[::-1], "label", "entries", colour="label", colours=colours, horizontal=True,
                    title=t("story.by_role"), labels={"label": "", "entries": t("overview.entries")}),
         "x", work["entries"].max())]
-    examples = _examples(store, period, roles)
+    picked = examples(store, period, roles)
     slide["lists"] = [{"title": t("story.examples"), "items": [
         {"title": r["title"], "detail": r["outcome"],
          "meta": " · ".join(x for x in (vocab.label("role", r["role"], lang), r["unit"] or "", r["date"]) if x)}
-        for r in examples]}] if examples else []
+        for r in picked]}] if picked else []
     return slide
 
 
@@ -313,12 +313,12 @@ def _loop(store: Store, actor: Actor, period: Period, lang: str, today: date, lo
 
 def _changed(store: Store, actor: Actor, period: Period, lang: str, today: date, h: dict, loop: dict) -> dict:
     t = _t(lang)
-    practices = _promoted(store, period, limit=3)
-    solved = _solved(store, actor, period, today)
-    promoted, satisfied = h["practices_promoted"], loop["satisfied"]
-    if promoted:
-        message = t("story.changed_message", practices=promoted, solved=satisfied)
-        hero = _hero(promoted, t("story.practices_unit"), t("overview.practices_promoted"))
+    practices = promoted(store, period, limit=3)
+    fixed = solved(store, actor, period, today)
+    n_promoted, satisfied = h["practices_promoted"], loop["satisfied"]
+    if n_promoted:
+        message = t("story.changed_message", practices=n_promoted, solved=satisfied)
+        hero = _hero(n_promoted, t("story.practices_unit"), t("overview.practices_promoted"))
     else:
         message = t("story.changed_solved", solved=satisfied)
         hero = _hero(satisfied, t("story.items_unit"), t("story.solved_hero"))
@@ -330,7 +330,7 @@ def _changed(store: Store, actor: Actor, period: Period, lang: str, today: date,
         {"title": t("story.solved_list"), "empty": t("story.no_solved"), "items": [
             {"title": r["summary"], "detail": "",
              "meta": t("story.solved_by", enterprise=r["enterprise"] or "—", department=r["department"] or "—")}
-            for r in solved]},
+            for r in fixed]},
     ]
     return slide
 
