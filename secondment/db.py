@@ -677,6 +677,40 @@ def _m0010(db: sqlite_utils.Database) -> None:
         foreign_keys=[("participant_id", "participants", "id")])
 
 
+
+@migrations(name="0011_documents")
+def _m0011(db: sqlite_utils.Database) -> None:
+    # The documents the department issues and the reports secondees submit (secondment.documents): a bulletin
+    # (简报, 通报, the annual report) is drafted, edited and issued with its number; a report (monthly, end of
+    # stint) is drafted, submitted and approved or returned. The content is JSON (sections, figures, tables);
+    # ``version`` counts the writes, so an editor who started from an older one is refused, not overwritten.
+    db["documents"].create({
+        "id": int, "kind": str, "year": int, "number": int, "period_key": str, "period_start": str,
+        "period_end": str, "participant_id": int, "title": str, "status": str, "lang": str, "content": str,
+        "author_id": int, "created_at": str, "updated_at": str, "submitted_at": str, "review_comment": str,
+        "reviewed_by": int, "reviewed_at": str, "issued_by": int, "issued_at": str, "version": int,
+    }, pk="id", not_null={"kind", "status", "lang", "content", "created_at", "version"}, defaults={"version": 1},
+        foreign_keys=[("participant_id", "participants", "id"), ("author_id", "users", "id")])
+    db["documents"].create_index(["kind", "year", "number"], unique=True)
+    db["documents"].create_index(["kind", "status", "period_start"])
+    db["documents"].create_index(["participant_id", "kind", "period_key"])
+    # The files of a final document exactly as issued or approved, downloaded again byte for byte.
+    db["document_files"].create({
+        "document_id": int, "format": str, "data": bytes, "sha256": str, "size": int, "created_at": str,
+    }, pk=("document_id", "format"), not_null={"data", "sha256", "size", "created_at"},
+        foreign_keys=[("document_id", "documents", "id")])
+    # Final is final, whatever path a write takes (a page, the command line, a script on the file): the
+    # database itself refuses to change or remove an issued or approved document or any kept file.
+    final = "begin select raise(abort, 'document is final'); end"
+    issued = "old.status in ('issued', 'approved')"
+    for sql in (
+        f"create trigger documents_final_update before update on documents when {issued} {final}",
+        f"create trigger documents_final_delete before delete on documents when {issued} {final}",
+        f"create trigger document_files_update before update on document_files {final}",
+        f"create trigger document_files_delete before delete on document_files {final}",
+    ):
+        db.conn.execute(sql)
+
 LATEST_VERSION = len(migrations._migrations)
 
 

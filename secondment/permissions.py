@@ -110,6 +110,18 @@ ACTIONS: MappingProxyType = MappingProxyType({
                                doc="issue host links, record the home unit's view and the conclusion"),
     "return.record": _rule("admin reviewer", doc="record the return and later use"),
     "lifecycle.read": _rule("admin reviewer viewer", doc="see the lifecycle board, attendance and outcomes"),
+    # official documents (secondment.documents): bulletins, reports, the assessment form
+    "document.read": _rule("admin reviewer viewer secondee liaison",
+                           doc="open the document library (each sees only the documents below)"),
+    "bulletin.read": _rule("admin reviewer viewer", doc="read and download issued bulletins and annual reports"),
+    "bulletin.draft": _rule("admin reviewer", doc="draft, edit and issue a bulletin (简报, 通报) or annual report"),
+    "notice.extract": _rule("admin liaison", doc="read one's own department's part of an issued 通报"),
+    "report.read": _rule("admin reviewer secondee", OWN_PARTICIPANT,
+                         doc="read a secondee's monthly reports and end-of-stint summary"),
+    "report.write": _rule("admin secondee", OWN_PARTICIPANT,
+                          doc="draft, edit and submit a monthly report or end-of-stint summary"),
+    "report.review": _rule("admin reviewer", doc="approve or return a submitted report"),
+    "documents.settings": _rule("admin", doc="set the issuing unit, mastheads, bars and the Word template"),
     # accounts, reference data, audit, backup
     "account.self": _rule("admin reviewer secondee liaison viewer", doc="change own password and language"),
     "user.manage": _rule("admin", doc="create, deactivate, reset, change role of accounts"),

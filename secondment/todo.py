@@ -64,6 +64,9 @@ def _secondee(store: Store, actor: Actor, today: date) -> list[dict]:
                           "order by answered_at", (pid,))
     if answered:
         lines.append(_line("evaluate", len(answered), "feedback", {"item": answered[0]["id"]}, "normal"))
+    reports = store.scalar("select count(*) from documents where participant_id = ? and status = 'returned'", (pid,))
+    if reports:
+        lines.insert(0, _line("reports_returned", reports, "documents", {"tab": "reports"}, "error"))
     return lines + _secondee_stint(store, pid, person, rule, today)
 
 
@@ -141,6 +144,9 @@ def _reviewer(store: Store, actor: Actor, today: date) -> list[dict]:
     drafts = store.scalar("select count(*) from practices where status = 'draft'")
     if drafts:
         lines.append(_line("practices", drafts, "practices", {}, "normal"))
+    reports = store.scalar("select count(*) from documents where status = 'submitted'")
+    if reports:
+        lines.append(_line("reports_waiting", reports, "documents", {"tab": "reviews"}, "normal"))
     return lines + _stint_work(store, actor, today)
 
 
