@@ -9,7 +9,20 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from secondment import agreements, assessment, clock, holidays, leave, notify, permissions, roster, stint, ui, vocab
+from secondment import (
+    agreements,
+    assessment,
+    clock,
+    documents,
+    holidays,
+    leave,
+    notify,
+    permissions,
+    roster,
+    stint,
+    ui,
+    vocab,
+)
 from secondment.errors import PermissionDenied, SecondmentError
 
 actor = ui.page_gate("stint")
@@ -783,6 +796,15 @@ def show_assessment() -> None:
     if data.get("conclusion"):
         ui.status_badge(line, "conclusion", data["conclusion"])
     concluded = stage == "concluded"
+    line.download_button(
+        t("docs.download_appraisal"),
+        lambda: documents.appraisal_file(store, actor, pid, lang=lang)[0],
+        file_name=f"{t('docs.kind_appraisal')}_{person['name']}.docx".replace("/", "_"),
+        mime=documents.MIME["docx"],
+        key=f"st_appraisal_{pid}",
+        icon=":material/download:",
+        help=t("docs.download_appraisal_help"),
+    )
 
     st.markdown(ui.tm("stint.part_self"))
     if can("assessment.self", pid) and not concluded:

@@ -27,6 +27,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("batches", "batches.py", "programme", "batch.read", ":material/timeline:"),
     PageSpec("stint", "stint.py", "programme", "stint.read", ":material/assignment:"),
     PageSpec("lifecycle", "lifecycle.py", "programme", "lifecycle.read", ":material/view_kanban:"),
+    PageSpec("documents", "documents.py", "programme", "document.read", ":material/description:"),
     PageSpec("my_week", "my_week.py", "work", "activity.write", ":material/edit_calendar:"),
     PageSpec("review", "review.py", "work", "week.review", ":material/fact_check:"),
     PageSpec("coverage", "coverage.py", "work", "coverage.read", ":material/grid_on:"),

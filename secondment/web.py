@@ -167,6 +167,34 @@ async def cockpit(request):
     return await run_in_threadpool(_deck_response, request, "cockpit")
 
 
+def _document_response(request):
+    """Runs in a worker thread: a document to print, for whoever may read it (``documents.get`` decides)."""
+    from secondment import auth, db, deck, documents, errors, printview
+
+    lang = _language(request, None)
+    try:
+        store = db.served()
+    except (db.Missing, db.CannotOpen):
+        return _page(deck.message_page(lang, "deck.no_database"), 503)
+    actor = auth.resume_session(store, request.cookies.get(COOKIE))
+    if actor is None:
+        return _page(deck.message_page(lang, "deck.sign_in_first", back="/documents"), 401)
+    lang = _language(request, auth.language_of(store, actor))
+    if auth.must_change_password(store, actor):
+        return _page(deck.message_page(lang, "deck.change_password", back="/account"), 403)
+    try:
+        row = documents.get(store, actor, request.query_params.get("id"))
+    except errors.PermissionDenied:
+        return _page(deck.message_page(lang, "deck.not_allowed", back="/documents"), 403)
+    except errors.NotFound:
+        return _page(deck.message_page(lang, "docs.print_not_found", back="/documents"), 404)
+    return _page(printview.render(row, lang))
+
+
+async def print_document(request):
+    return await run_in_threadpool(_document_response, request)
+
+
 # --- the host contact's appraisal link (secondment.assessment, secondment.hostpage) --------------------------
 
 HOST_BODY_LIMIT = 64 * 1024
@@ -340,7 +368,8 @@ def routes() -> list[Route]:
             Route("/_deck/deck.js", _asset(deck.ASSETS / "deck.js", "text/javascript")),
             Route("/_deck/plotly.min.js", _asset(deck.PLOTLY_JS, "text/javascript")),
             Route("/_deck/icon.png", _asset(deck.ASSETS / "icon.png", "image/png")),
-            Route("/_host/appraisal", host_appraisal, methods=["GET", "POST"])]
+            Route("/_host/appraisal", host_appraisal, methods=["GET", "POST"]),
+            Route("/_doc/print", print_document)]
 
 
 class _Headers(BaseHTTPMiddleware):
@@ -355,7 +384,8 @@ class _Headers(BaseHTTPMiddleware):
 
 
 # What the server itself serves below its root (Streamlit's assets and endpoints, the app's own routes).
-_SERVED = ("_stcore", "_auth", "_deck", "_host", "static", "media", "component", "app", "favicon", "robots.txt",
+_SERVED = ("_stcore", "_auth", "_deck", "_host", "_doc", "static", "media", "component", "app", "favicon",
+           "robots.txt",
            "healthz")
 
 
