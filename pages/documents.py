@@ -150,6 +150,7 @@ def editor(row: dict, section: str) -> None:
                 issued = ui.attempt(documents.issue, store, actor, did, version=version)
                 if issued:
                     st.session_state.pop("doc_open_bulletin", None)
+                    st.session_state["doc_just_issued"] = did
                     done(t("docs.issued", number=t("docs.number", year=issued["year"], n=issued["number"])), section)
     else:
         if actions.button(t("docs.submit"), key=f"doc_submit_{did}", icon=":material/send:"):
@@ -232,7 +233,8 @@ def open_one(rows: list[dict], state_key: str, label) -> dict | None:
     if st.session_state.get(state_key) not in ids:
         st.session_state[state_key] = ids[0]
     by_id = {r["id"]: r for r in rows}
-    picked = st.selectbox(t("field.document"), ids, key=state_key, format_func=lambda i: label(by_id[i]))
+    picked = st.selectbox(t("field.document"), ids, key=state_key, format_func=lambda i: label(by_id[i]),
+                          placeholder=t("common.choose"))
     return ui.attempt(documents.get, store, actor, picked)
 
 
@@ -312,11 +314,11 @@ if "bulletins" in tabs:
                                               key="doc_new_kind", default="briefing")
                 if kind == "annual":
                     years = list(range(today.year, today.year - 15, -1))
-                    picked_year = line.selectbox(t("field.year"), years, key="doc_new_year")
+                    picked_year = line.selectbox(t("field.year"), years, key="doc_new_year", placeholder=t("common.choose"))
                     period = periods.year(picked_year)
                 else:
                     months = months_back()
-                    picked_month = line.selectbox(t("field.month"), months, index=1, key="doc_new_month",
+                    picked_month = line.selectbox(t("field.month"), months, index=1, key="doc_new_month", placeholder=t("common.choose"),
                                                   format_func=lambda d: periods.month(d).label(lang))
                     period = periods.month(picked_month)
                 st.caption(t(f"docs.new_{kind or 'briefing'}_help"))
@@ -327,6 +329,13 @@ if "bulletins" in tabs:
                     if made:
                         st.session_state["doc_open_bulletin"] = made
                         done(t("docs.drafted"), "bulletins")
+            just = st.session_state.get("doc_just_issued")
+            if just:
+                shown = ui.attempt(documents.get, store, actor, just)
+                if shown:
+                    with st.container(border=True, key="doc_just_issued_box"):
+                        header(shown)
+                        downloads(shown, "just")
             drafts = documents.library(store, actor, status="draft")
             drafts = [r for r in drafts if r["kind"] in documents.BULLETINS]
             if not drafts:
@@ -350,7 +359,7 @@ if "reports" in tabs:
                 line = st.container(horizontal=True, vertical_alignment="bottom")
                 if months:
                     default = 1 if len(months) > 1 and today.day <= 10 else 0
-                    month = line.selectbox(t("field.month"), months, index=default, key="doc_rep_month",
+                    month = line.selectbox(t("field.month"), months, index=default, key="doc_rep_month", placeholder=t("common.choose"),
                                            format_func=lambda m: periods.month(date.fromisoformat(f"{m}-01")).label(lang))
                     if line.button(t("docs.draft_monthly"), type="primary", key="doc_rep_go",
                                    icon=":material/edit_document:"):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 ROLES = {"demo_admin": "admin", "demo_reviewer": "reviewer", "demo_viewer": "viewer", "demo_secondee": "secondee",
          "demo_talent": "secondee", "demo_liaison": "liaison"}
 # Latin text that is not English prose: codes, units and names of formats people know by them.
-ALLOWED = {"english", "csv", "xlsx", "excel", "mb", "kb", "id", "ok", "pdf", "url", "cli", "sqlite", "utc", "wal", "db",
+ALLOWED = {"english", "csv", "xlsx", "excel", "word", "docx", "gb", "mb", "kb", "id", "ok", "pdf", "url", "cli", "sqlite", "utc", "wal", "db",
            "python", "secondment", "esc", "init", "demo", "admin", "bash", "https", "http", "sm", "key", "iso",
            # the names of browsers and systems ("my account" lists each session by them)
            "chrome", "headlesschrome", "chromium", "firefox", "safari", "edge", "linux", "windows", "mac", "os",
