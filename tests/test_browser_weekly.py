@@ -126,8 +126,13 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
         open_page(rv, "周志审核")
         item = queue_item(rv, name, week)
         item.get_by_text(COMMENT).first.wait_for()          # the earlier comment is shown for context
+        wait_ready(rv)                                      # the page's run is over: the button is the live one
         item.get_by_role("button", name=re.compile("^.*通过$")).click()
-        wait_until(lambda: week_state(store, pid, week) == "approved", "the week to be approved")
+        try:
+            wait_until(lambda: week_state(store, pid, week) == "approved", "the week to be approved", timeout=60)
+        except AssertionError:
+            print("--- the reviewer's page ---\n" + rv.locator("[data-testid='stMain']").inner_text())
+            raise
         rv.get_by_text(f"已通过 {name} 的 {week} 周志").wait_for(timeout=30_000)
 
         open_page(rv, "履职覆盖")
