@@ -29,8 +29,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def pytest_collection_modifyitems(config, items):
-    # Fast tests first, browser tests last, so a broken core fails in seconds.
-    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
+    if not config.getoption("numprocesses", None):
+        # One process: fast tests first, browser tests last, so a broken core fails in seconds.
+        items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
+        return
+    # Several workers (pyproject.toml: -n 2 --dist loadgroup): a browser module stays on one worker, so its one
+    # app server serves all its tests, except the walk over every page, whose two languages go to two workers;
+    # the long browser groups start first and the many short tests fill in around them.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            group = item.module.__name__
+            if group.endswith("every_page") and hasattr(item, "callspec"):
+                group += "-" + str(item.callspec.params.get("lang", ""))
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: (0 if "every_page" in item.module.__name__ else 1)
+               if item.get_closest_marker("browser") else 2)
 
 
 # --- stores ------------------------------------------------------------------------------------
