@@ -33,17 +33,9 @@ def pytest_collection_modifyitems(config, items):
         # One process: fast tests first, browser tests last, so a broken core fails in seconds.
         items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
         return
-    # Several workers (pyproject.toml: -n 2 --dist loadgroup): a browser module stays on one worker, so its one
-    # app server serves all its tests, except the walk over every page, whose two languages go to two workers;
-    # the long browser groups start first and the many short tests fill in around them.
-    for item in items:
-        if item.get_closest_marker("browser"):
-            group = item.module.__name__
-            if group.endswith("every_page") and hasattr(item, "callspec"):
-                group += "-" + str(item.callspec.params.get("lang", ""))
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: (0 if "every_page" in item.module.__name__ else 1)
-               if item.get_closest_marker("browser") else 2)
+    # Several workers (pyproject.toml: -n 2 --dist loadfile): a module stays on one worker, so a browser
+    # module's one app server serves all its tests; the browser modules, the longest, start first.
+    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)
 
 
 # --- stores ------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Time one page under Streamlit's AppTest, for ``python -m secondment.bench`` (which runs this file in a child
 process so that the core itself never imports Streamlit).
 
-    python tests/page_timer.py DB PAGE USERNAME RUNS
+    python tests/page_timer.py DB PAGE USERNAME RUNS [STATE]
 
-Prints one JSON line: the median script-run time, the median time spent inside ``Store.read()/write()`` (the
-SQL the page needs, fetches included) and the peak Python memory of one run.
+STATE, a JSON object, is put into the session before the first run (e.g. which tab is open). Prints one JSON
+line: the median script-run time, the median time spent inside ``Store.read()/write()`` (the SQL the page
+needs, fetches included), the peak Python memory of one run and the size of what one run sends to the browser
+(the serialized messages: elements, tables as Arrow, charts as JSON).
 """
 from __future__ import annotations
 
@@ -53,8 +55,30 @@ class _SqlClock:
         db.Store.write = self._orig_write
 
 
-def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs: int) -> dict:
+class _SentBytes:
+    """The size of the messages the last run produced (what a browser would be sent)."""
+
+    def __init__(self):
+        from streamlit.testing.v1 import local_script_runner
+
+        self.bytes = 0
+        runner = local_script_runner.LocalScriptRunner
+        original = runner.forward_msgs
+        meter = self
+
+        def counted(self_):
+            messages = original(self_)
+            meter.bytes = sum(m.ByteSize() for m in messages)
+            return messages
+
+        runner.forward_msgs = counted
+
+
+def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs: int,
+                 state: dict | None = None) -> dict:
     from streamlit.testing.v1 import AppTest
+
+    sent = _SentBytes()
 
     os.environ["SECONDMENT_DB"] = str(store.path)
     actor = auth.actor_from_row(store.one("select * from users where username = ?", (username,)))
@@ -70,6 +94,8 @@ def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
             at.switch_page(f"pages/{spec.file}")
             at.session_state["_session_token"] = token
+            for key, value in (state or {}).items():
+                at.session_state[key] = value
             at.run()
             at._page_hash = ""   # stay on the page (AppTest would re-request the switch on every run)
             return at
@@ -95,14 +121,16 @@ def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs
     one_run(at)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"median_s": statistics.median(times), "sql_s": statistics.median(sql), "peak_mb": peak / 2**20}
+    return {"median_s": statistics.median(times), "sql_s": statistics.median(sql), "peak_mb": peak / 2**20,
+            "sent_kb": sent.bytes / 1024}
 
 
 def main(argv: list[str]) -> int:
-    path, page, username, runs = argv
+    path, page, username, runs, *rest = argv
     logging.disable(logging.WARNING)  # AppTest outside a server warns about a missing run context on every call
     store = db.Store(path)
-    print(json.dumps(measure_page(store, navigation.BY_KEY[page], username, int(runs))))
+    state = json.loads(rest[0]) if rest else None
+    print(json.dumps(measure_page(store, navigation.BY_KEY[page], username, int(runs), state)))
     return 0
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import new_context, sign_in, wait_ready, wait_until
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from secondment import clock
 
@@ -24,11 +25,19 @@ HOST_COMMENT = "该同志挂职期间工作扎实，<b>深受</b>企业好评。
 def pick(page, label, option, scope=None):
     """Choose ``option`` in the Streamlit select box labelled ``label``."""
     where = scope or page
-    box = where.get_by_role("combobox", name=label).filter(visible=True).first
-    box.click()
-    box.press("ControlOrMeta+a")
-    page.keyboard.type(option[:12])   # a box showing its choice lists only what matches its text
-    page.get_by_role("option", name=option, exact=True).first.click()
+    for attempt in range(3):
+        box = where.get_by_role("combobox", name=label).filter(visible=True).first
+        box.click()
+        box.press("ControlOrMeta+a")
+        page.keyboard.type(option[:12])   # a box showing its choice lists only what matches its text
+        try:
+            page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            # A rerun that started as the list opened drew the box anew and closed the list: open it again.
+            if attempt == 2:
+                raise
+            wait_ready(page)
     wait_ready(page)
 
 

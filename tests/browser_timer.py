@@ -1,0 +1,72 @@
+"""Time full page loads and tab switches in Debian's Chromium, for ``python -m secondment.bench --browser``.
+
+    python tests/browser_timer.py DB USERNAME RUNS PAGE [PAGE ...]
+
+Starts the app on a free port against DB (``streamlit run app.py``, as in production), signs in as USERNAME
+and, for each page, loads it RUNS times (a new load through its address, until the script is done and nothing
+is running) and switches to each of its tabs. Prints one JSON line per page and tab: the median seconds.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "tests"))
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, sign_in
+
+DONE = ("() => document.querySelector(\"[data-testid='stMain'] h1\") !== null && "
+        "(!document.querySelector(\"[data-testid='stStatusWidget']\") || "
+        "!document.querySelector(\"[data-testid='stStatusWidget']\").innerText.match(/Running|运行/))")
+
+
+def settled(page, timeout: float = 120_000) -> None:
+    """The script has finished: the heading is drawn and Streamlit's running indicator is gone (twice, 100 ms
+    apart, since a rerun may start right after the first run)."""
+    for _ in range(2):
+        page.wait_for_function(DONE, timeout=timeout)
+        page.wait_for_timeout(100)
+
+
+def main(argv: list[str]) -> int:
+    from playwright.sync_api import sync_playwright
+
+    path, username, runs, *pages = argv
+    runs = int(runs)
+    with tempfile.TemporaryDirectory() as folder:
+        server = LiveServer(Path(path), Path(folder) / "streamlit.log")
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
+                sign_in(page, server.url, username)
+                for key in pages:
+                    times = []
+                    for _ in range(runs + 1):            # the first load warms the server's caches
+                        start = time.perf_counter()
+                        page.goto(f"{server.url}/{key}")
+                        settled(page)
+                        times.append(time.perf_counter() - start)
+                    print(json.dumps({"view": key, "median_s": statistics.median(times[1:])}), flush=True)
+                    tabs = page.locator("[data-testid='stMain'] [role='tab']")
+                    for i in range(1, tabs.count()):
+                        name = tabs.nth(i).inner_text().strip()
+                        start = time.perf_counter()
+                        tabs.nth(i).click()
+                        settled(page)
+                        print(json.dumps({"view": f"{key} › {name}", "median_s": time.perf_counter() - start}),
+                              flush=True)
+                browser.close()
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
