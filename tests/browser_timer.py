@@ -4,7 +4,8 @@
 
 Starts the app on a free port against DB (``streamlit run app.py``, as in production), signs in as USERNAME
 and, for each page, loads it RUNS times (a new load through its address, until the script is done and nothing
-is running) and switches to each of its tabs. Prints one JSON line per page and tab: the median seconds.
+is running) and switches once to each of its tabs. Prints one JSON line per page (the median seconds of its
+loads) and per tab (the seconds of its switch).
 """
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ DONE = ("() => document.querySelector(\"[data-testid='stMain'] h1\") !== null &&
 
 
 def settled(page, timeout: float = 120_000) -> None:
-    """The script has finished: the heading is drawn and Streamlit's running indicator is gone (twice, 100 ms
-    apart, since a rerun may start right after the first run)."""
-    for _ in range(2):
+    """The script has finished: the heading is drawn and Streamlit's running indicator has stayed away for three
+    checks 150 ms apart (the indicator shows only after a short delay, and a rerun may follow the first run).
+    The figures so include up to about half a second of this waiting."""
+    for _ in range(3):
         page.wait_for_function(DONE, timeout=timeout)
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(150)
 
 
 def main(argv: list[str]) -> int:
