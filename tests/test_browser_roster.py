@@ -67,7 +67,8 @@ def test_reviewer_filters_opens_profile_edits_post_and_sees_audit(browser, live_
         wait_ready(page)
         wait_grid_contains(page, person["name"])
         assert 1 <= grid_rows(page) < 68
-        assert "显示 68 / 共 68 条" not in page.content()
+        # the unfiltered count goes (while the page reruns, Streamlit keeps the old caption on screen, marked stale)
+        page.get_by_text("显示 68 / 共 68 条").wait_for(state="detached", timeout=30_000)
 
         select_first_row(page)
         page.get_by_text(f"已选择：{person['name']}").wait_for()
