@@ -50,9 +50,9 @@ def _user_for(store: db.Store, spec: navigation.PageSpec) -> str | None:
     return None
 
 
-# The tabs drawn only when opened, by page: the tabs' widget key and each tab's label (its message key), with the
-# role it is measured as when the tab is not the page's reviewer's (None: the page's own account).
-LAZY_TABS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
+# The views of the pages whose tabs are drawn only when opened: the tabs' widget key and, per view, the tab's label
+# (its message key; None for the page as it opens) and the role it is measured as (None: the page's own account).
+LAZY_TABS: dict[str, tuple[str, tuple[tuple[str | None, str | None], ...]]] = {
     "documents": ("doc_tabs", (("docs.tab_library", None), ("docs.tab_bulletins", None),
                                ("docs.tab_reports", "secondee"), ("docs.tab_reviews", None),
                                ("docs.tab_settings", None))),
@@ -61,22 +61,22 @@ LAZY_TABS: dict[str, tuple[str, tuple[tuple[str, str | None], ...]]] = {
     "stint": ("st_tabs", tuple((f"stint.tab_{k}", None) for k in ("agreement", "declarations", "checkins", "visits",
                                                                    "leave", "assessment", "return"))),
     # a reviewer sees the items alone; the administrator has the routing editor in a tab beside them
-    "feedback": ("fb_main_tabs", (("feedback.tab_items_plain", "admin"), ("feedback.tab_routing", "admin"))),
+    "feedback": ("fb_main_tabs", ((None, None), ("feedback.tab_items_plain", "admin"),
+                                  ("feedback.tab_routing", "admin"))),
 }
 TARGETS = {"S": 0.3, "M": 0.3, "L": 0.5}
 
 
 def views_of(spec: navigation.PageSpec) -> list[tuple[str, dict | None, str | None]]:
-    """(name, session state, role) for each view of a page: the page as it opens (unless every view is a tab),
-    then each tab drawn on demand."""
+    """(name, session state, role) for each view of a page: the page as it opens, or each of its views."""
     from secondment import i18n
 
     if spec.key not in LAZY_TABS:
         return [(spec.key, None, None)]
-    key, tabs = LAZY_TABS[spec.key]
-    first = [(spec.key, None, None)] if spec.key == "feedback" else []
-    return first + [(f"{spec.key} › {i18n.translate('zh', label)}", {key: i18n.translate("zh", label)}, role)
-                    for label, role in tabs]
+    key, views = LAZY_TABS[spec.key]
+    return [(spec.key, None, role) if label is None else
+            (f"{spec.key} › {i18n.translate('zh', label)}", {key: i18n.translate("zh", label)}, role)
+            for label, role in views]
 
 
 def _account(store: db.Store, role: str) -> str | None:
@@ -93,18 +93,26 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - used, 1)
 
 
+def _child(script: str, arguments: list[str]) -> tuple[list[str], str | None]:
+    """Run ``tests/<script>`` in a child process: its output lines, and its last error line if it failed."""
+    done = subprocess.run([sys.executable, str(ROOT / "tests" / script), *arguments], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode == 0:
+        return lines, None
+    said = (done.stderr or done.stdout).strip().splitlines()
+    return lines, said[-1][:100] if said else f"exit status {done.returncode}"
+
+
 def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs: int,
                  state: dict | None = None) -> dict:
     """One page's figures, measured in a child process by ``tests/page_timer.py`` (which drives the page with
     Streamlit's AppTest), so this module, like the rest of the core, never imports Streamlit."""
-    command = [sys.executable, str(ROOT / "tests" / "page_timer.py"), str(store.path), spec.key, username, str(runs)]
+    arguments = [str(store.path), spec.key, username, str(runs)]
     if state:
-        command.append(json.dumps(state, ensure_ascii=False))
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        return {"error": lines[-1][:80] if lines else f"exit status {done.returncode}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        arguments.append(json.dumps(state, ensure_ascii=False))
+    lines, error = _child("page_timer.py", arguments)
+    return {"error": error} if error else json.loads(lines[-1])
 
 
 def _row(name: str, username: str, result: dict, target: float) -> str:
@@ -117,13 +125,9 @@ def _row(name: str, username: str, result: dict, target: float) -> str:
 
 def measure_browser(store: db.Store, username: str, keys: list[str], runs: int) -> list[dict]:
     """Full page loads and tab switches in Chromium, measured in a child process by ``tests/browser_timer.py``."""
-    command = [sys.executable, str(ROOT / "tests" / "browser_timer.py"), str(store.path), username, str(runs), *keys]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        rows.append({"view": "error", "error": lines[-1][:100] if lines else f"exit status {done.returncode}"})
-    return rows
+    lines, error = _child("browser_timer.py", [str(store.path), username, str(runs), *keys])
+    rows = [json.loads(line) for line in lines if line.startswith("{")]
+    return rows + ([{"view": "error", "error": error}] if error else [])
 
 
 def main(argv: list[str] | None = None) -> int:
