@@ -314,11 +314,13 @@ if "bulletins" in tabs:
                                               key="doc_new_kind", default="briefing")
                 if kind == "annual":
                     years = list(range(today.year, today.year - 15, -1))
-                    picked_year = line.selectbox(t("field.year"), years, key="doc_new_year", placeholder=t("common.choose"))
+                    picked_year = line.selectbox(t("field.year"), years, key="doc_new_year",
+                                                 placeholder=t("common.choose"))
                     period = periods.year(picked_year)
                 else:
                     months = months_back()
-                    picked_month = line.selectbox(t("field.month"), months, index=1, key="doc_new_month", placeholder=t("common.choose"),
+                    picked_month = line.selectbox(t("field.month"), months, index=1, key="doc_new_month",
+                                                  placeholder=t("common.choose"),
                                                   format_func=lambda d: periods.month(d).label(lang))
                     period = periods.month(picked_month)
                 st.caption(t(f"docs.new_{kind or 'briefing'}_help"))
@@ -359,7 +361,8 @@ if "reports" in tabs:
                 line = st.container(horizontal=True, vertical_alignment="bottom")
                 if months:
                     default = 1 if len(months) > 1 and today.day <= 10 else 0
-                    month = line.selectbox(t("field.month"), months, index=default, key="doc_rep_month", placeholder=t("common.choose"),
+                    month = line.selectbox(t("field.month"), months, index=default, key="doc_rep_month",
+                                           placeholder=t("common.choose"),
                                            format_func=lambda m: periods.month(date.fromisoformat(f"{m}-01")).label(lang))
                     if line.button(t("docs.draft_monthly"), type="primary", key="doc_rep_go",
                                    icon=":material/edit_document:"):
