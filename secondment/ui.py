@@ -74,14 +74,22 @@ def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | N
 
     ids = [p["id"] for p in people]
     by_id = {p["id"]: p for p in people}
+    shown = f"{key}:shown"     # the person on the page: the browser may send an empty choice while the box redraws
     if wanted in by_id and arrived(page_key):
         st.session_state[key] = wanted
     if wanted is not None and wanted not in by_id:
         show_error(NotFound("participant", wanted))
-    if st.session_state.get(key) not in by_id:   # someone serving now, not a stint yet to begin
-        st.session_state[key] = next((p["id"] for p in people if p["status"] == "active"), ids[0])
-    chosen = st.selectbox(t("profile.choose"), ids, key=key, placeholder=t("common.choose"),
+    if st.session_state.get(key) not in by_id:
+        st.session_state[key] = (st.session_state[shown] if st.session_state.get(shown) in by_id
+                                 # someone serving now, not a stint yet to begin
+                                 else next((p["id"] for p in people if p["status"] == "active"), ids[0]))
+    # index=None: an empty choice stays empty (Streamlit would read it as the first of the list) and is refilled above
+    chosen = st.selectbox(t("profile.choose"), ids, index=None, key=key, placeholder=t("common.choose"),
                           format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}")
+    if chosen is None:   # draw the box again with the person shown (refilled above)
+        st.session_state[shown] = st.session_state.get(shown) if st.session_state.get(shown) in by_id else ids[0]
+        st.rerun()
+    st.session_state[shown] = chosen
     if str(chosen) != raw_id:
         st.query_params["id"] = str(chosen)
     return chosen

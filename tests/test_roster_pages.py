@@ -157,3 +157,16 @@ def test_adding_a_person_before_any_enterprise_exists_says_where_units_come_from
     assert not at.exception
     text = visible_text(at)
     assert "没有可选的派出单位" in text and "没有可选的挂职单位" in text and "系统管理" in text
+
+
+def test_profile_picker_sent_no_value_keeps_the_person(small):
+    """The browser may send an empty choice for the picker (a rerun while the box is being redrawn): the page stays
+    on the person shown, instead of jumping to the first of the list."""
+    at = app_test("profile", small, "rev", query={"id": "3"}).run()
+    for pid in (4, 3):
+        at.selectbox(key="pf_pick").set_value(pid).run()
+        shown = at.title[0].value
+        at.selectbox(key="pf_pick").set_value(None).run()
+        assert not at.exception
+        assert at.title[0].value == shown and at.query_params["id"] == str(pid)
+        assert at.selectbox(key="pf_pick").value == pid        # and the box shows that person again
