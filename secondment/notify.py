@@ -446,8 +446,16 @@ def _queue_digests(db, store: Store, now: datetime, rule: dict) -> int:
     queued = 0
     users = db.conn.execute("select id, email, digest, language, display_name from users where active = 1 and "
                             "email is not null and digest in ('daily', 'weekly')").fetchall()
+    day_start, day_end = clock.day_start_utc(today), clock.day_start_utc(today, 1)
     for uid, email, digest, language, name in users:
         if digest == "weekly" and today.isoweekday() != 1:
+            continue
+        # At most one a day as sent, not only as queued: while an earlier digest still waits (the server was down)
+        # or one went out today, what came since waits for the next one.
+        if db.conn.execute(
+                "select 1 from outbox where channel = 'email' and user_id = ? and ((status in ('pending', 'failed') "
+                "and attempts < ?) or (sent_at >= ? and sent_at < ?)) limit 1",
+                (uid, MAX_ATTEMPTS, day_start, day_end)).fetchone():
             continue
         key = f"digest.{uid}"
         upto = int(db.conn.execute("select coalesce((select value from meta where key = ?), 0)", (key,)).fetchone()[0])
@@ -602,7 +610,8 @@ def run(store: Store, actor: Actor, *, now: datetime | None = None, dry_run: boo
 
 def _queue(db, store: Store, now: datetime, rule: dict) -> int:
     queued = _queue_robots(db, now)
-    if now.astimezone(clock.CHINA).hour >= rule["digest_hour"]:
+    # No mail server, no digests: the app is in-app only, and nothing piles up to go out all at once later.
+    if smtp_config() is not None and now.astimezone(clock.CHINA).hour >= rule["digest_hour"]:
         queued += _queue_digests(db, store, now, rule)
     return queued
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from secondment import activities, clock, feedback, holidays, leave, notify, permissions, roster, vocab
+from secondment import activities, clock, coverage, feedback, holidays, leave, notify, permissions, roster, vocab
 from secondment.db import Store
 from secondment.permissions import Actor
 
-QUIET_WEEKS = (1, 2, 4)
 SELF_ASSESSMENT_DAYS = 30   # the self-assessment is asked for from this many days before the end to as many after
 
 
@@ -125,17 +124,14 @@ def _reviewer(store: Store, actor: Actor, today: date) -> list[dict]:
     if oldest["n"]:
         days = (today - clock.local_date(oldest["first"])).days
         lines.append(_line("weeks_waiting", oldest["n"], "review", {}, "warn" if days > 7 else "normal", days=days))
-    this = activities.week_of(today)
-    active = f"{roster.status_sql(today)} = 'active'"
-    # Quiet: in post for longer than the span, and no entry in its last weeks (the current week not counted).
-    for weeks in QUIET_WEEKS:
-        since = activities.add_weeks(this, -weeks)
-        n = store.scalar(f"""select count(*) from participants p where {active} and p.start_date <= ?
-            and not exists (select 1 from activities a where a.participant_id = p.id and a.week >= ? and a.week < ?)""",
-                         ((today - timedelta(weeks=weeks)).isoformat(), since, this))
+    # Quiet: the coverage page's own list (leave weeks passed over); each person named once, by the longest of the
+    # spans their silence has reached.
+    quiet = coverage.quiet_list(store, actor, today=today)["quiet_weeks"]
+    spans = coverage.QUIET_SPANS
+    for weeks, below in zip(spans, (*spans[1:], None), strict=True):
+        n = int(((quiet >= weeks) & ((quiet < below) if below else True)).sum())
         if n:
             lines.append(_line(f"quiet_{weeks}", n, "coverage", {}, "warn" if weeks > 1 else "normal", weeks=weeks))
-            break       # the longest silence is named once, by its shortest span that holds anyone
     late = feedback.counts(store, actor, today=today)
     if late["overdue"]:
         lines.append(_line("overdue", late["overdue"], "feedback", {}, "error"))

@@ -11,7 +11,7 @@ import feedback_fixture as fx
 import pytest
 from conftest import free_port
 
-from secondment import activities, clock, feedback, notify, todo
+from secondment import activities, clock, feedback, leave, notify, todo, vocab
 from secondment.permissions import Actor
 
 CHINA = clock.CHINA
@@ -115,7 +115,25 @@ def test_to_do_counts_match_the_fixture_worked_out_by_hand(world):
     # Friday: this week has no entry; October's monthly self-check is not in (due by 5 November)
     assert lines("fx_secondee") == {"week_empty": 1, "evaluate": 1, "checkin_due": 1}
     assert lines("fx_other") == {"week_empty": 1, "checkin_due": 1}
-    assert lines("fx_reviewer")["weeks_waiting"] == 1 and lines("fx_reviewer")["overdue"] == 1
+    # Quiet as of W47 (its last complete weeks W46, W45, …): 张伟 and 王芳 logged in W45 (one quiet week), 李娜 never
+    # (four and more). Each person is counted once, under the longest span their silence has reached.
+    assert lines("fx_reviewer") == {"weeks_waiting": 1, "overdue": 1, "quiet_1": 2, "quiet_4": 1}
+    # The administrator: 区总工会 is routed to with no liaison, 2027 has no holiday arrangement (from November),
+    # no backup ever; and the reviewer's lines, as an administrator reviews too.
+    assert lines("fx_admin") == {"no_liaison": 1, "holidays": 1, "backup": 1, "weeks_waiting": 1, "overdue": 1,
+                                 "quiet_1": 2, "quiet_4": 1}
+    # A week of approved leave is not a quiet week (the coverage page's rule): 张伟 off all of W46 is not quiet.
+    asked = leave.request(store, sec, fx.P_CADRE, kind=vocab.LEAVE_KINDS[0], start_date="2026-11-09",
+                          end_date="2026-11-13", reason="探亲")
+    leave.decide(store, a["fx_reviewer"], asked["id"], "approved")
+    assert lines("fx_reviewer")["quiet_1"] == 1
+    # … a locked account shows, and a backup two days ago puts the backup line away
+    with store.write() as db:
+        db.conn.execute("update users set locked_until = '2999-01-01T00:00:00Z' where username = 'fx_other'")
+        db.conn.execute("insert into audit_log(at, username, table_name, action) values "
+                        "('2026-11-18T02:00:00Z', 'fx_admin', 'backup', 'backup')")
+    admin = lines("fx_admin")
+    assert admin["locked"] == 1 and "backup" not in admin
     from secondment import errors
 
     with pytest.raises(errors.PermissionDenied):       # a leader has nothing to do: the week's summary instead
@@ -190,8 +208,13 @@ def test_one_digest_per_person_and_none_twice(world, smtp):
                             summary="第二件", urgency="normal")
     assert notify.run(store, admin, now=MORNING.replace(hour=15))["sent"] == 0
     assert notify.run(store, admin, now=MORNING.replace(day=21))["sent"] == 1
-    # quiet hours: nothing is sent
-    assert notify.run(store, admin, now=NIGHT.replace(day=22))["sent"] == 0
+    # quiet hours: news in the evening waits through the night and goes out in the morning
+    feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                            summary="第三件", urgency="normal")
+    night = notify.run(store, admin, now=NIGHT.replace(day=21))
+    assert night["quiet"] and night["queued"] == night["sent"] == 0
+    assert notify.run(store, admin, now=NIGHT.replace(day=22, hour=6))["sent"] == 0
+    assert notify.run(store, admin, now=MORNING.replace(day=22))["sent"] == 1
 
 
 def test_a_failed_send_is_reported_and_sent_once_when_the_server_is_back(world, smtp):
@@ -208,6 +231,35 @@ def test_a_failed_send_is_reported_and_sent_once_when_the_server_is_back(world, 
     assert up["sent"] == 1 and len(smtp.messages) == 1
     assert notify.run(store, admin, now=MORNING.replace(hour=11))["sent"] == 0 and len(smtp.messages) == 1
     assert store.scalar("select status || ':' || attempts from outbox") == "sent:2"
+
+
+def test_after_an_outage_a_person_still_gets_one_digest_a_day(world, smtp):
+    store, a = world
+    with_digests(store, a, "fx_liaison_a")
+    raise_item = lambda summary: feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE,
+                                                         category="policy", summary=summary, urgency="normal")
+    admin = Actor.system("notify")
+    raise_item("第一件")
+    assert notify.run(store, admin, now=MORNING)["failed"] == 1          # day 1: the server is down
+    raise_item("第二件")
+    smtp.controller.start()
+    day2 = MORNING.replace(day=21)
+    assert notify.run(store, admin, now=day2)["sent"] == 1               # day 2: yesterday's digest goes out …
+    assert notify.run(store, admin, now=day2.replace(hour=16))["sent"] == 0   # … and nothing more that day
+    assert len(smtp.messages) == 1
+    assert notify.run(store, admin, now=MORNING.replace(day=22))["sent"] == 1  # day 3: what came since
+    plain = lambda m: next(p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type() == "text/plain")
+    assert plain(smtp.messages[0][1]).count("- ") == 1 and plain(smtp.messages[1][1]).count("- ") == 1
+
+
+def test_without_a_mail_server_nothing_piles_up(world):
+    store, a = world
+    with_digests(store, a, "fx_liaison_a")
+    feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                            summary="用工补贴申报", urgency="normal")
+    report = notify.run(store, Actor.system("notify"), now=MORNING)
+    assert report["notifications"] >= 1 and report["queued"] == 0        # in-app only
+    assert store.scalar("select count(*) from outbox") == 0
 
 
 def test_the_robot_of_a_department_gets_one_json_message(world, monkeypatch):
