@@ -134,9 +134,9 @@ def who(ev: dict, item: dict) -> str:
     """Who took a step; when the account is not recorded (imported history), who must have taken it."""
     if ev["user_name"]:
         return ev["user_name"] + (t("common.in_brackets", text=L("app_role", ev["user_role"])) if ev.get("user_role") else "")
-    if ev["step"] in ("raise", "evaluate", "send_back"):
+    if ev["step"] in ("raise", "evaluate", "send_back", "reply"):
         return item["participant"]
-    if ev["step"] in ("accept", "transfer", "extend", "answer"):
+    if ev["step"] in ("accept", "transfer", "extend", "ask", "answer"):
         return t("feedback.ev_department_staff", department=ev["from_department"] or ev["to_department"] or "—")
     return t("feedback.ev_system")
 
@@ -208,6 +208,13 @@ def detail(item: dict) -> None:
             st.warning(ui.tm("feedback.closed_unresolved_by", who=item.get("closed_by_name") or "—",
                          when=when(item["closed_at"]), reason=item["close_reason"] or "—"),
                        icon=":material/block:")
+        if item["question_open"]:
+            question = next(ev["note"] for ev in reversed(item["events"]) if ev["step"] == "ask")
+            if "reply" in item["allowed_steps"]:
+                st.warning(ui.tm("feedback.question_waiting", department=item["department"] or "—",
+                                 question=question), icon=":material/contact_support:")
+            else:
+                st.info(ui.tm("feedback.question_pending", question=question), icon=":material/contact_support:")
         timeline(item)
         actions(item)
 
@@ -277,6 +284,17 @@ def actions(item: dict) -> None:
                 if st.button(t("feedback.do_answer"), type="primary", key=f"fb_answer_{fid}",
                              icon=":material/reply:"):
                     done("feedback.answered", fid, ui.attempt(feedback.answer, store, actor, fid, text=text))
+            elif step in ("ask", "reply"):
+                if step == "ask":
+                    st.caption(ui.tm("feedback.ask_hint", who=item["participant"]))
+                text = st.text_area(t(f"field.{'question' if step == 'ask' else 'reply'}"), key=f"fb_{step}_{fid}",
+                                    height=100, placeholder=t(f"feedback.{step}_placeholder"))
+                if st.button(t(f"feedback.do_{step}"), type="primary", key=f"fb_{step}_go_{fid}",
+                             icon=":material/contact_support:" if step == "ask" else ":material/reply:"):
+                    fn = feedback.ask if step == "ask" else feedback.reply
+                    kwargs = {"question": text} if step == "ask" else {"text": text}
+                    done("feedback.asked" if step == "ask" else "feedback.replied", fid,
+                         ui.attempt(fn, store, actor, fid, **kwargs))
             elif step == "evaluate":
                 verdict = st.radio(t("field.evaluation"), list(vocab.EVALUATIONS), format_func=fmt("evaluation"),
                                    key=f"fb_eval_{fid}", horizontal=True, index=None)

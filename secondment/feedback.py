@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -363,6 +364,33 @@ def request_extension(store: Store, actor: Actor, feedback_id: int, *, days, rea
     return _step(store, actor, feedback_id, "extend", "feedback.handle", changes, note=reason, at=at)
 
 
+def _question_open(db, feedback_id: int) -> bool:
+    return bool(db.conn.execute(f"select {question_open_sql()} from feedback f where f.id = ?",
+                                (feedback_id,)).fetchone()[0])
+
+
+def ask(store: Store, actor: Actor, feedback_id: int, *, question, at=None) -> dict:
+    """The department asks the secondee for more information (征询补充); one question waits at a time."""
+    question = validation.text("question", question)
+
+    def changes(db, row, stamp):
+        if _question_open(db, feedback_id):
+            raise Conflict("error.feedback_question_open")
+
+    return _step(store, actor, feedback_id, "ask", "feedback.handle", changes, note=question, at=at)
+
+
+def reply(store: Store, actor: Actor, feedback_id: int, *, text, at=None) -> dict:
+    """The secondee answers the department's question (补充说明)."""
+    text = validation.text("reply", text)
+
+    def changes(db, row, stamp):
+        if not _question_open(db, feedback_id):
+            raise Conflict("error.feedback_no_question")
+
+    return _step(store, actor, feedback_id, "reply", "feedback.evaluate", changes, note=text, at=at)
+
+
 def answer(store: Store, actor: Actor, feedback_id: int, *, text, at=None) -> dict:
     """The department's answer (答复); the secondee then rates it."""
     text = validation.text("answer", text)
@@ -447,6 +475,15 @@ def final_sql(alias: str = "f") -> str:
     return f"{alias}.status in ({_codes(FINAL)})"
 
 
+def question_open_sql(alias: str = "f") -> str:
+    """A question from the department waits for the secondee's reply: the item is with its department and, of
+    its asks, replies, transfers and answers, the latest is an ask (a transfer or an answer makes it moot)."""
+    asking = sorted(status for step, status in vocab.FEEDBACK_TRANSITIONS if step == "ask")
+    return (f"({alias}.status in ({_codes(asking)}) and (select e.step from feedback_events e "
+            f"where e.feedback_id = {alias}.id and e.step in ('ask', 'reply', 'transfer', 'answer') "
+            f"order by e.id desc limit 1) = 'ask')")
+
+
 def is_overdue(row: dict, today=None) -> bool:
     """Open and past its due date."""
     return is_open(row) and bool(row.get("due_date")) and row["due_date"] < _today(today).isoformat()
@@ -487,6 +524,14 @@ def supervised_sql(alias: str = "f") -> str:
     return f"({needs_escalation_sql(alias)} or (not {final_sql(alias)} and {alias}.escalated = 1))"
 
 
+# The permission each step needs (on the item's participant and department).
+STEP_ACTIONS = MappingProxyType({
+    "accept": "feedback.handle", "transfer": "feedback.handle", "extend": "feedback.handle",
+    "ask": "feedback.handle", "answer": "feedback.handle", "reply": "feedback.evaluate",
+    "evaluate": "feedback.evaluate", "send_back": "feedback.evaluate",
+    "escalate": "feedback.supervise", "close_unresolved": "feedback.supervise"})
+
+
 def allowed_steps(actor: Actor, row: dict) -> list[str]:
     """The steps this actor may take on this item now (for the page's buttons)."""
     out = []
@@ -494,12 +539,12 @@ def allowed_steps(actor: Actor, row: dict) -> list[str]:
     for step in vocab.FEEDBACK_STEPS:
         if vocab.next_status(step, row["status"]) is None:
             continue
-        action = {"accept": "feedback.handle", "transfer": "feedback.handle", "extend": "feedback.handle",
-                  "answer": "feedback.handle", "evaluate": "feedback.evaluate", "send_back": "feedback.evaluate",
-                  "escalate": "feedback.supervise", "close_unresolved": "feedback.supervise"}.get(step)
+        action = STEP_ACTIONS.get(step)
         if action is None or not permissions.can(actor, action, resource):
             continue
         if step == "escalate" and row.get("escalated"):
+            continue
+        if (step == "ask" and row.get("question_open")) or (step == "reply" and not row.get("question_open")):
             continue
         out.append(step)
     return out
@@ -512,7 +557,8 @@ _SELECT = f"""
            d.name as department,
            case when {overdue_sql()} then 1 else 0 end as overdue,
            case when {answered_late_sql()} then 1 else 0 end as late,
-           case when {needs_escalation_sql()} then 1 else 0 end as escalation_needed
+           case when {needs_escalation_sql()} then 1 else 0 end as escalation_needed,
+           case when {question_open_sql()} then 1 else 0 end as question_open
     from feedback f
     join participants p on p.id = f.participant_id
     join batches b on b.id = p.batch_id

@@ -146,7 +146,7 @@ _AUDITED = {("week_reviews", "return"): "week_returned", ("week_reviews", "appro
             ("visit_actions", "follow_up"): "follow_up_assigned"}
 _AUDITED_TABLES = tuple(sorted({table for table, _ in _AUDITED}))
 _STEPS = {"raise": "item_routed", "transfer": "item_transferred", "answer": "item_answered",
-          "send_back": "item_sent_back", "escalate": "item_escalated"}
+          "send_back": "item_sent_back", "escalate": "item_escalated", "ask": "info_asked", "reply": "info_given"}
 
 
 def _from_audit(db, row) -> int:
@@ -208,9 +208,9 @@ def _from_event(db, event) -> int:
     where = ("feedback", {"item": item[0]})
     if kind in ("item_routed", "item_transferred"):
         users = _liaisons(db, event["to_department_id"] or item[3])
-    elif kind == "item_answered":
+    elif kind in ("item_answered", "info_asked"):
         users = _users_of_participant(db, item[2])
-    elif kind == "item_sent_back":
+    elif kind in ("item_sent_back", "info_given"):
         users = _liaisons(db, item[3])
     else:
         users = _liaisons(db, item[3]) + _reviewers(db)

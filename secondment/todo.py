@@ -59,6 +59,10 @@ def _secondee(store: Store, actor: Actor, today: date) -> list[dict]:
                           "order by week", (pid,))
     for row in returned:
         lines.insert(0, _line("week_returned", 1, "my_week", {"week": row["week"]}, "error", week=row["week"]))
+    asked = store.rows(f"select f.id from feedback f where f.participant_id = ? and {feedback.question_open_sql()} "
+                       "order by f.id", (pid,))
+    if asked:
+        lines.insert(0, _line("info_asked", len(asked), "feedback", {"item": asked[0]["id"]}, "warn"))
     answered = store.rows("select id, summary from feedback where participant_id = ? and status = 'answered' "
                           "order by answered_at", (pid,))
     if answered:

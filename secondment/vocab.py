@@ -95,6 +95,8 @@ _GROUPS: dict[str, dict[str, tuple[str, str]]] = {
         "accept": ("受理", "Accept"),
         "transfer": ("转办", "Transfer"),
         "extend": ("申请延期", "Extension"),
+        "ask": ("征询补充", "Ask for information"),
+        "reply": ("补充说明", "Reply with information"),
         "answer": ("答复", "Answer"),
         "evaluate": ("评价", "Evaluate"),
         "send_back": ("退回重办", "Send back"),
@@ -252,6 +254,12 @@ FEEDBACK_TRANSITIONS: MappingProxyType = MappingProxyType({
     ("transfer", "in_progress"): "submitted",
     ("extend", "accepted"): "in_progress",
     ("extend", "in_progress"): "in_progress",
+    # The department asks the secondee for more information (征询补充) and the secondee replies (补充说明): the item
+    # stays where it is, its time limit running; ``feedback.question_open_sql`` says when a question waits.
+    ("ask", "accepted"): "accepted",
+    ("ask", "in_progress"): "in_progress",
+    ("reply", "accepted"): "accepted",
+    ("reply", "in_progress"): "in_progress",
     ("answer", "accepted"): "answered",
     ("answer", "in_progress"): "answered",
     ("evaluate", "answered"): "closed",

@@ -60,6 +60,10 @@ def take(store, a, step: str, fid: int):
         return feedback.transfer(store, a["fx_reviewer"], fid, to_department_id=fx.DEPT_B, reason="属商务委职责")
     if step == "extend":
         return feedback.request_extension(store, a["fx_reviewer"], fid, days=3, reason="需要调研")
+    if step == "ask":
+        return feedback.ask(store, a["fx_reviewer"], fid, question="请补充企业用工缺口人数")
+    if step == "reply":
+        return feedback.reply(store, a["fx_secondee"], fid, text="缺口约 30 人")
     if step == "answer":
         return feedback.answer(store, a["fx_reviewer"], fid, text="答复")
     if step == "evaluate":
@@ -88,6 +92,8 @@ def test_lifecycle_allows_exactly_the_vocabulary_transitions(world, step, status
     store, a = world
     fid = item_in(store, a, status)
     assert store.scalar("select status from feedback where id = ?", (fid,)) == status
+    if step == "reply" and vocab.next_status("ask", status):      # a reply answers a question: ask one first
+        take(store, a, "ask", fid)
     events_before = store.scalar("select count(*) from feedback_events where feedback_id = ?", (fid,))
     expected = vocab.FEEDBACK_TRANSITIONS.get((step, status))
     if expected is None:
@@ -498,3 +504,46 @@ def test_each_rule_says_the_same_in_python_and_in_sql(demo_store):
     assert {bool(r["overdue_"]) for r in rows} == {True, False} and any(r["late_"] for r in rows)
     listed, _ = feedback.list_items(demo_store, actor_for(demo_store, "demo_reviewer"), limit=None, today=today)
     assert sum(r["overdue"] for r in listed) == sum(bool(r["overdue_"]) for r in rows)
+
+
+# --- the department asks the secondee for more (征询补充), the secondee replies (补充说明) ---------------------------
+
+def test_a_question_waits_for_its_reply_and_only_the_right_people_take_each_part(world):
+    store, a = world
+    fid = item_in(store, a, "accepted")
+    due = store.scalar("select due_date from feedback where id = ?", (fid,))
+    with pytest.raises(Conflict) as nothing_asked:
+        feedback.reply(store, a["fx_secondee"], fid, text="补充")
+    assert nothing_asked.value.key == "error.feedback_no_question"
+    with pytest.raises(PermissionDenied):                         # another department's liaison
+        feedback.ask(store, a["fx_liaison_b"], fid, question="?")
+    with pytest.raises(ValidationError) as empty:
+        feedback.ask(store, a["fx_liaison_a"], fid, question="  ")
+    assert empty.value.field == "question"
+    feedback.ask(store, a["fx_liaison_a"], fid, question="请补充企业用工缺口人数")
+    item = feedback.get_item(store, a["fx_secondee"], fid)
+    assert item["question_open"] == 1 and item["allowed_steps"] == ["reply"]
+    assert "ask" not in feedback.get_item(store, a["fx_liaison_a"], fid)["allowed_steps"]   # one question at a time
+    with pytest.raises(Conflict) as twice:
+        feedback.ask(store, a["fx_liaison_a"], fid, question="再问一次")
+    assert twice.value.key == "error.feedback_question_open"
+    with pytest.raises(PermissionDenied):                         # another secondee cannot reply for the owner
+        feedback.reply(store, a["fx_other"], fid, text="代答")
+    after = feedback.reply(store, a["fx_secondee"], fid, text="缺口约 30 人，以普工为主")
+    assert after["status"] == "accepted" and after["due_date"] == due     # the item stays put, its time running
+    item = feedback.get_item(store, a["fx_liaison_a"], fid)
+    assert item["question_open"] == 0 and "ask" in item["allowed_steps"] and "answer" in item["allowed_steps"]
+    assert [(e["step"], e["note"]) for e in item["events"][-2:]] == [
+        ("ask", "请补充企业用工缺口人数"), ("reply", "缺口约 30 人，以普工为主")]
+
+
+def test_a_transfer_or_an_answer_makes_a_waiting_question_moot(world):
+    store, a = world
+    fid = item_in(store, a, "accepted")
+    feedback.ask(store, a["fx_liaison_a"], fid, question="请补充材料")
+    feedback.transfer(store, a["fx_reviewer"], fid, to_department_id=fx.DEPT_B, reason="属商务委职责")
+    assert feedback.get_item(store, a["fx_secondee"], fid)["question_open"] == 0
+    other = item_in(store, a, "accepted")
+    feedback.ask(store, a["fx_liaison_a"], other, question="请补充材料")
+    feedback.answer(store, a["fx_liaison_a"], other, text="已解决")
+    assert feedback.get_item(store, a["fx_secondee"], other)["question_open"] == 0

@@ -362,3 +362,27 @@ def test_a_link_naming_an_item_opens_it_whatever_the_filters(world):
     assert list(at.dataframe[0].value["编号"]) == [ids["a_new"]]
     assert item_picker(at).value == ids["a_new"]
     assert "甲部门新事项" in visible_text(at)
+
+
+def test_the_department_asks_for_more_and_the_secondee_replies_on_the_page(world):
+    store, a, ids = world
+    fid = ids["a_new"]
+    feedback.accept(store, a["fx_liaison_a"], fid)
+    at = app_test("feedback", store, "fx_liaison_a").run()
+    item_picker(at).set_value(fid).run()
+    at.button(key=f"fb_ask_go_{fid}").click().run()                     # an empty question is refused, named
+    assert "征询内容" in visible_text(at) and not store.scalar(
+        "select count(*) from feedback_events where feedback_id = ? and step = 'ask'", (fid,))
+    at.text_area(key=f"fb_ask_{fid}").input("请补充**申报人数**").run()
+    at.button(key=f"fb_ask_go_{fid}").click().run()
+    assert not at.exception and f"已就事项 #{fid} 向挂职人员征询补充" in visible_text(at)
+    assert "等待回复：请补充**申报人数**" in visible_text(at)               # the question as typed, not bold
+    mine = app_test("feedback", store, "fx_secondee").run()
+    item_picker(mine, "fb_mine").set_value(fid).run()
+    assert f"{fx.UNITS[fx.DEPT_A][0]}请您补充情况：请补充**申报人数**" in visible_text(mine)
+    mine.text_area(key=f"fb_reply_{fid}").input("共 12 人").run()
+    mine.button(key=f"fb_reply_go_{fid}").click().run()
+    assert not mine.exception and f"已就事项 #{fid} 补充说明" in visible_text(mine)
+    assert store.scalar("select note from feedback_events where feedback_id = ? order by id desc limit 1",
+                        (fid,)) == "共 12 人"
+    assert status_of(store, fid) == "accepted"

@@ -363,3 +363,23 @@ def test_a_near_deadline_brings_its_liaison_one_digest(world, smtp):
                 if p.get_content_type() == "text/plain")
     assert "将于 2026-11-19 到期" in body and "紧急事项" in body
     assert notify.run(store, admin, now=datetime(2026, 11, 18, 10, tzinfo=CHINA))["sent"] == 0
+
+
+def test_a_department_asking_for_more_reaches_the_secondee_and_the_reply_the_department(world):
+    store, a = world
+    fid = feedback.raise_feedback(store, a["fx_secondee"], participant_id=fx.P_CADRE, category="policy",
+                                  summary="用工补贴申报", urgency="normal")
+    feedback.accept(store, a["fx_liaison_a"], fid)
+    feedback.ask(store, a["fx_liaison_a"], fid, question="请补充申报人数")
+    notify.sweep(store)
+    asked = [r for r in told(store, "fx_secondee") if r["kind"] == "info_asked"]
+    assert len(asked) == 1 and asked[0]["page"] == "feedback" and json.loads(asked[0]["query"]) == {"item": fid}
+    assert not [r for r in told(store, "fx_other") if r["kind"] == "info_asked"]
+    line = next(x for x in todo.for_actor(store, a["fx_secondee"]) if x["key"] == "info_asked")
+    assert (line["n"], line["page"], line["query"]) == (1, "feedback", {"item": fid})
+    assert "info_asked" not in {x["key"] for x in todo.for_actor(store, a["fx_other"])}
+    feedback.reply(store, a["fx_secondee"], fid, text="共 12 人")
+    notify.sweep(store)
+    assert [r["kind"] for r in told(store, "fx_liaison_a")].count("info_given") == 1
+    assert not [r for r in told(store, "fx_liaison_b") if r["kind"] == "info_given"]
+    assert "info_asked" not in {x["key"] for x in todo.for_actor(store, a["fx_secondee"])}
