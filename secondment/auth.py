@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from secondment import audit, clock, permissions, throttle, vocab
+from secondment import audit, clock, permissions, throttle, validation, vocab
 from secondment.db import Store
 from secondment.errors import Conflict, NotFound, SecondmentError, ValidationError
 from secondment.permissions import Actor
@@ -336,13 +336,14 @@ def create_user(store: Store, actor: Actor, username: str, password: str, role: 
     permissions.require(actor, "user.manage")
     username = _check_username(username)
     check_password_rules(password, username)
+    display_name = validation.text("display_name", display_name, required=False)
     with store.write() as db:
         _check_link(db, role, participant_id, department_id)
         if db.conn.execute("select 1 from users where lower(username) = lower(?)", (username,)).fetchone():
             raise ValidationError("username", username, "taken")
         stamp = clock.stamp()
         return audit.insert(db, actor, "users", {
-            "username": username, "display_name": (display_name or "").strip() or username, "role": role,
+            "username": username, "display_name": display_name or username, "role": role,
             "participant_id": participant_id if permissions.link_of(role) == "participant" else None,
             "department_id": department_id if permissions.link_of(role) == "department" else None,
             "password_hash": hash_password(password), "active": 1, "created_at": stamp, "updated_at": stamp,
@@ -417,9 +418,7 @@ def update_user(store: Store, actor: Actor, user_id: int, *, role: str | None = 
         changes = {"role": role, "participant_id": participant_id if link == "participant" else None,
                    "department_id": department_id if link == "department" else None, "updated_at": clock.stamp()}
         if display_name is not None:
-            if not display_name.strip():
-                raise ValidationError("display_name", display_name, "required")
-            changes["display_name"] = display_name.strip()
+            changes["display_name"] = validation.text("display_name", display_name)
         if active is not None:
             changes["active"] = 1 if active else 0
         after = audit.update(db, actor, "users", user_id, changes)
@@ -539,8 +538,11 @@ def listens_on_loopback(address: str | None) -> bool:
 
 def demo_entry_open(store: Store, server_address: str | None) -> bool:
     """One-click entry as a demo account: only on a database built as a demo, and only while the server listens
-    on loopback (a laptop at a meeting), unless whoever runs the server sets ``SECONDMENT_DEMO_SIGNIN=on`` on
-    purpose (or ``off`` to refuse it everywhere)."""
+    on loopback (a laptop at a meeting) and no reverse proxy brings the network to it (``SECONDMENT_TRUST_PROXY``:
+    a server on 127.0.0.1 behind nginx serves the whole intranet), unless whoever runs the server sets
+    ``SECONDMENT_DEMO_SIGNIN=on`` on purpose (or ``off`` to refuse it everywhere)."""
+    from secondment import web
+
     if not store.is_demo():
         return False
     forced = os.environ.get(DEMO_SIGNIN_ENV, "").strip().lower()
@@ -548,7 +550,7 @@ def demo_entry_open(store: Store, server_address: str | None) -> bool:
         return False
     if forced in ("on", "1", "yes", "true"):
         return True
-    return listens_on_loopback(server_address)
+    return listens_on_loopback(server_address) and not web.trust_proxy()
 
 
 def demo_accounts(store: Store, server_address: str | None) -> list[dict]:

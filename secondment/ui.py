@@ -98,7 +98,6 @@ def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | N
 def public_origin() -> str:
     """Where people reach this app (``SECONDMENT_BASE_URL`` when set, else the address this browser used):
     the start of a link the app gives someone to open elsewhere, such as a host contact's appraisal link."""
-    import os
     from urllib.parse import urlparse
 
     from secondment import notify
@@ -446,7 +445,9 @@ def client_address() -> str | None:
     """The browser's address, for sign-in limits and "my account". Behind a reverse proxy that the server is
     told to trust (``SECONDMENT_TRUST_PROXY=1``), the first address of ``X-Forwarded-For``."""
     try:
-        if os.environ.get("SECONDMENT_TRUST_PROXY", "").strip() in ("1", "on", "yes", "true"):
+        from secondment import web
+
+        if web.trust_proxy():
             forwarded = (st.context.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
             if forwarded:
                 return forwarded[:64]

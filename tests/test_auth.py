@@ -3,13 +3,13 @@ forged and revoked tokens, deactivated accounts, password rules, demo entry, and
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from itsdangerous import URLSafeTimedSerializer
 
-from secondment import audit, auth, db, i18n
+from secondment import audit, auth, clock, db, i18n
 from secondment.errors import Conflict, PermissionDenied, ValidationError
 from secondment.permissions import Actor
 
@@ -215,14 +215,14 @@ def test_idle_timeout(store, monkeypatch):
     sid = auth.session_id(store, token)
 
     def idle_for(minutes):
-        stamp = (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = (clock.now() - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
         with store.write() as conn:
             conn.conn.execute("update sessions set last_seen = ? where id = ?", (stamp, sid))
 
     idle_for(4)
     assert auth.resume_session(store, token) is not None  # and touching it renews it
     assert store.scalar("select last_seen from sessions where id = ?", (sid,)) > \
-        (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        (clock.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     idle_for(6)
     assert auth.resume_session(store, token) is None
     assert store.scalar("select revoked from sessions where id = ?", (sid,)) == 1
@@ -412,6 +412,49 @@ def test_demo_entry_is_off_while_the_server_listens_on_a_network(store, address,
         auth.demo_sign_in(store, "demo_admin", address)
     monkeypatch.setenv(auth.DEMO_SIGNIN_ENV, "on")   # turned on deliberately by whoever runs the server
     assert auth.demo_sign_in(store, "demo_admin", address).role == "admin"
+
+
+def test_demo_entry_is_off_behind_a_reverse_proxy_even_on_loopback(store, monkeypatch):
+    """The README's network recipe: the app on 127.0.0.1, nginx in front serving the intranet."""
+    demo_marked(store)
+    monkeypatch.delenv(auth.DEMO_SIGNIN_ENV, raising=False)
+    monkeypatch.setenv("SECONDMENT_TRUST_PROXY", "1")
+    assert auth.demo_accounts(store, "127.0.0.1") == []
+    with pytest.raises(auth.SignInFailed):
+        auth.demo_sign_in(store, "demo_admin", "127.0.0.1")
+
+
+def test_demo_sign_in_and_sign_out_are_audited(store):
+    demo_marked(store)
+    actor = auth.demo_sign_in(store, "demo_viewer", "127.0.0.1")
+    token = auth.start_session(store, actor)
+    auth.end_session(store, token, actor)
+    rows = store.rows("select action, row_id, user_id from audit_log where action in ('demo_sign_in', 'sign_out') "
+                      "order by id")
+    assert [(r["action"], r["row_id"], r["user_id"]) for r in rows] == [
+        ("demo_sign_in", str(actor.user_id), actor.user_id), ("sign_out", str(actor.user_id), actor.user_id)]
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("\u200b\u200b", None),                 # only invisible characters: the username stands in
+    ("王\u202e明", "control_chars"),          # a direction override would make it read as another name
+    ("王明\n管理员", "one_line"),
+    ("名" * 41, "too_long"),
+])
+def test_display_names_are_checked_like_every_other_text(store, name, reason):
+    if reason is None:
+        auth.create_user(store, admin(store), "shown1", "Str0ng-enough-pass", "viewer", display_name=name)
+        assert store.scalar("select display_name from users where username = 'shown1'") == "shown1"
+    else:
+        with pytest.raises(ValidationError) as refused:
+            auth.create_user(store, admin(store), "shown1", "Str0ng-enough-pass", "viewer", display_name=name)
+        assert (refused.value.field, refused.value.reason) == ("display_name", reason)
+        assert store.scalar("select count(*) from users where username = 'shown1'") == 0
+    uid = user_id(store, "lead")
+    with pytest.raises(ValidationError) as refused:
+        auth.update_user(store, admin(store), uid, role="viewer", display_name=name)
+    assert refused.value.field == "display_name"
+    assert store.scalar("select display_name from users where id = ?", (uid,)) == "Lead"
 
 
 def test_demo_entry_can_be_turned_off_on_loopback_too(store, monkeypatch):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from conftest import actor_for, app_test, visible_text
 
-from secondment import activities, audit, db, demo, feedback, vocab
+from secondment import activities, audit, clock, db, demo, feedback, vocab
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 # What the services write: table -> actions (secondment/activities.py, feedback.py, practices.py).
@@ -247,7 +247,7 @@ def test_entries_look_like_those_the_services_write(demo_store):
     activities.submit_week(store, secondee, pid, week)
     activities.review_week(store, reviewer, pid, week, "approve")
     # Steps an hour apart (in the same second ``updated_at`` would not change and so not be recorded).
-    hour = [(datetime.now(UTC) - timedelta(hours=4 - n)).replace(microsecond=0) for n in range(4)]
+    hour = [(clock.now() - timedelta(hours=4 - n)).replace(microsecond=0) for n in range(4)]
     item = feedback.raise_feedback(store, secondee, participant_id=pid, category="policy", summary="审计形状核对",
                                    at=hour[0])
     feedback.accept(store, reviewer, item, at=hour[1])
