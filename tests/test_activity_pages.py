@@ -358,3 +358,26 @@ def test_admin_logs_for_a_chosen_participant(demo_store):
     row = demo_store.one("select created_by, role from activities where participant_id = ? and week = ?",
                          (pid, this_week()))
     assert row == {"created_by": actor_for(demo_store, "demo_admin").user_id, "role": "learning"}
+
+
+def test_propose_as_practice_follows_the_permission_table(demo_store, monkeypatch):
+    """The button is offered exactly when ``permissions`` says the person may propose (no copy of the rule)."""
+    import dataclasses
+
+    from secondment import permissions
+
+    pid = reset_week(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, actor_for(demo_store, "demo_secondee"), pid, date=clock.today().isoformat(),
+                         role="counsellor", title="辅导企业建立职工议事会", hours=2)
+    entry = demo_store.scalar("select id from activities where participant_id = ? and week = ?", (pid, this_week()))
+
+    def offered() -> bool:
+        at = app_test("my_week", demo_store, "demo_secondee").run()
+        assert not at.exception
+        return any(b.key == f"mw_p_{entry}" for b in at.button)
+
+    assert offered()
+    rule = permissions.ACTIONS["practice.propose"]
+    narrowed = dataclasses.replace(rule, roles=rule.roles - {"secondee"})
+    monkeypatch.setattr(permissions, "ACTIONS", {**permissions.ACTIONS, "practice.propose": narrowed})
+    assert not offered()

@@ -226,3 +226,20 @@ def test_the_command_line_imports_a_file(tmp_path, built):
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "Row 2" in refused.stderr
     missing = run("holidays", "import", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_the_item_page_says_a_deadline_counts_monday_to_friday_until_the_year_is_entered(world, monkeypatch):
+    store, a = world
+    monkeypatch.setenv("SECONDMENT_TODAY", FRIDAY_BEFORE.isoformat())
+    fid = raise_on(store, a, FRIDAY_BEFORE)["id"]
+    said = i18n.translate("zh", "feedback.calendar_uncovered", year=YEAR)
+
+    def page_text():
+        at = app_test("feedback", store, "fx_admin").run()
+        next(b for b in at.selectbox if (b.key or "").startswith("fb_items_None_")).set_value(fid).run()
+        assert not at.exception
+        return visible_text(at)
+
+    assert said in page_text()
+    holidays.set_year(store, a["fx_admin"], YEAR, arrangement_rows())
+    assert said not in page_text()
