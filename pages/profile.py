@@ -23,7 +23,7 @@ if own_only:
         st.stop()
     participant_id = wanted if wanted is not None else actor.participant_id
 else:
-    people = roster.list_participants(store, actor)
+    people = roster.choices(store, actor)
     if not people:
         st.title(ui.tm("nav.profile"))
         ui.empty("profile.none_visible")

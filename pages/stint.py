@@ -44,7 +44,7 @@ if own_only:
     if wanted is not None and wanted != participant_id:
         ui.show_error(PermissionDenied("stint.read", actor.role))
 else:
-    people = roster.list_participants(store, actor)
+    people = roster.choices(store, actor)
     if not people:
         ui.empty("profile.none_visible")
         st.stop()
