@@ -37,6 +37,7 @@ batch = st.selectbox(
 )
 
 TABS = ("board", "progress", "attendance", "waiting", "outcomes")
+WAITING_SHOWN = 30   # each waiting list shows its oldest this many (a national programme has hundreds)
 
 
 def agreement_cell(row: dict) -> str:
@@ -226,8 +227,11 @@ with tabs["waiting"]:
         st.caption(ui.tm("lifecycle.waiting_all_batches"))
         shown = False
         if permissions.can(actor, "leave.decide"):
-            pending = leave.list_leave(store, actor, status="pending")
-            st.markdown(ui.tm("lifecycle.pending_leave", n=len(pending)))
+            pending = leave.list_leave(store, actor, status="pending", limit=WAITING_SHOWN)
+            total = leave.pending_count(store, actor)
+            st.markdown(ui.tm("lifecycle.pending_leave", n=total))
+            if len(pending) < total:
+                st.caption(ui.tm("common.shown_of", shown=len(pending), total=total))
             if pending:
                 shown = True
                 for r in pending:
@@ -252,8 +256,11 @@ with tabs["waiting"]:
                         {"id": str(r["participant_id"]), "tab": "leave"},
                     )
         if permissions.can(actor, "checkin.review"):
-            waiting = stint.submitted_checkins(store, actor)
-            st.markdown(ui.tm("lifecycle.checkins_waiting", n=len(waiting)))
+            waiting = stint.submitted_checkins(store, actor, limit=WAITING_SHOWN)
+            total = stint.submitted_checkins_count(store, actor)
+            st.markdown(ui.tm("lifecycle.checkins_waiting", n=total))
+            if len(waiting) < total:
+                st.caption(ui.tm("common.shown_of", shown=len(waiting), total=total))
             for r in waiting:
                 shown = True
                 c = st.columns([5, 2])

@@ -228,6 +228,11 @@ def submitted_checkins(store: Store, actor: Actor, *, limit: int = 200) -> list[
                       "order by c.submitted_at limit ?", (limit,))
 
 
+def submitted_checkins_count(store: Store, actor: Actor) -> int:
+    permissions.require(actor, "checkin.review")
+    return store.scalar("select count(*) from checkins where status = 'submitted'") or 0
+
+
 # --- site visits ----------------------------------------------------------------------------------------------
 
 def action_owners(store: Store, actor: Actor) -> list[dict]:

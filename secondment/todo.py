@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from secondment import activities, clock, coverage, feedback, holidays, leave, notify, permissions, roster, vocab
+from secondment import activities, clock, coverage, feedback, holidays, leave, notify, permissions, roster, stint, vocab
 from secondment.db import Store
 from secondment.permissions import Actor
 
@@ -98,10 +98,10 @@ def _stint_work(store: Store, actor: Actor, today: date) -> list[dict]:
     """A reviewer's part of the lifecycle: leave to decide, self-checks to read, their own visit follow-ups,
     agreements waiting for the parties, stints held back by a missing declaration."""
     lines = []
-    pending = store.scalar("select count(*) from leave_requests where status = 'pending'")
+    pending = leave.pending_count(store, actor)
     if pending:
         lines.append(_line("leave_pending", pending, "lifecycle", {}, "warn"))
-    waiting = store.scalar("select count(*) from checkins where status = 'submitted'")
+    waiting = stint.submitted_checkins_count(store, actor)
     if waiting:
         lines.append(_line("checkins_waiting", waiting, "lifecycle", {}, "normal"))
     if actor.user_id is not None:
