@@ -203,11 +203,16 @@ def _language_picked() -> None:
 
 def localise_builtins() -> None:
     """Streamlit draws a few words of its own in English only (the file uploader's "Drag and drop a file
-    here" and "Upload", "Running..." and "Stop" while a page runs, a table's tool bar). Replace them with this
+    here" and "Upload", "Running..." and "Stop" while a page runs, a table's tool bar, a select box's "No
+    results"). Replace them with this
     session's words through CSS, or hide them; a style-only block takes no space on the page."""
     drop, button = t("app.uploader_drop"), t("app.uploader_button")
-    running = t("app.running")
+    running, no_results = t("app.running"), t("app.no_results")
     st.html(f"""<style>
+      /* A select box's list with nothing matching what was typed says "No results": in this session's words. */
+      [role='listbox'][data-empty='true'] [role='option'] span {{ font-size: 0; }}
+      [role='listbox'][data-empty='true'] [role='option'] span::after {{
+          content: {json.dumps(no_results, ensure_ascii=False)}; font-size: 1rem; }}
       /* "Running..." and "Stop" while a page runs: the words in this session's language, no stop button. */
       [data-testid='stStatusWidget'] label, [data-testid='stStatusWidget'] p {{ font-size: 0; }}
       [data-testid='stStatusWidget'] button {{ display: none; }}

@@ -247,5 +247,13 @@ def test_profile_picker_lands_on_each_person_picked(browser, live_server):
             page.wait_for_timeout(500)     # a late rerun must not take the page back
             assert page.get_by_role("heading", name=person["name"], exact=True).count() == 1
             assert f"id={person['id']}" in page.url
+        # A name that matches no one: the list says so in Chinese (Streamlit's own words are "No results")
+        page.locator("[data-testid='stSelectbox']").first.click()
+        page.keyboard.type("zzzz")
+        empty = page.locator("[role='listbox'][data-empty='true'] [role='option'] span").first
+        empty.wait_for(timeout=10_000)
+        assert empty.evaluate("e => getComputedStyle(e, '::after').content") == '"没有匹配的选项"'
+        assert empty.evaluate("e => getComputedStyle(e).fontSize") == "0px"
+        page.keyboard.press("Escape")
     finally:
         context.close()
