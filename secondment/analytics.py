@@ -10,10 +10,12 @@ from secondment.db import Store
 from secondment.periods import Period
 from secondment.permissions import Actor
 
+BATCHES_SHOWN = 40   # a chart names each batch up to this many; beyond, it counts per intake year
+
 
 def _frame(store: Store, sql: str, params=()) -> pd.DataFrame:
-    rows = store.rows(sql, params)
-    return pd.DataFrame(rows)
+    """A dashboard aggregate as a frame, kept while the data is unchanged (``Store.cached_rows``)."""
+    return pd.DataFrame(store.cached_rows(sql, params))
 
 
 def headline(store: Store, actor: Actor, today: date | None = None, period: Period = periods.ALL,
@@ -29,38 +31,38 @@ def headline(store: Store, actor: Actor, today: date | None = None, period: Peri
     promoted, promoted_params = period.stamped_sql("pr.promoted_at")
     loop = loop or feedback_loop(store, actor, today, period, median=False)   # a caller may pass its own
     member = "from participants p join batches b on b.id = p.batch_id"
-    with store.read() as db:
-        q = lambda sql, p=(): db.conn.execute(sql, p).fetchone()[0]
-        by_direction = dict(db.conn.execute(
-            f"select b.direction, count(*) {member} where {people} group by b.direction", people_params).fetchall())
-        batch_counts = dict(db.conn.execute(
-            f"select b.direction, count(*) from batches b where {batches} group by b.direction",
-            batch_params).fetchall())
-        # A batch's work is its members' work; a year's, the work dated in it (by anyone).
-        work_join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
-            if period.kind == "batch" else ""
-        work = db.conn.execute(f"select count(*), coalesce(sum(a.hours), 0) from activities a {work_join} "
-                               f"where {dated}", dated_params).fetchone()
-        practice_join = "left join participants p on p.id = pr.participant_id left join batches b on b.id = p.batch_id" \
-            if period.kind == "batch" else ""
-        return {
-            "participants": sum(by_direction.values()),
-            "cadres": by_direction.get(vocab.CADRE, 0),
-            "talents": by_direction.get(vocab.TALENT, 0),
-            "cadre_batches": batch_counts.get(vocab.CADRE, 0),
-            "talent_batches": batch_counts.get(vocab.TALENT, 0),
-            "active": q(f"select count(*) {member} where {people} and {active}", people_params),
-            "activities": work[0],
-            "hours": work[1],
-            "feedback": loop["total"],
-            "feedback_open": loop["open"],
-            "feedback_overdue": loop["overdue"],
-            "practices_promoted": q(f"select count(*) from practices pr {practice_join} "
-                                    f"where pr.status = 'promoted' and {promoted}", promoted_params),
-            "enterprises": q(f"select count(distinct p.host_unit_id) {member} "
-                             f"where b.direction = '{vocab.CADRE}' and {people}", people_params),
-            "first_year": q("select min(intake_year) from batches"),  # None until a batch exists
-        }
+    # Each figure is kept while the data is unchanged: every dashboard and slide asks for them.
+    q = lambda sql, p=(): next(iter(store.cached_one(sql, p).values()))
+    pairs = lambda sql, p: {r["k"]: r["n"] for r in store.cached_rows(sql, p)}
+    by_direction = pairs(f"select b.direction as k, count(*) as n {member} where {people} group by b.direction",
+                         people_params)
+    batch_counts = pairs(f"select b.direction as k, count(*) as n from batches b where {batches} "
+                         f"group by b.direction", batch_params)
+    # A batch's work is its members' work; a year's, the work dated in it (by anyone).
+    work_join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
+        if period.kind == "batch" else ""
+    work = list(store.cached_one(f"select count(*) as n, coalesce(sum(a.hours), 0) as h from activities a "
+                                 f"{work_join} where {dated}", dated_params).values())
+    practice_join = "left join participants p on p.id = pr.participant_id left join batches b on b.id = p.batch_id" \
+        if period.kind == "batch" else ""
+    return {
+        "participants": sum(by_direction.values()),
+        "cadres": by_direction.get(vocab.CADRE, 0),
+        "talents": by_direction.get(vocab.TALENT, 0),
+        "cadre_batches": batch_counts.get(vocab.CADRE, 0),
+        "talent_batches": batch_counts.get(vocab.TALENT, 0),
+        "active": q(f"select count(*) {member} where {people} and {active}", people_params),
+        "activities": work[0],
+        "hours": work[1],
+        "feedback": loop["total"],
+        "feedback_open": loop["open"],
+        "feedback_overdue": loop["overdue"],
+        "practices_promoted": q(f"select count(*) from practices pr {practice_join} "
+                                f"where pr.status = 'promoted' and {promoted}", promoted_params),
+        "enterprises": q(f"select count(distinct p.host_unit_id) {member} "
+                         f"where b.direction = '{vocab.CADRE}' and {people}", people_params),
+        "first_year": q("select min(intake_year) from batches"),  # None until a batch exists
+    }
 
 
 def participants_by_batch(store: Store, actor: Actor, today: date | None = None) -> pd.DataFrame:

@@ -138,12 +138,12 @@ def authenticate(store: Store, username: str, password: str, client: str | None 
         _HASHING.release()
     if row is not None and row["active"] and verified:
         throttle.SIGN_IN.succeeded(username, client)
-        with store.write() as db:
+        with store.write(bookkeeping=True) as db:
             db.conn.execute("update users set last_login_at = ? where id = ?", (clock.stamp(), row["id"]))
             audit.record(db, actor_from_row(row), "users", row["id"], "sign_in", None, {"client": client})
         return actor_from_row(row)
     blocked = throttle.SIGN_IN.failed(username, client)
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         # A known account's failures are its business; an unknown name is recorded only as unknown.
         audit.record(db, _SIGN_IN_ACTOR, "users", row["id"] if row else None, "sign_in_failed", None,
                      {"username": row["username"] if row else None, "known": row is not None, "client": client,
@@ -213,7 +213,7 @@ def rotate_secret(store: Store, actor: Actor) -> Path:
         raise Conflict("error.secret_from_environment")
     path = secret_path(store)
     _new_secret(path, replace=True)
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         db.conn.execute("update sessions set revoked = 1 where revoked = 0")
         audit.record(db, actor, "sessions", None, "secret_rotated", None, {"file": path.name})
     return path
@@ -239,7 +239,7 @@ def start_session(store: Store, actor: Actor, *, client: str | None = None, agen
     session_id = secrets.token_urlsafe(24)
     stamp = clock.stamp()
     keep_after = _utc(clock.now() - timedelta(days=SESSION_KEEP_DAYS))
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         # Sessions long over are only clutter: keep a month of them (the account page lists recent ones).
         db.conn.execute("delete from sessions where last_seen < ? and user_id = ?", (keep_after, actor.user_id))
         db.conn.execute("insert into sessions(id, user_id, created_at, last_seen, revoked, client, agent) "
@@ -274,7 +274,7 @@ def resume_session(store: Store, token: str | None, *, touch: bool = True) -> Ac
         end_session(store, token)
         return None
     if touch and now_dt - last_seen > timedelta(seconds=30):
-        with store.write() as db:
+        with store.write(bookkeeping=True) as db:
             db.conn.execute("update sessions set last_seen = ? where id = ?", (clock.stamp(), key))
     return actor_from_row(row)
 
@@ -284,7 +284,7 @@ def end_session(store: Store, token: str | None, actor: Actor | None = None) -> 
     key = _session_of(store, token)
     if key is None:
         return
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         db.conn.execute("update sessions set revoked = 1 where id = ?", (key,))
         if actor is not None:
             audit.record(db, actor, "users", actor.user_id, "sign_out", None, None)
@@ -471,7 +471,7 @@ def set_language(store: Store, actor: Actor, language: str) -> None:
     permissions.require(actor, "account.self")
     if actor.user_id is None or language not in ("zh", "en"):
         return
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         if audit.get(db, "users", actor.user_id) is not None:
             audit.update(db, actor, "users", actor.user_id, {"language": language}, action="language")
 
@@ -520,7 +520,7 @@ def end_other_sessions(store: Store, actor: Actor, keep_token: str | None) -> in
     """Sign the actor out everywhere else (other browsers, devices); returns how many sessions ended."""
     permissions.require(actor, "account.self")
     keep = session_id(store, keep_token) or ""
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         cur = db.conn.execute("update sessions set revoked = 1 where user_id = ? and id != ? and revoked = 0",
                               (actor.user_id, keep))
         return cur.rowcount
@@ -572,7 +572,7 @@ def demo_sign_in(store: Store, username: str, server_address: str | None) -> Act
     """One-click entry as a demo account; refused unless ``demo_entry_open``."""
     if not demo_entry_open(store, server_address):
         raise SignInFailed()
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         row = db.conn.execute("select * from users where username = ? and username like 'demo_%' and active = 1",
                               (username,)).fetchone()
         if row is None:

@@ -137,13 +137,13 @@ def quiet_list(store: Store, actor: Actor, *, today: date | None = None, batch: 
     if people.empty:
         return pd.DataFrame(columns=columns)
     marks, ids = _id_list(people["participant_id"])
-    logged = {(r["participant_id"], r["week"]) for r in store.rows(
+    logged = {(r["participant_id"], r["week"]) for r in store.cached_rows(
         f"select distinct participant_id, week from activities where week between ? and ? "
         f"and participant_id in ({marks})", [window[0], window[-1], *ids])}
-    last = {r["participant_id"]: r for r in store.rows(
+    last = {r["participant_id"]: r for r in store.cached_rows(
         f"select participant_id, max(week) as last_week from activities where participant_id in ({marks}) "
         f"group by participant_id", ids)}
-    last_dates = {r["participant_id"]: r["last_date"] for r in store.rows(
+    last_dates = {r["participant_id"]: r["last_date"] for r in store.cached_rows(
         f"select a.participant_id, max(a.date) as last_date from activities a join "
         f"(select participant_id, max(week) as week from activities where participant_id in ({marks}) "
         f"group by participant_id) m on m.participant_id = a.participant_id and m.week = a.week "

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import threading
 import unicodedata
 import urllib.parse
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -264,9 +265,11 @@ class Store:
             db.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite_utils.Database]:
+    def write(self, *, bookkeeping: bool = False) -> Iterator[sqlite_utils.Database]:
         """One short transaction: everything inside commits together or not at all. Writers of this process
-        take turns in the order they came (``_TakeTurns``)."""
+        take turns in the order they came (``_TakeTurns``). Each write gives the data a new token (``DATA_TOKEN``),
+        which retires every result ``cached_rows`` kept; ``bookkeeping`` writes (sessions, sign-in times, the
+        bell's notifications, the notifier's marks), which no cached query reads, keep it."""
         turns = _turns(self.path)
         if not turns.acquire(BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError("database is locked")
@@ -281,6 +284,8 @@ class Store:
                         db.conn.execute("ROLLBACK")
                     raise
                 else:
+                    if not bookkeeping:
+                        new_token(db)
                     db.conn.execute("COMMIT")
             finally:
                 db.close()
@@ -301,6 +306,32 @@ class Store:
             row = db.conn.execute(sql, params).fetchone()
             return row[0] if row is not None else None
 
+    def cached_rows(self, sql: str, params=()) -> list[dict]:
+        """``rows``, kept in this process for everyone while the data is unchanged (its ``DATA_TOKEN``): for
+        the aggregates every dashboard asks for, which at a national scale cost a second each. The SQL and its
+        parameters are the key, so people whose scope narrows a query never share its result. Only for queries
+        over the programme's data (not sessions, notifications or meta, which bookkeeping writes change), and
+        whose text holds every date it depends on (as the app's queries do: they never ask SQLite for 'now')."""
+        token = self.meta(DATA_TOKEN)
+        if token is None:
+            return self.rows(sql, params)
+        key = (str(self.path), token, sql, tuple(params))
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None:
+                _CACHE.move_to_end(key)
+        if hit is None:
+            hit = self.rows(sql, params)
+            with _CACHE_LOCK:
+                _CACHE[key] = hit
+                while len(_CACHE) > CACHE_ENTRIES:
+                    _CACHE.popitem(last=False)
+        return [dict(r) for r in hit]
+
+    def cached_one(self, sql: str, params=()) -> dict | None:
+        found = self.cached_rows(sql, params)
+        return found[0] if found else None
+
     def meta(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("select value from meta where key = ?", (key,))
         return default if value is None else value
@@ -310,6 +341,17 @@ class Store:
             return self.meta("is_demo") == "1"
         except sqlite3.OperationalError:
             return False
+
+
+DATA_TOKEN = "data_token"
+CACHE_ENTRIES = 512
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def new_token(db: sqlite_utils.Database) -> None:
+    """The data changed: a new random token (a restored backup brings back its own, naming its own state)."""
+    set_meta(db, DATA_TOKEN, secrets.token_hex(8))
 
 
 def set_meta(db: sqlite_utils.Database, key: str, value) -> None:

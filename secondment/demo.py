@@ -2382,6 +2382,8 @@ def _mark(conn: sqlite3.Connection, *, seed: int, today: date, tier: str | None 
     recent = (today - timedelta(days=3)).isoformat()
     for key, table in (("notify.audit_seen", "audit_log"), ("notify.event_seen", "feedback_events")):
         marks[key] = conn.execute(f"select coalesce(max(id), 0) from {table} where at < ?", (recent,)).fetchone()[0]
+    # Built with raw writes, so its data gets its token here: the same seed, day and tier build the same data.
+    marks[db.DATA_TOKEN] = hashlib.sha256(f"{seed}/{today.isoformat()}/{tier}".encode()).hexdigest()[:16]
     for key, value in marks.items():
         conn.execute("insert into meta(key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
                      (key, str(value)))

@@ -699,7 +699,7 @@ def get_item(store: Store, actor: Actor, feedback_id: int, *, today=None) -> dic
 def counts(store: Store, actor: Actor, *, today=None) -> dict:
     """Headline counts within the actor's scope: open, overdue, answered awaiting evaluation, escalation."""
     clause, params = filters_sql(actor, today=today)
-    row = store.one(f"""
+    row = store.cached_one(f"""
         select count(*) as total,
                coalesce(sum(case when {open_sql()} then 1 else 0 end), 0) as open,
                coalesce(sum(case when {overdue_sql()} then 1 else 0 end), 0) as overdue,

@@ -180,7 +180,8 @@ def status_counts(store: Store, actor: Actor, *, period_from=None, period_to=Non
     """Items per status, over the items the filters pick."""
     clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
                               department=department, direction=direction, today=today)
-    return store.rows(f"select f.status, count(*) as items {_source(clause)} where {clause} group by f.status", params)
+    return store.cached_rows(f"select f.status, count(*) as items {_source(clause)} where {clause} group by f.status",
+                             params)
 
 
 def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None, department=None,
@@ -190,7 +191,7 @@ def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None
     the median working days from raising to answer. Percentages are whole numbers (None when nothing to divide)."""
     clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
                               department=department, direction=direction, today=today)
-    row = store.one(f"""
+    row = store.cached_one(f"""
         select count(*) as total,
                sum(case when {feedback.open_sql()} then 1 else 0 end) as open,
                sum(case when {feedback.overdue_sql()} then 1 else 0 end) as overdue,
@@ -202,7 +203,7 @@ def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None
         {_source(clause)} where {clause}""", params)
     row = {k: (v or 0) for k, v in row.items()}
     cal = holidays.calendar(store)
-    spans = [] if not median else [(cal.working_days_between(r["raised"], r["answered"]), r["n"]) for r in store.rows(f"""
+    spans = [] if not median else [(cal.working_days_between(r["raised"], r["answered"]), r["n"]) for r in store.cached_rows(f"""
         select {clock.china_date_sql('f.created_at')} as raised, {clock.china_date_sql('f.answered_at')} as answered,
                count(*) as n
         {_source(clause)} where {clause} and f.answered_at is not null group by 1, 2""", params)]

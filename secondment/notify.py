@@ -228,7 +228,7 @@ def sweep(store: Store, now: datetime | None = None, *, calendar: bool = False) 
     if last_audit <= seen_audit and last_event <= seen_event and not calendar:
         return 0
     told = 0
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         seen_audit = int(db.conn.execute("select coalesce((select value from meta where key = "
                                          "'notify.audit_seen'), 0)").fetchone()[0])
         seen_event = int(db.conn.execute("select coalesce((select value from meta where key = "
@@ -338,7 +338,7 @@ def mark_read(store: Store, actor: Actor, ids=None) -> int:
     """Mark the actor's notifications ``ids`` read (all of them when None)."""
     permissions.require(actor, "notification.read")
     stamp = clock.stamp()
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         if ids is None:
             cur = db.conn.execute("update notifications set read_at = ? where user_id = ? and read_at is null",
                                   (stamp, actor.user_id))
@@ -564,14 +564,14 @@ def _send_waiting(store: Store, now: datetime, smtp: Smtp | None) -> tuple[int, 
         except (OSError, smtplib.SMTPException, ValueError) as error:
             failed += 1
             problems.append(f"{row['channel']} {row['recipient']}: {error.__class__.__name__}: {error}"[:300])
-            with store.write() as db:
+            with store.write(bookkeeping=True) as db:
                 db.conn.execute("update outbox set status = 'failed', attempts = attempts + 1, last_error = ? "
                                 "where id = ?", (problems[-1], row["id"]))
                 audit.record(db, Actor.system("notify"), "outbox", row["id"], "send_failed", None,
                              {"channel": row["channel"], "error": problems[-1]})
             continue
         sent += 1
-        with store.write() as db:
+        with store.write(bookkeeping=True) as db:
             db.conn.execute("update outbox set status = 'sent', attempts = attempts + 1, sent_at = ?, "
                             "last_error = null where id = ?", (clock.stamp(now), row["id"]))
             audit.record(db, Actor.system("notify"), "outbox", row["id"], "sent", None, {"channel": row["channel"]})
@@ -591,7 +591,7 @@ def run(store: Store, actor: Actor, *, now: datetime | None = None, dry_run: boo
     report = {"notifications": 0, "queued": 0, "sent": 0, "failed": 0, "problems": [], "quiet": _quiet(now, rule)}
     if dry_run:
         try:
-            with store.write() as db:
+            with store.write(bookkeeping=True) as db:
                 report["notifications"] = _sweep_into(db, store, now)
                 if not report["quiet"]:
                     report["queued"] = _queue(db, store, now, rule)
@@ -602,7 +602,7 @@ def run(store: Store, actor: Actor, *, now: datetime | None = None, dry_run: boo
     report["notifications"] = sweep(store, now, calendar=True)
     if report["quiet"]:
         return report
-    with store.write() as db:
+    with store.write(bookkeeping=True) as db:
         report["queued"] = _queue(db, store, now, rule)
     report["sent"], report["failed"], report["problems"] = _send_waiting(store, now, smtp_config())
     return report

@@ -239,3 +239,58 @@ def test_a_writer_that_never_pauses_cannot_starve_another(empty_store):
         stop.set()
         worker.join(10)
     assert max(waits) < 2, waits
+
+
+# --- results kept while the data is unchanged ---------------------------------------------------------------------
+
+def test_kept_results_follow_every_change_and_a_restore(demo_store, tmp_path):
+    """``cached_rows`` answers as the plain query does after an insert, an edit, a delete, an import and a
+    restored backup; a bookkeeping write (a session) keeps what was kept."""
+    import shutil
+
+    from conftest import actor_for
+
+    from secondment import activities, auth, backup, clock, roster_import
+
+    work = "select count(*) as n, coalesce(sum(hours), 0) as h from activities"
+    people = "select count(*) as n from participants"
+    agree = lambda: all(demo_store.cached_rows(sql) == demo_store.rows(sql) for sql in (work, people))
+    assert agree()
+    secondee = actor_for(demo_store, "demo_secondee")
+    reviewer = actor_for(demo_store, "demo_reviewer")
+    saved = backup.backup_to(demo_store, actor_for(demo_store, "demo_admin"), tmp_path / "kept.db")
+    before = demo_store.cached_rows(work)
+    entry = activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today().isoformat(),
+                                 role="publicist", title="缓存核对", hours=1.5)
+    assert agree() and demo_store.cached_rows(work) != before
+    activities.update_entry(demo_store, secondee, entry, hours=3)
+    assert agree()
+    activities.delete_entry(demo_store, secondee, entry)
+    assert agree()
+    c5 = demo_store.one("select start_date, end_date from batches where code = 'C5'")
+    host = demo_store.scalar("select name from units where kind = 'enterprise' order by id limit 1")
+    plan = roster_import.preview(demo_store, reviewer, (
+        "姓名,批次,派出单位,挂职单位,开始日期,结束日期\n"
+        f"缓存核对,C5,区委组织部,{host},{c5['start_date']},{c5['end_date']}\n").encode(), "one.csv")
+    roster_import.apply(demo_store, reviewer, plan)
+    assert agree()
+    token = demo_store.meta(db.DATA_TOKEN)
+    auth.start_session(demo_store, reviewer)                       # bookkeeping: nothing kept is retired
+    assert demo_store.meta(db.DATA_TOKEN) == token
+    shutil.copyfile(saved, demo_store.path)                        # the backup restored over the database
+    for suffix in ("-wal", "-shm"):
+        (demo_store.path.parent / (demo_store.path.name + suffix)).unlink(missing_ok=True)
+    assert agree() and demo_store.cached_rows(work) == before
+
+
+def test_kept_results_are_not_shared_across_scopes(demo_store):
+    """The SQL and its parameters are the key: a liaison's narrowed count is never a reviewer's."""
+    from conftest import actor_for
+
+    from secondment import feedback
+
+    liaison, reviewer = actor_for(demo_store, "demo_liaison"), actor_for(demo_store, "demo_reviewer")
+    everyone = feedback.counts(demo_store, reviewer)
+    theirs = feedback.counts(demo_store, liaison)
+    assert theirs["total"] < everyone["total"]
+    assert feedback.counts(demo_store, reviewer) == everyone and feedback.counts(demo_store, liaison) == theirs
