@@ -11,7 +11,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from secondment import clock, db, i18n
+from secondment import clock, db, i18n, vocab
 from secondment.errors import SecondmentError, ValidationErrors
 from secondment.permissions import Actor
 
@@ -324,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = user_sub.add_parser("add", help="add an account (password asked, never echoed)",
                             description="add an account (password asked, never echoed; or read from stdin)")
     p.add_argument("username")
-    p.add_argument("--role", required=True, choices=("admin", "reviewer", "secondee", "liaison", "viewer"))
+    p.add_argument("--role", required=True, choices=vocab.APP_ROLES)
     p.add_argument("--participant", type=int, metavar="ID", help="participant id (secondee)")
     p.add_argument("--department", type=int, metavar="ID", help="department unit id (liaison)")
     p.add_argument("--display-name", help="name shown in the app")
