@@ -49,8 +49,9 @@ def main() -> None:
         for spec in allowed:
             sections.setdefault(ui.t(f"nav.section_{spec.section}"), []).append(
                 st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), icon=spec.icon, url_path=spec.key))
-        hidden = [st.Page("pages/home.py", title=ui.t("nav.home"), url_path="home", default=True),
-                  st.Page("pages/home.py", title=ui.t("nav.home"), url_path="sign_in")]
+        # As signed out: the default page is "/" (its url_path ignored), so /home needs a page of its own.
+        hidden = [st.Page("pages/home.py", title=ui.t("nav.home"), url_path="start", default=True)]
+        hidden += [st.Page("pages/home.py", title=ui.t("nav.home"), url_path=path) for path in ("home", "sign_in")]
         hidden += [st.Page(f"pages/{spec.file}", title=ui.t(f"nav.{spec.key}"), url_path=spec.key)
                    for spec in navigation.PAGES if spec not in allowed]
         # Streamlit's own sidebar menu is switched off (.streamlit/config.toml) so that it never lists the

@@ -315,7 +315,8 @@ class Store:
         token = self.meta(DATA_TOKEN)
         if token is None:
             return self.rows(sql, params)
-        key = (str(self.path), token, sql, tuple(params))
+        # named parameters (a dict) by their names and values, positional ones in order
+        key = (str(self.path), token, sql, repr(sorted(params.items()) if isinstance(params, dict) else tuple(params)))
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
             if hit is not None:

@@ -294,3 +294,10 @@ def test_kept_results_are_not_shared_across_scopes(demo_store):
     theirs = feedback.counts(demo_store, liaison)
     assert theirs["total"] < everyone["total"]
     assert feedback.counts(demo_store, reviewer) == everyone and feedback.counts(demo_store, liaison) == theirs
+
+
+def test_kept_results_tell_named_parameters_apart(demo_store):
+    """The same SQL with other values for its named parameters is another result (a year is not the programme)."""
+    for params in ({"low": 0, "high": 100}, {"low": 0, "high": 2}, {"high": 2, "low": 1}):
+        sql = "select count(*) as n from activities where hours between :low and :high"
+        assert demo_store.cached_rows(sql, params) == demo_store.rows(sql, params)
