@@ -114,6 +114,7 @@ def test_other_encodings_and_separators_are_read(demo_store, encoding, separator
     assert plan.rows and plan.rows[0][1]["name"] == "陳大文"
 
 
+@pytest.mark.timeout(900)    # 100,000 rows: about 80 s alone, several minutes on a machine busy with other tests
 def test_a_large_import_lets_other_peoples_saves_through(demo_store):
     """100,000 rows (the most a file may hold) written in short transactions while a secondee saves entries:
     every save lands, and the import is whole."""
