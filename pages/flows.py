@@ -44,8 +44,8 @@ c = [ui.metric_row()] * 4
 c[0].metric(t("story.raised"), f"{summary['total']:,}", border=True)
 c[1].metric(t("present.on_time_pct"), pct(summary["on_time_pct"]), border=True)
 c[2].metric(t("present.satisfied_pct"), pct(summary["satisfied_pct"]), border=True)
-c[3].metric(t("story.median_days"), "—" if summary["median_days"] is None
-            else t("story.days", n=f"{summary['median_days']:g}"), border=True)
+c[3].metric(t("flows.median_working_days"), "—" if summary["median_days"] is None
+            else f"{summary['median_days']:g}", border=True)   # the unit in the label: a card has room for a number
 
 # Only the open tab runs its queries (on_change="rerun"): the page costs one tab, not three.
 tab_flow, tab_departments, tab_trends = st.tabs([t("flows.tab_sankey"), t("flows.tab_departments"),

@@ -46,4 +46,4 @@ for number, slide in enumerate(slides, start=1):
         head.markdown(f"**{number}. {ui.md(slide['title'])}**")
         head.caption(ui.md(slide["message"]))
         if slide["hero"]:
-            figure.metric(slide["hero"]["label"], f"{slide['hero']['value']} {slide['hero']['unit']}")
+            figure.metric(slide["hero"]["label"], slide["hero"]["value"])   # the label names what is counted

@@ -181,8 +181,12 @@ def _hero(value, unit: str, label: str) -> dict:
     return {"value": _number(value) if isinstance(value, (int, float)) else str(value), "unit": unit, "label": label}
 
 
-def _stat(label: str, value) -> dict:
-    return {"label": label, "value": _number(value) if isinstance(value, (int, float)) else str(value)}
+def _stat(label: str, value, unit: str | None = None) -> dict:
+    """A figure beside the hero number; ``unit`` (with ``value`` its number alone) is drawn small after it, so
+    "11 working days" fits its cell."""
+    text = _number(value) if isinstance(value, (int, float)) else str(value)
+    return {"label": label, "value": f"{text}{unit}" if unit and text != "—" else text,
+            "number": text, "unit": unit.strip() if unit and text != "—" else None}
 
 
 def _programme(h: dict, store: Store, period: Period, lang: str) -> dict:
@@ -297,7 +301,8 @@ def _loop(store: Store, actor: Actor, period: Period, lang: str, today: date, lo
                    hero=_hero(loop["total"], t("story.items_unit"), t("story.raised")),
                    stats=[_stat(t("present.on_time_pct"), _pct(loop["on_time_pct"])),
                           _stat(t("present.satisfied_pct"), _pct(loop["satisfied_pct"])),
-                          _stat(t("story.median_days"), _days(loop["median_days"], lang)),
+                          _stat(t("story.median_days"), "—" if loop["median_days"] is None else
+                                f"{loop['median_days']:g}", t("story.days_unit")),
                           _stat(t("present.closed_pct"), _pct(loop["closed_pct"])),
                           _stat(t("story.open_overdue"), t("story.open_overdue_value", open=loop["open"],
                                                            overdue=loop["overdue"]))])

@@ -235,6 +235,7 @@ def app_styles() -> None:
     st.html("""<style>
       /* Streamlit's own "Press Enter to apply" / "Press Ctrl+Enter to apply" is English only: not shown. */
       [data-testid='InputInstructions'] { display: none; }
+
       /* metrics in a metric_row(): equal shares of the row; a row of five or more cards three to a row below
          1280 px; two to a row on a phone (never one card alone on a line) */
       [data-testid='stHorizontalBlock'] > [data-testid='stElementContainer']:has(> [data-testid='stMetric']) {

@@ -132,7 +132,7 @@ def on_the_flows_page(at, period) -> dict:
     if period.kind == "year":
         inside = [m for m in months if m.startswith(f"{period.value}-")]
         if not inside:   # the year ended before the first item was raised: the page would show none
-            return {"metrics": {"收集问题": "0", "按时答复率": "—", "满意率": "—", "答复用时（中位数）": "—"},
+            return {"metrics": {"收集问题": "0", "按时答复率": "—", "满意率": "—", "答复用时中位数（工作日）": "—"},
                     "sankey": None}
         span = inside[-1], inside[0]
     else:
@@ -221,8 +221,11 @@ def work_agrees(slide, ov, members, by_role, direction, key):
 def loop_agrees(loop, ov, fl, key):
     raised = fl["metrics"]["收集问题"]
     assert loop["hero"]["value"] == raised, key
-    for label in ("按时答复率", "满意率", "答复用时（中位数）"):
+    for label in ("按时答复率", "满意率"):
         assert stat(loop, label) == fl["metrics"][label], (key, label)
+    # the median: the slide writes its unit small after the number, the flows card names it in its label
+    median = next(s for s in loop["stats"] if s["label"] == "答复用时（中位数）")
+    assert median["number"] == fl["metrics"]["答复用时中位数（工作日）"], key
     status = ov["by_status"]
     total = sum(status.values())
     counted = lambda codes: sum(status.get(vocab.label("feedback_status", s, "zh"), 0) for s in codes)
@@ -280,7 +283,10 @@ def compare_agrees(compare, period, offered, shown, key):
     now, before = (offered[label] for label in compare["columns"][1:3])
     assert now == (periods.year(clock.today().year) if period.kind == "all" else period), key
     assert before.kind == now.kind and before.direction == now.direction and before.start < now.start, key
-    figures = [{**ov["metrics"], **fl["metrics"]} for ov, fl in (shown(now), shown(before))]
+    # the flows card names the median's unit in its label ("答复用时中位数（工作日）": 11), the slide after the number
+    days = lambda v: v if v == "—" else zh("story.days", n=v)
+    figures = [{**ov["metrics"], **fl["metrics"], "答复用时（中位数）": days(fl["metrics"]["答复用时中位数（工作日）"])}
+               for ov, fl in (shown(now), shown(before))]
     assert len(compare["rows"]) == len(story.COMPARED), key
     for row in compare["rows"]:
         a, b = (f[row["label"]] for f in figures)
