@@ -261,7 +261,8 @@ with tabs["library"]:
                                   key="doc_lib_status", format=status_label)
         rows = documents.library(store, actor, kind=kind, year=year, status=status)
         if not rows:
-            ui.empty("docs.library_empty_writer" if can("bulletin.draft") or own_pid else "docs.library_empty")
+            ui.empty("docs.library_empty_writer" if can("bulletin.draft") else
+                     "docs.library_empty_secondee" if own_pid else "docs.library_empty")
         else:
             frame = pd.DataFrame(
                 {

@@ -84,6 +84,7 @@ with tabs["board"]:
                     labels={"step": "", "n": t("lifecycle.people")},
                     height=80 + 40 * len(late_steps),
                 )
+                charts.whole_numbers(fig, "x", int(late["n"].max() or 1))   # people, not fractions of them
                 ui.chart(fig, key="lc_late_chart")
             frame = pd.DataFrame(
                 [
