@@ -594,7 +594,7 @@ def calendar_notice(actor: Actor) -> None:
 
 # --- to-do list, notifications ----------------------------------------------------------------------
 
-_TONE_ICONS = {"error": ":material/error:", "warn": ":material/schedule:", "normal": ":material/task_alt:"}
+_TONE_ICONS = {"error": ":material/error:", "warn": ":material/schedule:", "normal": ":material/pending_actions:"}
 
 
 def todo_panel(actor: Actor, here: str | None = None) -> None:
