@@ -100,7 +100,7 @@ if permissions.can(actor, "stint.read", {"participant_id": participant_id}):
         st.caption(t("stint.tab_declarations"))
         st.markdown(ui.tm("profile.stint_declarations", n=sum(1 for d in decl["kinds"] if d["row"]),
                           total=len(decl["kinds"])))
-        st.caption(ui.tm("profile.stint_checkins", done=whole["checkins_done"], due=len(whole["checkins"]),
+        st.caption(ui.tm("profile.stint_checkins", done=whole["checkins_done"], due=whole["checkins_due"],
                          visits=len(whole["visits"]), leave=whole["leave_days"]))
     with steps[2].container(border=True):
         st.caption(t("stint.m_assessment"))

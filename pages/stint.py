@@ -108,7 +108,7 @@ m.metric(
     help=t("stint.m_objectives_help"),
     border=True,
 )
-m.metric(t("stint.m_checkins"), f"{summary['checkins_done']} / {len(summary['checkins'])}", border=True)
+m.metric(t("stint.m_checkins"), f"{summary['checkins_done']} / {summary['checkins_due']}", border=True)
 m.metric(t("stint.m_visits"), len(summary["visits"]), border=True)
 m.metric(t("stint.m_leave"), t("stint.days", n=summary["leave_days"]), border=True)
 ui.show_flash()

@@ -215,6 +215,13 @@ def checkins(store: Store, actor: Actor, participant_id: int, *, today: date | N
     return out
 
 
+def checkins_counted(months: list[str], handed_in: set[str], today: date, due_day: int) -> tuple[int, int]:
+    """(handed in, counted) for "月度小结 2 / 3": the months whose self-check is due by now, and any handed in
+    early; the stint record, the profile and the board say the same."""
+    counted = [m for m in months if today > _checkin_due(m, due_day) or m in handed_in]
+    return sum(1 for m in counted if m in handed_in), len(counted)
+
+
 def _checkin_due(month: str, due_day: int) -> date:
     first = date.fromisoformat(f"{month}-01")
     return (first.replace(day=28) + timedelta(days=4)).replace(day=due_day)
@@ -416,8 +423,8 @@ def board(store: Store, actor: Actor, batch_code: str, *, today: date | None = N
         running = p["status"] == "active" or (p["status"] == "planned" and start <= today)
         a = agreements.get(p["id"])
         agreement = "agreed" if a and a["agreed_version"] else (a["status"] if a else "none")
-        due_months = [m for m in months_of(p, today) if today > _checkin_due(m, rules["checkin_due_day"])]
         done_months = checks.get(p["id"], set())
+        handed, counted = checkins_counted(months_of(p, today), done_months, today, rules["checkin_due_day"])
         v = visited.get(p["id"])
         stage = assessment.stage(assessed.get(p["id"]))
         late = []
@@ -427,7 +434,7 @@ def board(store: Store, actor: Actor, batch_code: str, *, today: date | None = N
                 late.append("agreement")
             if required and set(required) - declared.get(p["id"], set()):
                 late.append("declarations")
-            if any(m not in done_months for m in due_months):
+            if handed < counted:
                 late.append("checkins")
             last_visit = date.fromisoformat(v["last"]) if v else start
             if last_visit < _months_back(today, VISIT_MONTHS):
@@ -441,8 +448,8 @@ def board(store: Store, actor: Actor, batch_code: str, *, today: date | None = N
             "participant_id": p["id"], "name": p["name"], "status": p["status"], "agreement": agreement,
             "version": a["version"] if a else None, "agreed_version": a["agreed_version"] if a else None,
             "declarations": len(declared.get(p["id"], set())),
-            "declarations_required": len(required), "checkins": len([m for m in due_months if m in done_months]),
-            "checkins_due": len(due_months), "visits": v["n"] if v else 0, "last_visit": v["last"] if v else None,
+            "declarations_required": len(required), "checkins": handed,
+            "checkins_due": counted, "visits": v["n"] if v else 0, "last_visit": v["last"] if v else None,
             "leave_days": int(leave[p["id"]]["days"]) if p["id"] in leave else 0, "assessment": stage,
             "conclusion": (assessed.get(p["id"]) or {}).get("conclusion"),
             "outcome": returned[p["id"]]["outcome"] if p["id"] in returned else None, "late": late})
@@ -492,7 +499,9 @@ def summary(store: Store, actor: Actor, participant_id: int, *, today: date | No
         "progress": agreements.progress(store, actor, participant_id, today=today),
         "declarations": declarations(store, actor, participant_id),
         "checkins": months,
-        "checkins_done": sum(1 for m in months if m["row"] and m["row"]["status"] != "draft"),
+        **dict(zip(("checkins_done", "checkins_due"), checkins_counted(
+            [m["month"] for m in months], {m["month"] for m in months if m["row"] and m["row"]["status"] != "draft"},
+            today, notify.rules(store)["checkin_due_day"]))),
         "visits": visits(store, actor, participant_id),
         "leave": requests,
         "leave_days": sum(r["days"] for r in requests if r["status"] == "approved"),

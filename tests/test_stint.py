@@ -525,3 +525,13 @@ def test_an_agreement_is_dated_when_it_can_have_been_signed_and_a_conclusion_wai
     with pytest.raises(Conflict) as error:
         assessment.conclude(store, REVIEWER, 3, "competent")
     assert error.value.key == "error.assessment_needs_self"
+
+
+def test_the_record_the_profile_and_the_board_count_self_checks_alike(demo_store, as_user):
+    """"月度小结 2 / 3" on the stint record and the profile, and the board's row, for every person of the current
+    batches: the months due by now (and any handed in early), one rule."""
+    reviewer = as_user("demo_reviewer")
+    for code in [r["code"] for r in demo_store.rows("select code from batches order by start_date desc limit 2")]:
+        for row in stint.board(demo_store, reviewer, code):
+            whole = stint.summary(demo_store, reviewer, row["participant_id"])
+            assert (whole["checkins_done"], whole["checkins_due"]) == (row["checkins"], row["checkins_due"]), row
