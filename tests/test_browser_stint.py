@@ -166,7 +166,9 @@ def test_a_stint_from_agreement_to_conclusion(browser, live_server):
         pick(rv, "考核结论", "称职")
         rv.get_by_role("button", name=re.compile("作出考核结论")).first.click()
         rv.get_by_text(re.compile("作出后考核鉴定不能再修改")).first.wait_for(timeout=30_000)
-        rv.get_by_role("button", name=re.compile("作出考核结论")).last.click()
+        # the confirm button by its key: the warning draws before it, so "the last such button" could still be
+        # the first one while the run is drawing (a second click on it only asks again)
+        rv.locator(".st-key-st_concl_go button").click()
         rv.get_by_text("考核结论已作出").first.wait_for(timeout=30_000)
         assert store.scalar("select conclusion from assessments where participant_id = ?", (pid,)) == "competent"
 
