@@ -43,11 +43,12 @@ with left:
     batches = analytics.participants_by_batch(store, actor)
     batches = batches[batches['batch'].isin(analytics.batch_codes(store, actor, period))]
     by_year = len(batches) > analytics.BATCHES_SHOWN     # hundreds of bars are more than anyone reads: per year
+    bars = batches
     if by_year:
-        batches = batches.groupby(["intake_year", "direction"], as_index=False)["participants"].sum()
-        batches["batch"] = batches["intake_year"].astype(str)
-    batches["direction_label"] = batches["direction"].map(lambda d: ui.label("direction_short", d))
-    ui.chart(charts.bar(batches, "batch", "participants", colour="direction_label",
+        bars = batches.groupby(["intake_year", "direction"], as_index=False)["participants"].sum()
+        bars["batch"] = bars["intake_year"].astype(str)
+    bars = bars.assign(direction_label=bars["direction"].map(lambda d: ui.label("direction_short", d)))
+    ui.chart(charts.bar(bars, "batch", "participants", colour="direction_label",
                         colours=charts.label_colours(charts.DIRECTION_COLOURS,
                                                      lambda d: ui.label("direction_short", d)),
                         title=ui.t("overview.by_year" if by_year else "overview.by_batch"),

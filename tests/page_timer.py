@@ -105,6 +105,13 @@ def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs
     at = one_run()  # warm-up: imports, caches
     if at.exception:
         return {"error": str(at.exception[0].value)[:80]}
+    # app.py turns a fault into a message (ui.fault) instead of an exception: a page showing one is broken too
+    from secondment import i18n
+
+    faults = {i18n.translate(lang, "app.fault_unexpected") for lang in i18n.LANGUAGES}
+    shown = [e.value for e in at.error if e.value in faults]
+    if shown:
+        return {"error": f"the page shows a fault: {shown[0][:60]}"}
     times, sql = [], []
     clock = _SqlClock()
     clock.install()
