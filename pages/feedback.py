@@ -75,10 +75,11 @@ def overdue_text(row: dict) -> str:
 
 def items_table(rows: list[dict], key: str) -> int | None:
     """The items as a table (overdue rows red, first); returns the id of a selected row."""
+    # The number and the summary lead (on a phone they are what fits), the overdue mark right after them.
     frame = pd.DataFrame([{
-        t("feedback.col_overdue"): overdue_text(r),
         t("feedback.col_id"): r["id"],
         t("field.summary"): r["summary"],
+        t("feedback.col_overdue"): overdue_text(r),
         t("field.status"): L("feedback_status", r["status"]),
         t("field.category"): L("feedback_category", r["category"]),
         t("field.urgency"): L("urgency", r["urgency"]),
