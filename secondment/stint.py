@@ -215,10 +215,10 @@ def checkins(store: Store, actor: Actor, participant_id: int, *, today: date | N
     return out
 
 
-def checkins_counted(months: list[str], handed_in: set[str], today: date, due_day: int) -> tuple[int, int]:
-    """(handed in, counted) for "月度小结 2 / 3": the months whose self-check is due by now, and any handed in
-    early; the stint record, the profile and the board say the same."""
-    counted = [m for m in months if today > _checkin_due(m, due_day) or m in handed_in]
+def checkins_counted(due: dict[str, date], handed_in: set[str], today: date) -> tuple[int, int]:
+    """(handed in, counted) for "月度小结 2 / 3", over the months of the stint so far and their due dates: the
+    months whose self-check is due by now, and any handed in early; the record, the profile and the board agree."""
+    counted = [m for m, day in due.items() if today > day or m in handed_in]
     return sum(1 for m in counted if m in handed_in), len(counted)
 
 
@@ -424,7 +424,8 @@ def board(store: Store, actor: Actor, batch_code: str, *, today: date | None = N
         a = agreements.get(p["id"])
         agreement = "agreed" if a and a["agreed_version"] else (a["status"] if a else "none")
         done_months = checks.get(p["id"], set())
-        handed, counted = checkins_counted(months_of(p, today), done_months, today, rules["checkin_due_day"])
+        handed, counted = checkins_counted({m: _checkin_due(m, rules["checkin_due_day"]) for m in months_of(p, today)},
+                                           done_months, today)
         v = visited.get(p["id"])
         stage = assessment.stage(assessed.get(p["id"]))
         late = []
@@ -500,8 +501,8 @@ def summary(store: Store, actor: Actor, participant_id: int, *, today: date | No
         "declarations": declarations(store, actor, participant_id),
         "checkins": months,
         **dict(zip(("checkins_done", "checkins_due"), checkins_counted(
-            [m["month"] for m in months], {m["month"] for m in months if m["row"] and m["row"]["status"] != "draft"},
-            today, notify.rules(store)["checkin_due_day"]))),
+            {m["month"]: date.fromisoformat(m["due"]) for m in months},
+            {m["month"] for m in months if m["row"] and m["row"]["status"] != "draft"}, today))),
         "visits": visits(store, actor, participant_id),
         "leave": requests,
         "leave_days": sum(r["days"] for r in requests if r["status"] == "approved"),

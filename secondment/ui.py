@@ -86,8 +86,7 @@ def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | N
     # index=None: an empty choice stays empty (Streamlit would read it as the first of the list) and is refilled above
     chosen = st.selectbox(t("profile.choose"), ids, index=None, key=key, placeholder=t("common.choose"),
                           format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}")
-    if chosen is None:   # draw the box again with the person shown (refilled above)
-        st.session_state[shown] = st.session_state.get(shown) if st.session_state.get(shown) in by_id else ids[0]
+    if chosen is None:   # draw the box again, refilled above with the person shown
         st.rerun()
     st.session_state[shown] = chosen
     if str(chosen) != raw_id:
