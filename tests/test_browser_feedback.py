@@ -213,6 +213,10 @@ def test_closed_loop_across_three_people(browser, live_server, tmp_path):
         shows(reviewer, "显示 1 / 共 1 条")
         open_item(reviewer, fid)
         shows(reviewer, "办理过程")
+        # The timeline is drawn block by block: read it once its last step is there and the run has ended
+        # (read earlier, it held two steps when the machine was busy).
+        shows(reviewer, "评价（满意）")
+        wait_ready(reviewer)
         # The timeline: one block a step, in order, under its heading.
         main = reviewer.locator("[data-testid='stMain']").inner_text()
         timeline = main[main.rfind("办理过程"):]
