@@ -20,18 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, sign_in
+from conftest import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE, LiveServer, sign_in
 
-DONE = ("() => document.querySelector(\"[data-testid='stMain'] h1\") !== null && "
-        "(!document.querySelector(\"[data-testid='stStatusWidget']\") || "
-        "!document.querySelector(\"[data-testid='stStatusWidget']\").innerText.match(/Running|运行/))")
+DONE = f"() => document.querySelector(\"[data-testid='stMain'] h1\") !== null && ({SCRIPT_DONE})()"
 
 
 def settled(page, timeout: float = 120_000) -> None:
-    """The script has finished: the heading is drawn and Streamlit's running indicator has stayed away for three
-    checks 150 ms apart (the indicator shows only after a short delay, and a rerun may follow the first run).
-    The figures so include up to about half a second of this waiting."""
-    for _ in range(3):
+    """The script has finished: the heading is drawn and Streamlit's script state has said "not running" at two
+    checks 150 ms apart (a rerun may follow the first run). The figures so include about 0.3 s of this waiting."""
+    for _ in range(2):
         page.wait_for_function(DONE, timeout=timeout)
         page.wait_for_timeout(150)
 

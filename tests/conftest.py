@@ -266,13 +266,19 @@ def new_context(browser, lang: str = "zh-CN", **options):
     return context
 
 
+# The page's script has run to its end. Streamlit marks its root with the script's state (the status widget's
+# "Running" shows only after a short delay, so it alone says nothing in the first moments of a run).
+SCRIPT_DONE = ("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+               " const state = app && app.getAttribute('data-test-script-state');"
+               " const busy = document.querySelector('[data-testid=\"stStatusWidget\"]');"
+               " return !!state && state !== 'running' && state !== 'rerunRequested' && state !== 'initial'"
+               " && !(busy && busy.innerText.match(/Running|运行/)); }")
+
+
 def wait_ready(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script (no 'running' indicator)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') || "
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|运行/)",
-        timeout=timeout)
+    page.wait_for_function(SCRIPT_DONE, timeout=timeout)
     page.wait_for_timeout(300)
 
 

@@ -176,6 +176,7 @@ def test_a_stint_from_agreement_to_conclusion(browser, live_server):
         rv.goto(f"{live_server.url}/profile?id={pid}")
         wait_ready(rv)
         rv.get_by_text("挂职全程").first.wait_for(timeout=30_000)
+        wait_ready(rv)                  # the heading comes before the blocks below it: read once the run has ended
         main = rv.locator("[data-testid='stMain']")
         text = main.inner_text()
         assert "已确认" in text and "第 1 版 · 目标完成 0 / 4" in text
