@@ -46,6 +46,7 @@ tabs = st.tabs([t("coverage.tab_map"), t("coverage.tab_quiet"), t("coverage.tab_
                 t("coverage.tab_batches"), t("coverage.tab_trends")], key=f"cv_tab_{lang}", on_change="rerun")
 
 role_label = lambda r: L("role", r)
+MAP_ROWS = 60           # people in the heat map at a time (26 px a row: about a screen and a half)
 state_labels = {s: t(f"coverage.state_{s}") for s in coverage.CELL_STATES}
 
 # --- heat map -------------------------------------------------------------------------------------
@@ -62,18 +63,30 @@ with tabs[0]:
             labels = {pid: (f"{lab} · #{pid}" if taken[lab] > 1 else lab) for pid, lab in labels.items()}
             matrix["person"] = matrix["participant_id"].map(labels)
             people = list(dict.fromkeys(matrix["person"]))
-            matrix["hover"] = [t("coverage.cell_hover", name=n, week=w, state=state_labels[s], n=e, hours=f"{h:g}")
-                               for n, w, s, e, h in zip(matrix["name"], matrix["week"], matrix["state"],
-                                                        matrix["entries"], matrix["hours"])]
             summary = matrix[matrix["week"] == matrix["week"].max()]["state"].value_counts()
             st.caption(ui.tm("coverage.this_week_caption", week=matrix["week"].max()))
             shown = ("approved", "submitted", "returned", "logged", "leave", "pending", "missing")
             m = [ui.metric_row()] * len(shown)
             for i, s in enumerate(shown):
                 m[i].metric(state_labels[s], int(summary.get(s, 0)), border=True)
-            fig = charts.state_heatmap(matrix, "week", "person", "state", states=list(coverage.CELL_STATES),
+            # A chart a person can read: at most MAP_ROWS people at a time, paged, and said so; the table has all.
+            shown_people = people
+            if len(people) > MAP_ROWS:
+                pages = range(0, len(people), MAP_ROWS)
+                first = st.selectbox(t("coverage.map_page"), list(pages), key="cv_map_page",
+                                     format_func=lambda i: t("coverage.map_page_item", first=f"{i + 1:,}",
+                                                             last=f"{min(i + MAP_ROWS, len(people)):,}"))
+                shown_people = people[first:first + MAP_ROWS]
+                st.info(ui.tm("coverage.map_paged", total=f"{len(people):,}", size=MAP_ROWS, first=f"{first + 1:,}",
+                              last=f"{first + len(shown_people):,}"), icon=":material/view_agenda:")
+            cells = matrix[matrix["person"].isin(set(shown_people))]
+            cells = cells.assign(hover=[t("coverage.cell_hover", name=n, week=w, state=state_labels[s], n=e,
+                                          hours=f"{h:g}")
+                                        for n, w, s, e, h in zip(cells["name"], cells["week"], cells["state"],
+                                                                 cells["entries"], cells["hours"])])
+            fig = charts.state_heatmap(cells, "week", "person", "state", states=list(coverage.CELL_STATES),
                                        colours=charts.WEEK_CELL_COLOURS, state_labels=state_labels, hover="hover",
-                                       y_order=people)
+                                       y_order=shown_people)
             ui.chart(fig, key="cv_heatmap")
             st.caption(ui.tm("coverage.map_help"))
             table = matrix.pivot(index="person", columns="week", values="state").reindex(people)

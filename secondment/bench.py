@@ -6,7 +6,9 @@ under AppTest, the time spent inside the database in that run, the peak Python m
 of what the run sends to the browser; then each role's home page as that role, and the ten slowest views.
 Tabs that open on demand (``st.tabs(on_change="rerun")``) are measured one by one; on the other pages a run
 draws every tab, so the page's figure covers them all. ``--browser`` also times full page loads and tab
-switches in Debian's Chromium. Not part of the test suite: the figures are printed, never asserted.
+switches in Debian's Chromium; ``--load 1 5 10 20`` instead runs that many people at once in Chromium (a
+secondee's weekly routine and a reviewer's review; ``tests/load_run.py``). Not part of the test suite: the
+figures are printed, never asserted.
 Aim: every view under 0.3 s at tier M and 0.5 s at tier L (AppTest), a full load under 2 s at L.
 """
 from __future__ import annotations
@@ -130,6 +132,31 @@ def measure_browser(store: db.Store, username: str, keys: list[str], runs: int) 
     return rows + ([{"view": "error", "error": error}] if error else [])
 
 
+def load(args) -> int:
+    """The load run on each tier's database: per number of people, p50 and p95 per action, errors, lost saves."""
+    folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for tier in args.tiers:
+        path = build_tier(tier, folder)
+        print(f"\ntier {tier}: load run (each person in their own browser context, one Chromium, one app server)")
+        for n in args.load:
+            lines, error = _child("load_run.py", [str(path), str(n)])
+            rows = [json.loads(line) for line in lines if line.startswith("{")]
+            if error or not rows:
+                print(f"{n:>3} people: error: {error or 'no result'}")
+                continue
+            r = rows[-1]
+            print(f"{n:>3} people: {r['all']['count']} actions in {r['seconds']} s ({r['per_second']}/s), "
+                  f"p50 {r['all']['p50_s']} s, p95 {r['all']['p95_s']} s; saved {r['saved']}, approved "
+                  f"{r['approved']}, taken by another reviewer {r['taken_by_another']}; errors {len(r['errors'])}, "
+                  f"lost {len(r['lost'])}")
+            for action, a in r["actions"].items():
+                print(f"      {_pad(action, 28)}{a['count']:>5}{a['p50_s']:>8.2f}{a['p95_s']:>8.2f}")
+            for line in r["errors"] + r["lost"]:
+                print(f"      ! {line}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m secondment.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--tiers", nargs="+", default=["S", "M"], choices=TIERS,
@@ -138,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="+", default=None, help="page keys (default: all)")
     parser.add_argument("--dir", default=None, help="folder for the synthetic databases (kept for reuse)")
     parser.add_argument("--browser", action="store_true", help="also time full page loads in Chromium")
+    parser.add_argument("--load", nargs="+", type=int, default=None, metavar="N",
+                        help="instead: a load run with N people at once in Chromium (e.g. --load 1 5 10 20)")
     args = parser.parse_args(argv)
+    if args.load:
+        return load(args)
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     specs = [p for p in navigation.PAGES if args.pages is None or p.key in args.pages]

@@ -58,6 +58,24 @@ def demo_file(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def city_file(tmp_path_factory) -> Path:
+    """A synthetic programme of 400 participants (more than 40 batches, about 70 people active at once)."""
+    from secondment import demo
+
+    path = tmp_path_factory.mktemp("city") / "city.db"
+    demo.synthetic(path, "S", participants=400)
+    conn = db.connect(path)
+    conn.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def city_store(city_file, tmp_path) -> db.Store:
+    return copy_demo(city_file, tmp_path / "city.db")
+
+
 def copy_demo(demo_file: Path, target: Path) -> db.Store:
     shutil.copyfile(demo_file, target)
     return db.open_store(target)

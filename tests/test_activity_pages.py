@@ -216,6 +216,43 @@ def test_coverage_page_draws_the_map(demo_store, lang):
     assert i18n.translate(lang, "coverage.state_approved") in visible_text(at)
 
 
+def test_coverage_map_of_many_people_is_paged_and_says_so(city_store):
+    """More people than a chart can show: the map draws them 60 at a time with a page picker and says so; the
+    pages together hold everyone once; the table under the map lists everyone."""
+    import json
+
+    from secondment import coverage
+
+    user = city_store.scalar("select username from users where role = 'reviewer' and active = 1 order by id limit 1")
+    this_week = activities.week_of(clock.today())
+    everyone = coverage.coverage_matrix(city_store, actor_for(city_store, user),
+                                        week_from=activities.add_weeks(this_week, -11), week_to=this_week)
+    total = everyone["participant_id"].nunique()
+    assert total > 60
+    at = app_test("coverage", city_store, user).run()
+    assert not at.exception
+
+    def rows() -> list[str]:
+        spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cv_heatmap").proto.spec)
+        return list(spec["data"][0]["y"])
+
+    first = rows()
+    assert len(first) == 60
+    assert i18n.translate("zh", "coverage.map_paged", total=f"{total:,}", size=60, first="1", last="60") in \
+        visible_text(at)
+    picker = at.selectbox(key="cv_map_page")
+    assert picker.options == ["第 1–60 人", f"第 61–{total} 人"]
+    picker.select(60).run()
+    second = rows()
+    assert len(second) == total - 60 and not set(first) & set(second)
+    assert at.dataframe[0].value.shape[0] == total                  # the table lists everyone
+
+
+def test_coverage_map_of_a_district_is_one_chart(demo_store):
+    at = app_test("coverage", demo_store, "demo_reviewer").run()
+    assert not at.exception and not [s for s in at.selectbox if s.key == "cv_map_page"]
+
+
 @pytest.mark.parametrize("tab, expect, charts", [
     ("coverage.tab_quiet", "coverage.quiet_help", 0),
     ("coverage.tab_balance", "coverage.flagged_people", 2),     # one per direction (the page shows both)

@@ -85,14 +85,11 @@ def test_the_recent_trend_has_every_week_of_the_span(demo_store):
     assert trend["week"].nunique() == 26 and trend["week"].min() == since and trend["week"].max() == this
 
 
-def test_beyond_forty_batches_the_chart_counts_per_intake_year_and_the_table_lists_every_batch(tmp_path):
+def test_beyond_forty_batches_the_chart_counts_per_intake_year_and_the_table_lists_every_batch(city_store):
     """A programme of many batches (a city's): the chart's bars are intake years, the table still every batch."""
-    from secondment import db, demo
-
-    path = tmp_path / "many.db"
-    counts = demo.synthetic(path, "S", participants=400)
+    store = city_store
+    counts = {"batches": store.scalar("select count(*) from batches")}
     assert counts["batches"] > 40
-    store = db.Store(path)
     user = store.scalar("select username from users where role = 'reviewer' and active = 1 order by id limit 1")
     at = app_test("overview", store, user).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
