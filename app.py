@@ -11,7 +11,7 @@ import os
 
 import streamlit as st
 
-from secondment import clock, navigation, ui
+from secondment import clock, db, navigation, ui
 
 
 def main() -> None:
@@ -77,7 +77,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     try:
-        main()
+        with db.one_connection():      # the run's reads share one connection, closed when the run ends
+            main()
     except Exception as error:  # noqa: BLE001 - a fault becomes a message in the person's language, not a traceback
         ui.fault(error)
 else:

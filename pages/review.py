@@ -47,8 +47,9 @@ participant_id = person["id"] if person else None
 
 queue = activities.list_weeks(store, actor, state="submitted", participant_id=participant_id, batch=batch,
                               direction=direction)
-tab_queue, tab_entries, tab_done = st.tabs([t("review.tab_queue", n=len(queue)), t("review.tab_entries"),
-                                            t("review.tab_reviewed")])
+# Only the open tab runs: approving from the queue does not also fetch 500 entries and the reviewed weeks.
+tab_queue, tab_entries, tab_done = ui.lazy_tabs([t("review.tab_queue", n=len(queue)), t("review.tab_entries"),
+                                                 t("review.tab_reviewed")], f"rv_tabs_{lang}")
 
 
 def entries_frame(rows: list[dict]) -> pd.DataFrame:
@@ -117,65 +118,68 @@ def bulk_approve(queue: list[dict]) -> None:
 
 # --- the queue of submitted weeks -----------------------------------------------------------------
 with tab_queue:
-    st.caption(ui.tm("review.queue_help"))
-    if not queue:
-        ui.empty("review.queue_empty")
-    else:
-        if len(queue) > QUEUE_SHOWN:
-            st.caption(ui.tm("review.queue_more", shown=QUEUE_SHOWN, total=len(queue)))
-        bulk_approve(queue[:activities.MAX_BULK_APPROVALS])
-    for item in queue[:QUEUE_SHOWN]:
-        header = ui.tm("review.queue_item", name=item["name"], batch=item["batch"], week=item["week"],
-                       n=item["entries"], hours=f"{item['hours']:g}")
-        with st.expander(header, expanded=len(queue) <= 3):
-            review_box(item)
+    if tab_queue.open:
+        st.caption(ui.tm("review.queue_help"))
+        if not queue:
+            ui.empty("review.queue_empty")
+        else:
+            if len(queue) > QUEUE_SHOWN:
+                st.caption(ui.tm("review.queue_more", shown=QUEUE_SHOWN, total=len(queue)))
+            bulk_approve(queue[:activities.MAX_BULK_APPROVALS])
+        for item in queue[:QUEUE_SHOWN]:
+            header = ui.tm("review.queue_item", name=item["name"], batch=item["batch"], week=item["week"],
+                           n=item["entries"], hours=f"{item['hours']:g}")
+            with st.expander(header, expanded=len(queue) <= 3):
+                review_box(item)
 
 # --- every entry ----------------------------------------------------------------------------------
 with tab_entries:
-    filters = {"participant_id": participant_id, "batch": batch, "direction": direction, "role": roles or None,
-               "week_from": week_from, "week_to": week_to, "state": states or None, "text": text or None}
-    rows, total = activities.list_entries(store, actor, limit=500, **filters)
-    if not rows:
-        ui.empty("review.entries_empty")
-    else:
-        st.caption(ui.tm("common.shown_of", shown=len(rows), total=total) + " " + ui.tm("review.pick_entry"))
-        event = st.dataframe(entries_frame(rows), hide_index=True, width="stretch", height=480,
-                             on_select="rerun", selection_mode="single-row", key=f"rv_entries_{total}")
-        entry = ui.picked_row(event, rows)
-        if entry is not None:
-            # A found entry leads somewhere: its person's profile, and its week's decision when it waits.
-            with st.container(border=True):
-                head = st.container(horizontal=True, vertical_alignment="center")
-                head.markdown(ui.tm("review.picked_entry", name=entry["name"], week=entry["week"],
-                                    title=entry["title"]))
-                ui.page_link(head, "profile", t("roster.open_profile"), ":material/badge:",
-                             {"id": str(entry["participant_id"])})
-                # The queue already holds every submitted week these filters reach, this entry's among them.
-                waiting = [w for w in queue if (w["participant_id"], w["week"]) == (entry["participant_id"],
-                                                                                    entry["week"])]
-                if waiting:
-                    review_box(waiting[0], "e")
-                else:
-                    st.caption(ui.tm("review.picked_state", state=L("week_state", entry.get("state")
-                                                                     or "not_submitted")))
-        # A file is built on every run, so a very large selection waits until it is asked for.
-        if permissions.can(actor, "activity.export") and (
-                total <= EAGER_EXPORT or st.toggle(t("review.prepare_download", n=total), key="rv_prepare")):
-            frame = activities.export_frame(store, actor, lang, **filters)
-            ui.downloads(frame, f"activities_{week_from}_{week_to}", key="rv_download",
-                         sheet=t("review.sheet"))
+    if tab_entries.open:
+        filters = {"participant_id": participant_id, "batch": batch, "direction": direction, "role": roles or None,
+                   "week_from": week_from, "week_to": week_to, "state": states or None, "text": text or None}
+        rows, total = activities.list_entries(store, actor, limit=500, **filters)
+        if not rows:
+            ui.empty("review.entries_empty")
+        else:
+            st.caption(ui.tm("common.shown_of", shown=len(rows), total=total) + " " + ui.tm("review.pick_entry"))
+            event = st.dataframe(entries_frame(rows), hide_index=True, width="stretch", height=480,
+                                 on_select="rerun", selection_mode="single-row", key=f"rv_entries_{total}")
+            entry = ui.picked_row(event, rows)
+            if entry is not None:
+                # A found entry leads somewhere: its person's profile, and its week's decision when it waits.
+                with st.container(border=True):
+                    head = st.container(horizontal=True, vertical_alignment="center")
+                    head.markdown(ui.tm("review.picked_entry", name=entry["name"], week=entry["week"],
+                                        title=entry["title"]))
+                    ui.page_link(head, "profile", t("roster.open_profile"), ":material/badge:",
+                                 {"id": str(entry["participant_id"])})
+                    # The queue already holds every submitted week these filters reach, this entry's among them.
+                    waiting = [w for w in queue if (w["participant_id"], w["week"]) == (entry["participant_id"],
+                                                                                        entry["week"])]
+                    if waiting:
+                        review_box(waiting[0], "e")
+                    else:
+                        st.caption(ui.tm("review.picked_state", state=L("week_state", entry.get("state")
+                                                                         or "not_submitted")))
+            # A file is built on every run, so a very large selection waits until it is asked for.
+            if permissions.can(actor, "activity.export") and (
+                    total <= EAGER_EXPORT or st.toggle(t("review.prepare_download", n=total), key="rv_prepare")):
+                frame = activities.export_frame(store, actor, lang, **filters)
+                ui.downloads(frame, f"activities_{week_from}_{week_to}", key="rv_download",
+                             sheet=t("review.sheet"))
 
 # --- reviewed weeks -------------------------------------------------------------------------------
 with tab_done:
-    done = activities.list_weeks(store, actor, state=["approved", "returned"], participant_id=participant_id,
-                                 batch=batch, direction=direction, week_from=week_from, week_to=week_to)
-    if not done:
-        ui.empty("review.reviewed_empty")
-    else:
-        st.dataframe(pd.DataFrame([{
-            t("field.participant"): r["name"], t("field.batch"): r["batch"], t("field.week"): r["week"],
-            t("field.week_state"): L("week_state", r["state"]), t("week.col_entries"): r["entries"],
-            t("field.hours"): r["hours"], t("field.comment"): r["comment"] or "",
-            t("review.reviewed_at"): clock.local_time(r["reviewed_at"]),
-        } for r in sorted(done, key=lambda r: r["reviewed_at"] or "", reverse=True)]), hide_index=True,
-            width="stretch")
+    if tab_done.open:
+        done = activities.list_weeks(store, actor, state=["approved", "returned"], participant_id=participant_id,
+                                     batch=batch, direction=direction, week_from=week_from, week_to=week_to)
+        if not done:
+            ui.empty("review.reviewed_empty")
+        else:
+            st.dataframe(pd.DataFrame([{
+                t("field.participant"): r["name"], t("field.batch"): r["batch"], t("field.week"): r["week"],
+                t("field.week_state"): L("week_state", r["state"]), t("week.col_entries"): r["entries"],
+                t("field.hours"): r["hours"], t("field.comment"): r["comment"] or "",
+                t("review.reviewed_at"): clock.local_time(r["reviewed_at"]),
+            } for r in sorted(done, key=lambda r: r["reviewed_at"] or "", reverse=True)]), hide_index=True,
+                width="stretch")

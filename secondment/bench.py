@@ -62,6 +62,10 @@ LAZY_TABS: dict[str, tuple[str, tuple[tuple[str | None, str | None], ...]]] = {
                                    ("board", "progress", "attendance", "waiting", "outcomes"))),
     "stint": ("st_tabs", tuple((f"stint.tab_{k}", None) for k in ("agreement", "declarations", "checkins", "visits",
                                                                    "leave", "assessment", "return"))),
+    "review": ("rv_tabs_zh", ((None, None), ("review.tab_entries", None), ("review.tab_reviewed", None))),
+    "coverage": ("cv_tab_zh", tuple((f"coverage.tab_{k}", None) for k in ("map", "quiet", "balance", "batches",
+                                                                          "trends"))),
+    "flows": ("fl_tab_zh", tuple((f"flows.tab_{k}", None) for k in ("sankey", "departments", "trends"))),
     # a reviewer sees the items alone; the administrator has the routing editor in a tab beside them
     "feedback": ("fb_main_tabs", ((None, None), ("feedback.tab_items_plain", "admin"),
                                   ("feedback.tab_routing", "admin"))),

@@ -778,5 +778,15 @@ def chart(fig, *, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", key=key, config=plotly_config(lang()))
 
 
+def lazy_tabs(labels: list[str], key: str) -> list:
+    """Tabs of which only the open one runs (``on_change="rerun"``; test ``tab.open``), that stay on the open tab
+    when a label changes (a count in it: Streamlit takes the labels as the tabs' identity, so a new count would
+    otherwise reopen the first tab, e.g. right after approving a week from the second one)."""
+    at = st.session_state.get(f"{key}:at", 0)
+    tabs = st.tabs(labels, key=key, default=labels[at] if 0 <= at < len(labels) else None, on_change="rerun")
+    st.session_state[f"{key}:at"] = next((i for i, tab in enumerate(tabs) if tab.open), 0)
+    return tabs
+
+
 def empty(message_key: str, **params) -> None:
     st.info(tm(message_key, **params), icon=":material/info:")

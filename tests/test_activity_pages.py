@@ -155,8 +155,30 @@ def test_review_queue_approves_a_week(demo_store):
                              (pid, this_week())) == "approved"
 
 
+def test_review_runs_only_the_open_tab_and_stays_on_it_when_the_queue_count_changes(demo_store):
+    """The queue's count is in its tab's label. Another reviewer approving a week changes it; the person reading
+    all entries stays on that tab (Streamlit takes a changed label for a new set of tabs, which opens the first)."""
+    at = app_test("review", demo_store, "demo_reviewer").run()
+    entries = lambda: [d for d in at.dataframe if (d.key or "").startswith("rv_entries_")]
+    assert at.expander and not entries()                           # the queue is open; the entries are not fetched
+    queue = activities.list_weeks(demo_store, actor_for(demo_store, "demo_reviewer"), state="submitted")
+    assert queue, "the demo has weeks waiting"
+    at.session_state["rv_tabs_zh"] = i18n.translate("zh", "review.tab_entries")
+    at.run()
+    assert entries() and not [e for e in at.expander if "周" in as_read(e.label) and "条" in as_read(e.label)]
+    before = str(at.tabs[0].label)
+    activities.review_week(demo_store, actor_for(demo_store, "demo_admin"), queue[0]["participant_id"],
+                           queue[0]["week"], "approve")
+    at.run()
+    assert not at.exception
+    assert str(at.tabs[0].label) == i18n.translate("zh", "review.tab_queue", n=len(queue) - 1) \
+        != before
+    assert entries()                                                # still on all entries
+
+
 def test_review_week_range_is_chosen_by_named_weeks(demo_store):
     at = app_test("review", demo_store, "demo_reviewer")
+    at.session_state["rv_tabs_zh"] = i18n.translate("zh", "review.tab_entries")
     at.run()
     start, end = at.selectbox(key="rv_from"), at.selectbox(key="rv_to")
     assert (start.value, end.value) == (activities.add_weeks(this_week(), -11), this_week())   # the last 12 weeks
@@ -196,6 +218,7 @@ def test_review_search_finds_chinese(demo_store, query):
     activities.add_entry(demo_store, actor_for(demo_store, "demo_secondee"), pid, date=clock.today(),
                          role="info_officer", title="走访", description=f"收集职工{query}相关情况", hours=1)
     at = app_test("review", demo_store, "demo_reviewer")
+    at.session_state["rv_tabs_zh"] = i18n.translate("zh", "review.tab_entries")
     at.run()
     at.text_input(key="rv_text").input(query).run()
     assert not at.exception

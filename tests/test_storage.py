@@ -301,3 +301,75 @@ def test_kept_results_tell_named_parameters_apart(demo_store):
     for params in ({"low": 0, "high": 100}, {"low": 0, "high": 2}, {"high": 2, "low": 1}):
         sql = "select count(*) as n from activities where hours between :low and :high"
         assert demo_store.cached_rows(sql, params) == demo_store.rows(sql, params)
+
+
+# --- a page run's reads through one connection ------------------------------------------------------------------------
+
+def _meta(store, value=None):
+    if value is not None:
+        with store.write() as w:
+            w.conn.execute("insert into meta(key, value) values ('probe', ?) on conflict(key) do update set "
+                           "value = excluded.value", (value,))
+    return store.scalar("select value from meta where key = 'probe'")
+
+
+def test_within_one_connection_reads_share_it_see_every_write_and_it_closes_at_the_end(tmp_path):
+    store = db.open_store(tmp_path / "a.db")
+    with db.one_connection():
+        with store.read() as first:
+            pass
+        with store.read() as second:
+            assert second is first                               # one connection for the block's reads
+        assert _meta(store, "1") == "1" and _meta(store, "2") == "2"    # each read sees the newest commit
+        seen = {}
+
+        def other_thread():
+            with store.read() as mine:
+                seen.update(value=_meta(store), same=mine is first)
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+        assert seen == {"value": "2", "same": False}             # another thread is not in the block
+    with pytest.raises(sqlite3.ProgrammingError):                # closed when the block ends
+        first.conn.execute("select 1")
+    with store.read() as a, store.read() as b:                  # outside a block: a connection a read
+        assert a is not b
+
+
+def test_within_one_connection_reading_another_file_closes_the_previous_one(tmp_path):
+    one, two = db.open_store(tmp_path / "one.db"), db.open_store(tmp_path / "two.db")
+    with db.one_connection():
+        with one.read() as first:
+            pass
+        assert _meta(two, "x") == "x"
+        with pytest.raises(sqlite3.ProgrammingError):
+            first.conn.execute("select 1")
+        with one.read() as again:
+            assert again is not first
+
+
+def test_within_one_connection_a_file_replaced_under_the_same_name_is_read_afresh(tmp_path):
+    """``demo --replace`` renames a new file over the old one: the next read sees the new file."""
+    import os
+
+    live, new = db.open_store(tmp_path / "live.db"), db.open_store(tmp_path / "new.db")
+    assert _meta(live, "old") == "old" and _meta(new, "new") == "new"
+    for store in (live, new):
+        with store.read() as r:
+            r.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with db.one_connection():
+        assert _meta(live) == "old"
+        os.replace(new.path, live.path)
+        for suffix in ("-wal", "-shm"):
+            (tmp_path / f"new.db{suffix}").unlink(missing_ok=True)
+        assert _meta(live) == "new"
+
+
+def test_within_one_connection_a_missing_file_is_still_an_error(tmp_path):
+    store = db.open_store(tmp_path / "gone.db")
+    with db.one_connection():
+        assert _meta(store, "1") == "1"
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"gone.db{suffix}").unlink(missing_ok=True)
+        with pytest.raises(sqlite3.OperationalError):
+            _meta(store)

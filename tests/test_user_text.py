@@ -141,7 +141,7 @@ def cases():
     from secondment import i18n
     from secondment.bench import LAZY_TABS
 
-    for page in ("stint", "lifecycle", "documents"):
+    for page in ("stint", "lifecycle", "documents", "review", "coverage", "flows"):
         key, views = LAZY_TABS[page]
         for label, _ in views:
             tab = (key, i18n.translate("zh", label))
