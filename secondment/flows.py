@@ -92,8 +92,8 @@ def sankey_data(store: Store, actor: Actor, *, start: str = "direction", lang: s
                               department=department, direction=direction, today=today)
     chosen = tuple(s for s in STAGES if s in stages)
     cols = [f"{_stage_sql(s, start)} as s{i}" for i, s in enumerate(chosen)]
-    rows = store.rows(f"select {', '.join(cols)}, count(*) as n {_FROM} where {clause} "
-                      f"group by {', '.join(f's{i}' for i in range(len(chosen)))}", params)
+    rows = store.cached_rows(f"select {', '.join(cols)}, count(*) as n {_FROM} where {clause} "
+                             f"group by {', '.join(f's{i}' for i in range(len(chosen)))}", params)
     if top_departments and "department" in chosen:
         at = chosen.index("department")
         held: dict = defaultdict(int)
@@ -228,7 +228,7 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
     # then picks rows, so a department's row counts what passed through it, not only what it holds now.
     clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
                               direction=direction, today=today)
-    rows = store.rows(f"""
+    rows = store.cached_rows(f"""
         select f.department_id, d.name as department, count(*) as held,
                sum(case when {feedback.open_sql()} then 1 else 0 end) as open,
                sum(case when {feedback.overdue_sql()} then 1 else 0 end) as overdue,
@@ -239,19 +239,19 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
         {_FROM} where {clause} group by f.department_id""", params)
     # Received: every item that reached the department (routed there when raised, or transferred in),
     # whether or not it is still there.
-    received = {r["dept"]: r["n"] for r in store.rows(f"""
+    received = {r["dept"]: r["n"] for r in store.cached_rows(f"""
         select dept, count(distinct fid) as n from (
             select f.id as fid, f.department_id as dept {_FROM} where {clause}
             union
             select ev.feedback_id, ev.to_department_id {_FROM} join feedback_events ev on ev.feedback_id = f.id
             where {clause} and ev.step in ('raise', 'transfer') and ev.to_department_id is not null)
         group by dept""", params)}
-    transferred = {r["from_department_id"]: r["n"] for r in store.rows(f"""
+    transferred = {r["from_department_id"]: r["n"] for r in store.cached_rows(f"""
         select ev.from_department_id, count(*) as n {_FROM} join feedback_events ev on ev.feedback_id = f.id
         where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}
     spans: dict[int, list] = defaultdict(list)
     cal = holidays.calendar(store)
-    for r in store.rows(f"""
+    for r in store.cached_rows(f"""
             select f.department_id, {clock.china_date_sql('f.created_at')} as raised,
                    {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
             {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params):
@@ -298,7 +298,7 @@ def monthly_trends(store: Store, actor: Actor, *, period_from=None, period_to=No
     still open past it. Returns a long frame (month, measure, items)."""
     clause, params = _filters(actor, period_from=period_from, period_to=period_to, batch=batch,
                               department=department, direction=direction, today=today)
-    rows = store.rows(f"""
+    rows = store.cached_rows(f"""
         select {clock.china_month_sql('f.created_at')} as month, 'raised' as measure, count(*) as items
             {_FROM} where {clause} group by 1
         union all
