@@ -496,13 +496,15 @@ def summary(store: Store, actor: Actor, participant_id: int, *, today: date | No
     today = today or clock.today()
     months = checkins(store, actor, participant_id, today=today)
     requests = leave.list_leave(store, actor, participant_id=participant_id)
+    handed_in, counted = checkins_counted({m["month"]: date.fromisoformat(m["due"]) for m in months},
+                                          {m["month"] for m in months if m["row"] and m["row"]["status"] != "draft"},
+                                          today)
     return {
         "progress": agreements.progress(store, actor, participant_id, today=today),
         "declarations": declarations(store, actor, participant_id),
         "checkins": months,
-        **dict(zip(("checkins_done", "checkins_due"), checkins_counted(
-            {m["month"]: date.fromisoformat(m["due"]) for m in months},
-            {m["month"] for m in months if m["row"] and m["row"]["status"] != "draft"}, today))),
+        "checkins_done": handed_in,
+        "checkins_due": counted,
         "visits": visits(store, actor, participant_id),
         "leave": requests,
         "leave_days": sum(r["days"] for r in requests if r["status"] == "approved"),
