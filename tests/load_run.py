@@ -41,7 +41,22 @@ TIMEOUT = 180_000                     # ms: at 20 people on 2 cores a page may t
 ROUNDS = 3
 RAW_ERRORS = re.compile(r"OperationalError|IntegrityError|database is locked|Traceback|sqlite3\.")
 FAULTS = (i18n.translate("zh", "app.fault_unexpected"), i18n.translate("zh", "error.database_busy"))
-TAKEN = i18n.translate("zh", "error.week_not_submitted", week="")[:6]
+WEEK = r"\d{4}-W\d{2}"
+
+
+def told(key: str, **groups: str) -> re.Pattern:
+    """The app's own message ``key`` (in Chinese) as a pattern, each placeholder one group of ``groups``, in the
+    order the message has them. Written so that the browser can read it too (Playwright hands it to JavaScript,
+    which knows neither ``(?P<name>`` nor an escaped space)."""
+    marks = {name: f"\x00{name}\x00" for name in groups}
+    pattern = re.escape(i18n.translate("zh", key, **marks)).replace("\\ ", " ")
+    for name, group in groups.items():
+        pattern = pattern.replace(re.escape(marks[name]), f"({group})")
+    return re.compile(pattern)
+
+
+APPROVED = told("review.approved", name=".+", week=WEEK)          # 已通过 {name} 的 {week} 周志。: name, week
+TAKEN = told("error.week_not_submitted", week=WEEK)             # someone else reviewed it first
 
 
 def prepare(source: Path, folder: Path, n: int) -> tuple[Path, list[dict], list[str]]:
@@ -49,9 +64,8 @@ def prepare(source: Path, folder: Path, n: int) -> tuple[Path, list[dict], list[
     (accounts made here with the demo password)."""
     path = folder / f"load_{n}.db"
     shutil.copyfile(source, path)
-    for suffix in (".key",):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copyfile(f"{source}{suffix}", f"{path}{suffix}")
+    if Path(f"{source}.key").exists():                # the session key file beside the database
+        shutil.copyfile(f"{source}.key", f"{path}.key")
     store = db.open_store(path)
     week = activities.week_of(clock.today())
     want_secondees = 1 if n == 1 else (n + 1) // 2
@@ -179,14 +193,13 @@ async def reviewer(person: Person, index: int, spread: int) -> None:
                 button = item.get_by_role("button", name=re.compile("通过$"))
                 await button.wait_for(state="visible", timeout=TIMEOUT)
                 await button.click()
-                done = page.get_by_text(re.compile(r"^已通过 .+ 的 \d{4}-W\d{2} 周志。?$")).or_(
-                    page.get_by_text(re.compile(re.escape(TAKEN))))
+                done = page.get_by_text(APPROVED).or_(page.get_by_text(TAKEN))
                 await done.first.wait_for(timeout=TIMEOUT)
                 state["text"] = await done.first.inner_text()
             if await person.timed("review: approve a week", approve):
-                if state.get("text", "").startswith("已通过"):
-                    found = re.match(r"^已通过 (.+) 的 (\d{4}-W\d{2}) 周志。?$", state["text"].strip())
-                    person.approved.append((found.group(1), found.group(2)))
+                found = APPROVED.search(state.get("text", ""))
+                if found:
+                    person.approved.append((found[1], found[2]))
                 else:
                     person.taken += 1
         for label in ("问题反馈", "履职覆盖", "人员名册", "总览"):
