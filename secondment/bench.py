@@ -136,10 +136,16 @@ def measure_browser(store: db.Store, username: str, keys: list[str], runs: int) 
     return rows + ([{"view": "error", "error": error}] if error else [])
 
 
+def _folder(given: str | None) -> Path:
+    """The folder for the synthetic databases: the one given (kept for reuse), or a new temporary one."""
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def load(args) -> int:
     """The load run on each tier's database: per number of people, p50 and p95 per action, errors, lost saves."""
-    folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _folder(args.dir)
     for tier in args.tiers:
         path = build_tier(tier, folder)
         print(f"\ntier {tier}: load run (each person in their own browser context, one Chromium, one app server)")
@@ -174,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.load:
         return load(args)
-    folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="secondment-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _folder(args.dir)
     specs = [p for p in navigation.PAGES if args.pages is None or p.key in args.pages]
     for tier in args.tiers:
         path = build_tier(tier, folder)
