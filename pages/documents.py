@@ -60,12 +60,18 @@ def number_label(row: dict) -> str:
 
 
 def downloads(row: dict, key: str) -> None:
-    """Word and Excel files of a document: a final one's kept files, a draft's made when clicked."""
+    """Word and Excel files of a document: a final one's kept files, a draft's made when clicked.
+
+    A final document's bytes are handed over as they are: the same bytes keep the same address across reruns, so
+    a click that lands while the page is being redrawn still downloads (a made-when-clicked file's address is new
+    on every run, and a click holding the old one fetches nothing)."""
     line = st.container(horizontal=True)
+    kept = row["status"] in documents.FINAL and row.get("seen") == "full"
     for fmt_ in documents.FORMATS:
         line.download_button(
             t(f"docs.download_{fmt_}"),
-            lambda f=fmt_: documents.file(store, actor, row["id"], f)[0],
+            documents.file(store, actor, row["id"], fmt_)[0] if kept else
+            (lambda f=fmt_: documents.file(store, actor, row["id"], f)[0]),
             file_name=documents.file_name(row, fmt_, row["lang"]),
             mime=documents.MIME[fmt_],
             key=f"{key}_{fmt_}_{row['id']}_{row['version']}",

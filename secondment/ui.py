@@ -502,20 +502,21 @@ def sync_cookie() -> None:
     """Have the server write or clear the session cookie (``secondment.web``): HttpOnly, so no script on the
     page can read it, and the token itself never written into the page.
 
-    After a sign-in the page goes to ``/_auth/enter`` with a one-time code and comes back to the same address
-    with the cookie set; after a sign-out it goes to ``/_auth/leave`` and comes back to the start, so the next
-    person on a shared computer begins at the sign-in page, not on the last person's page. The instruction is
-    sent on every run until the browser's cookie (as this connection saw it) matches: a run that ends in
-    st.rerun may be replaced before its elements mount, and a one-shot script would then never run."""
+    After a sign-in the page asks ``/_auth/enter`` in the background with a one-time code, and the answer sets
+    the cookie (no reload: the person is already signed in on this connection); after a sign-out it goes to
+    ``/_auth/leave`` and comes back to the start, so the next person on a shared computer begins at the sign-in
+    page, not on the last person's page. The instruction is sent on every run until the server has seen the code
+    exchanged (or, after a reload, the browser's cookie matches): a run that ends in st.rerun may be replaced
+    before its elements mount, and a one-shot script would then never run."""
     token = st.session_state.get(_TOKEN)
     seen = _browser_cookie()
     reload = st.session_state.pop("_reload", False) and token
-    if token and token != seen:
-        held = st.session_state.get("_handoff")
-        if not held or held[0] != token:
-            held = st.session_state["_handoff"] = (token, web.handoff(token))
-        _script(f"window.location.replace('/_auth/enter?code=' + {json.dumps(held[1])} + "
-                "'&next=' + encodeURIComponent(window.location.pathname + window.location.search));")
+    held = st.session_state.get("_handoff")
+    if token and token != seen and not (held and held[0] == token and web.entered(held[1])):
+        if not held or held[0] != token or time.monotonic() - held[2] > web.HANDOFF_SECONDS / 2:
+            held = st.session_state["_handoff"] = (token, web.handoff(token), time.monotonic())
+        _script(f"fetch('/_auth/enter?quiet=1&code=' + {json.dumps(held[1])}, "
+                "{credentials: 'same-origin', cache: 'no-store'});")
     elif not token and (seen or st.session_state.get("_clear_cookie")):
         _script("window.location.replace('/_auth/leave?next=%2F');")
     elif reload:  # a language picked: every label is drawn afresh in it

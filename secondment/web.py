@@ -2,10 +2,11 @@
 
 Streamlit cannot set a cookie: a script can, but then the cookie is readable by every script on the page (never
 ``HttpOnly``) and the token has to be written into the page. So a session token never goes into the page:
-after a sign-in the page is sent to ``/_auth/enter?code=…`` with a one-time code (valid for a minute, used
-once), and that route sets the cookie from the server — ``HttpOnly``, ``SameSite=Strict``, and ``Secure`` when
-the browser came over HTTPS (directly, or through a reverse proxy the server is told to trust). Signing out goes
-through ``/_auth/leave``, which clears it and returns to the start.
+after a sign-in the page asks ``/_auth/enter?code=…&quiet=1`` in the background (a same-origin ``fetch``, no
+reload) with a one-time code (valid for a minute, used once), and that route sets the cookie from the server —
+``HttpOnly``, ``SameSite=Strict``, and ``Secure`` when the browser came over HTTPS (directly, or through a reverse
+proxy the server is told to trust). Signing out goes through ``/_auth/leave``, which clears it and returns to the
+start.
 
 The host unit's contact, who has no account, fills the end-of-stint appraisal at ``/_host/appraisal`` through a
 signed, single-use link (``secondment.assessment``, ``secondment.hostpage``).
@@ -24,7 +25,7 @@ from urllib.parse import parse_qsl, urlparse
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 COOKIE = "sm_session"
@@ -33,6 +34,7 @@ HANDOFF_SECONDS = 60
 TRUST_PROXY_ENV = "SECONDMENT_TRUST_PROXY"
 
 _handoffs: dict[str, tuple[str, float]] = {}
+_entered: dict[str, float] = {}       # codes exchanged for their cookie, kept a while so the page can stop asking
 _lock = threading.Lock()
 
 
@@ -51,11 +53,22 @@ def take(code: str | None) -> str | None:
     """The token behind ``code``, once; None when unknown, used or too old."""
     if not code:
         return None
+    now = time.monotonic()
     with _lock:
         found = _handoffs.pop(code, None)
-    if found is None or time.monotonic() - found[1] > HANDOFF_SECONDS:
+        if found is not None and now - found[1] <= HANDOFF_SECONDS:
+            for old in [c for c, at in _entered.items() if now - at > 2 * HANDOFF_SECONDS]:
+                del _entered[old]
+            _entered[code] = now
+    if found is None or now - found[1] > HANDOFF_SECONDS:
         return None
     return found[0]
+
+
+def entered(code: str) -> bool:
+    """Whether ``code`` was exchanged for its cookie (in the last two minutes)."""
+    with _lock:
+        return code in _entered
 
 
 def trust_proxy() -> bool:
@@ -80,7 +93,10 @@ def safe_next(value: str | None) -> str:
 
 async def enter(request):
     token = take(request.query_params.get("code"))
-    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    if request.query_params.get("quiet"):               # the page's own background request: nothing to follow
+        response = Response(status_code=204)
+    else:
+        response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     if token is not None:
         response.set_cookie(COOKIE, token, max_age=COOKIE_DAYS * 24 * 3600, path="/", httponly=True,
                             samesite="strict", secure=_https(request))

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from secondment import auth, clock, db
+from secondment import auth, clock, db, web
 from secondment.permissions import Actor
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -333,3 +333,5 @@ def sign_in(page, base_url: str, username: str, password: str = auth.DEMO_PASSWO
     # app.py draws the role's menu itself (st.page_link in the sidebar); Streamlit's own nav is off.
     page.wait_for_selector("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']", timeout=30_000)
     wait_ready(page)
+    # The page fetches its HttpOnly session cookie in the background (no reload); a test may reload next.
+    wait_until(lambda: any(c["name"] == web.COOKIE for c in page.context.cookies()), "the session cookie")

@@ -25,6 +25,23 @@ def test_a_code_is_traded_once_for_an_httponly_strict_cookie(client):
     assert "set-cookie" not in again.headers                          # used once
 
 
+def test_the_pages_background_request_gets_the_cookie_and_no_redirect_and_the_code_is_marked_entered(client):
+    code = web.handoff("signed-token")
+    assert not web.entered(code)
+    answer = client.get(f"/_auth/enter?quiet=1&code={code}", follow_redirects=False)
+    assert answer.status_code == 204 and "location" not in answer.headers
+    assert "sm_session=signed-token" in answer.headers["set-cookie"] and "HttpOnly" in answer.headers["set-cookie"]
+    assert web.entered(code)
+    again = client.get(f"/_auth/enter?quiet=1&code={code}", follow_redirects=False)
+    assert again.status_code == 204 and "set-cookie" not in again.headers
+    assert not web.entered("never-issued")
+    stale = web.handoff("signed-token")
+    token, at = web._handoffs[stale]
+    web._handoffs[stale] = (token, at - web.HANDOFF_SECONDS - 1)
+    client.get(f"/_auth/enter?quiet=1&code={stale}")
+    assert not web.entered(stale)                                     # too old: not exchanged, so not entered
+
+
 def test_behind_a_trusted_proxy_over_https_the_cookie_is_secure(client, monkeypatch):
     monkeypatch.setenv(web.TRUST_PROXY_ENV, "1")
     code = web.handoff("signed-token")
