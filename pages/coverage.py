@@ -151,8 +151,9 @@ def balance_section(bal_direction: str, measure: str) -> None:
         return styles
 
     st.metric(t("coverage.flagged_people"), len(flag_map), border=True)
-    st.dataframe(shown.style.apply(paint, axis=None).format(precision=1), hide_index=True, width="stretch",
-                 key=f"cv_bal_table_{bal_direction}")
+    st.dataframe(ui.painted(shown, lambda f: f.style.apply(paint, axis=None).format(precision=1)), hide_index=True,
+                 width="stretch", key=f"cv_bal_table_{bal_direction}",
+                 column_config={role_label(r): st.column_config.NumberColumn(format="%.1f") for r in role_cols})
     st.caption(ui.tm("coverage.balance_help", weeks=coverage.BALANCE_WEEKS))
     totals = balance.groupby("role", sort=False)[["entries", "hours"]].sum().reset_index()
     order = {r: i for i, r in enumerate(vocab.ROLES)}

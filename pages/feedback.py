@@ -106,7 +106,7 @@ def items_table(rows: list[dict], key: str) -> int | None:
     config = {t("feedback.col_overdue"): st.column_config.TextColumn(width="medium"),
               t("field.summary"): st.column_config.TextColumn(width="large"),
               t("feedback.col_id"): st.column_config.NumberColumn(width="small", format="%d")}
-    event = st.dataframe(frame.style.apply(paint, axis=1), hide_index=True, width="stretch", key=key,
+    event = st.dataframe(ui.painted(frame, lambda f: f.style.apply(paint, axis=1)), hide_index=True, width="stretch", key=key,
                          on_select="rerun", selection_mode="single-row", column_config=config,
                          height=min(520, 38 + 35 * max(1, len(rows))))
     picked = ui.picked_row(event, rows)

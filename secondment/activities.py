@@ -6,6 +6,8 @@ corrected and submitted again. Every write goes through ``audit`` and every call
 """
 from __future__ import annotations
 
+import functools
+
 from datetime import date, timedelta
 
 import pandas as pd
@@ -34,6 +36,7 @@ def add_weeks(week: str, n: int) -> str:
     return week_of(monday(week) + timedelta(weeks=n))
 
 
+@functools.lru_cache(maxsize=16384)        # a week picker names every week since 2010 on every run
 def week_label(week: str, lang: str) -> str:
     """A week as people read it: 2026-W48（11-23 至 11-29） / 2026-W48 (11-23 to 11-29)."""
     mon = monday(week)

@@ -6,8 +6,14 @@ Plotly reads ``<b>``, ``<br>`` and ``<a href>`` in labels, and a unit or person 
 not become a link."""
 from __future__ import annotations
 
+import collections
+import copy
+import functools
+import hashlib
 import math
+import pickle
 import re
+import threading
 
 import pandas as pd
 import plotly.express as px
@@ -29,6 +35,39 @@ DIRECTION_COLOURS = {"cadre_to_enterprise": "#C8102E", "talent_to_government": "
 # For categories without colours of their own (industries, streets): distinct, and legible with white text.
 PALETTE = ("#1F77B4", "#C8102E", "#2CA02C", "#F2A900", "#9467BD", "#17BECF", "#8C564B", "#E377C2", "#7F7F7F")
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+# --- built once: the same data makes the same figure, for every session -----------------------------------------
+# Plotly Express spends a few tenths of a second validating what it builds; a page drawn again (or by the next
+# reviewer) with unchanged data asks for exactly the same figure. A figure depends on nothing but its arguments,
+# so it is kept by their exact bytes (a session can only hit a figure it built from data it was given), and every
+# caller gets its own copy, free to change it.
+REMEMBERED = 256
+_remembered: collections.OrderedDict[tuple[str, bytes], dict] = collections.OrderedDict()
+_remembered_lock = threading.Lock()
+
+
+def remembered(build):
+    @functools.wraps(build)
+    def figure(*args, **kwargs) -> go.Figure:
+        try:
+            key = (build.__name__, hashlib.blake2b(pickle.dumps((args, kwargs), protocol=5)).digest())
+        except (pickle.PicklingError, TypeError, AttributeError):   # something without bytes: build it, keep nothing
+            return build(*args, **kwargs)
+        with _remembered_lock:
+            kept = _remembered.get(key)
+            if kept is not None:
+                _remembered.move_to_end(key)
+        if kept is None:
+            kept = build(*args, **kwargs).to_dict()
+            with _remembered_lock:
+                _remembered[key] = kept
+                while len(_remembered) > REMEMBERED:
+                    _remembered.popitem(last=False)
+        # Built afresh or not, the same figure (to the byte of its JSON, which is the chart's identity on the page).
+        return go.Figure(copy.deepcopy(kept), skip_invalid=False, _validate=False)
+    figure.build = build                                     # the plain builder, for the tests' comparison
+    return figure
 
 
 def _text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -80,6 +119,7 @@ def _few_ticks(fig: go.Figure, categories: list, most: int = 6) -> None:
     fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=text, tickangle=0)
 
 
+@remembered
 def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,
         title: str | None = None, labels: dict | None = None, horizontal: bool = False,
         stacked: bool = True, height: int = 360, text: bool = True) -> go.Figure:
@@ -109,6 +149,7 @@ def bar(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colou
     return fig
 
 
+@remembered
 def donut(frame: pd.DataFrame, names: str, values: str, *, title: str | None = None,
           colours: dict | None = None, height: int = 360) -> go.Figure:
     fig = px.pie(_text(frame), names=names, values=values, hole=0.55, color=names,
@@ -120,6 +161,7 @@ def donut(frame: pd.DataFrame, names: str, values: str, *, title: str | None = N
     return _layout(fig, title, height)
 
 
+@remembered
 def line(frame: pd.DataFrame, x: str, y: str, *, colour: str | None = None, colours: dict | None = None,
          title: str | None = None, labels: dict | None = None, height: int = 360) -> go.Figure:
     frame = _text(frame)
@@ -185,6 +227,7 @@ WEEK_CELL_COLOURS = {
 }
 
 
+@remembered
 def state_heatmap(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[str], colours: dict[str, str],
                   state_labels: dict[str, str], hover: str | None = None, y_order: list | None = None,
                   title: str | None = None, height: int | None = None) -> go.Figure:
@@ -237,6 +280,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+@remembered
 def sankey(nodes: list[dict], links: list[dict], *, title: str | None = None, height: int = 560,
            node_colours: list[str] | None = None, value_label: str = "") -> go.Figure:
     """A Sankey from ``nodes`` (each with ``label``; order = index) and ``links`` (``source``, ``target``,
@@ -307,6 +351,7 @@ def _two_lines(label: str, longest: int = 18) -> str:
 
 
 # --- roster, profile and batches (roster issue) -------------------------------------------------------
+@remembered
 def weekly_log(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[str], colours: dict[str, str],
                state_labels: dict[str, str], labels: dict | None = None, title: str | None = None,
                height: int = 300) -> go.Figure:
@@ -332,6 +377,7 @@ def weekly_log(frame: pd.DataFrame, x: str, y: str, state: str, *, states: list[
     return fig
 
 
+@remembered
 def polar(frame: pd.DataFrame, theta: str, r: str, *, colour: str = "#C8102E", title: str | None = None,
           height: int = 360) -> go.Figure:
     """A filled radar of one participant's role balance (theta = role label, r = value)."""
@@ -344,6 +390,7 @@ def polar(frame: pd.DataFrame, theta: str, r: str, *, colour: str = "#C8102E", t
     return fig
 
 
+@remembered
 def stint_timeline(frame: pd.DataFrame, start: str, end: str, y: str, colour: str, *,
                    colours: dict | None = None, hover: list[str] | None = None, labels: dict | None = None,
                    title: str | None = None, height: int | None = None) -> go.Figure:

@@ -6,6 +6,7 @@ operation opens its own (WAL, busy timeout, foreign keys on) and closes it. Writ
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -14,14 +15,17 @@ import threading
 import unicodedata
 import urllib.parse
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from secondment import clock
+
+_T = TypeVar("_T")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "secondment.db"
@@ -377,6 +381,26 @@ class Store:
                     _CACHE.popitem(last=False)
         return [dict(r) for r in hit]
 
+    def cached_value(self, key: tuple, build: Callable[[], _T]) -> _T:
+        """``build()``, kept like ``cached_rows`` while the data is unchanged, for what is worked out in Python
+        from such rows (e.g. thousands of working-day spans). ``key`` names the work and holds every input it
+        depends on besides the data (its SQL and parameters); each caller gets its own copy."""
+        token = self.meta(DATA_TOKEN)
+        if token is None:
+            return build()
+        full = (str(self.path), token, "value", repr(key))
+        with _CACHE_LOCK:
+            hit = _CACHE.get(full, _MISSING)
+            if hit is not _MISSING:
+                _CACHE.move_to_end(full)
+        if hit is _MISSING:
+            hit = build()
+            with _CACHE_LOCK:
+                _CACHE[full] = hit
+                while len(_CACHE) > CACHE_ENTRIES:
+                    _CACHE.popitem(last=False)
+        return copy.deepcopy(hit)
+
     def cached_one(self, sql: str, params=()) -> dict | None:
         found = self.cached_rows(sql, params)
         return found[0] if found else None
@@ -396,6 +420,7 @@ DATA_TOKEN = "data_token"
 CACHE_ENTRIES = 512
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_MISSING = object()
 
 
 def new_token(db: sqlite_utils.Database) -> None:

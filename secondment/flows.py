@@ -156,6 +156,17 @@ def items_behind(store: Store, actor: Actor, *, source: tuple[str, object], targ
     return [feedback.decorate(r, today_d, cal) for r in rows], total
 
 
+def _spans(store: Store, sql: str, params) -> list[tuple]:
+    """(department_id, working days from raising to answer, items) for each row of ``sql`` (department_id,
+    raised, answered, n): thousands of calendar counts at a city's scale, so worked out once while the data (the
+    holidays entered included) is unchanged."""
+    def build():
+        cal = holidays.calendar(store)
+        return [(r["department_id"], cal.working_days_between(r["raised"], r["answered"]), r["n"])
+                for r in store.cached_rows(sql, params)]
+    return store.cached_value(("flows.spans", sql, params), build)
+
+
 def _median(pairs: list[tuple[int, int]]) -> float | None:
     """Median of values given as (value, weight) pairs."""
     pairs = sorted(p for p in pairs if p[1] > 0)
@@ -202,11 +213,10 @@ def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None
                sum(case when {feedback.final_sql()} then 1 else 0 end) as closed
         {_source(clause)} where {clause}""", params)
     row = {k: (v or 0) for k, v in row.items()}
-    cal = holidays.calendar(store)
-    spans = [] if not median else [(cal.working_days_between(r["raised"], r["answered"]), r["n"]) for r in store.cached_rows(f"""
-        select {clock.china_date_sql('f.created_at')} as raised, {clock.china_date_sql('f.answered_at')} as answered,
-               count(*) as n
-        {_source(clause)} where {clause} and f.answered_at is not null group by 1, 2""", params)]
+    spans = [] if not median else [(days, n) for _, days, n in _spans(store, f"""
+        select null as department_id, {clock.china_date_sql('f.created_at')} as raised,
+               {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
+        {_source(clause)} where {clause} and f.answered_at is not null group by 2, 3""", params)]
     pct = lambda a, b: round(100 * a / b) if b else None
     return {**row, "on_time_pct": pct(row["on_time"], row["answered"]),
             "satisfied_pct": pct(row["satisfied"], row["evaluated"]), "closed_pct": pct(row["closed"], row["total"]),
@@ -250,12 +260,11 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
         select ev.from_department_id, count(*) as n {_FROM} join feedback_events ev on ev.feedback_id = f.id
         where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}
     spans: dict[int, list] = defaultdict(list)
-    cal = holidays.calendar(store)
-    for r in store.cached_rows(f"""
+    for dept, days, n in _spans(store, f"""
             select f.department_id, {clock.china_date_sql('f.created_at')} as raised,
                    {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
             {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params):
-        spans[r["department_id"]].append((cal.working_days_between(r["raised"], r["answered"]), r["n"]))
+        spans[dept].append((days, n))
     by_id = {r["department_id"]: r for r in rows}
     zero = {"held": 0, "open": 0, "overdue": 0, "answered": 0, "on_time": 0, "evaluated": 0, "satisfied": 0}
     if received:

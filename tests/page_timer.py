@@ -74,11 +74,22 @@ class _SentBytes:
         runner.forward_msgs = counted
 
 
+def _one_script_cache() -> None:
+    """Compile each page once, as the server does (one script cache for the whole runtime): AppTest makes a new
+    cache on every run, so it would time the compiling (and Streamlit's "magic" rewrite) of the page as well."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
+
+
 def measure_page(store: db.Store, spec: navigation.PageSpec, username: str, runs: int,
                  state: dict | None = None) -> dict:
     from streamlit.testing.v1 import AppTest
 
     sent = _SentBytes()
+    _one_script_cache()
 
     os.environ["SECONDMENT_DB"] = str(store.path)
     actor = auth.actor_from_row(store.one("select * from users where username = ?", (username,)))

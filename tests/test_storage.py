@@ -303,6 +303,36 @@ def test_kept_results_tell_named_parameters_apart(demo_store):
         assert demo_store.cached_rows(sql, params) == demo_store.rows(sql, params)
 
 
+def test_a_kept_value_is_worked_out_once_per_state_of_the_data_and_each_caller_gets_a_copy(demo_store):
+    """``cached_value``: built once while the data is unchanged, again after a write, never shared across keys,
+    and a caller changing its copy changes nobody else's; the flows' working-day spans equal the plain count."""
+    from conftest import actor_for
+
+    from secondment import activities, clock, flows, holidays
+
+    built = []
+
+    def build(n):
+        built.append(n)
+        return {"n": n, "rows": [1, 2, 3]}
+    first = demo_store.cached_value(("probe", 1), lambda: build(1))
+    first["rows"].append(99)
+    assert demo_store.cached_value(("probe", 1), lambda: build(1)) == {"n": 1, "rows": [1, 2, 3]}
+    assert demo_store.cached_value(("probe", 2), lambda: build(2))["n"] == 2 and built == [1, 2]
+    secondee = actor_for(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today().isoformat(),
+                         role="publicist", title="缓存核对", hours=1)
+    demo_store.cached_value(("probe", 1), lambda: build(1))
+    assert built == [1, 2, 1]                                       # the write retired it
+
+    sql = ("select f.department_id, date(f.created_at) as raised, date(f.answered_at) as answered, count(*) as n "
+           "from feedback f where f.answered_at is not null group by 1, 2, 3")
+    cal = holidays.calendar(demo_store)
+    plain = [(r["department_id"], cal.working_days_between(r["raised"], r["answered"]), r["n"])
+             for r in demo_store.rows(sql)]
+    assert plain and flows._spans(demo_store, sql, ()) == plain == flows._spans(demo_store, sql, ())
+
+
 # --- a page run's reads through one connection ------------------------------------------------------------------------
 
 def _meta(store, value=None):
