@@ -7,7 +7,6 @@ corrected and submitted again. Every write goes through ``audit`` and every call
 from __future__ import annotations
 
 import functools
-
 from datetime import date, timedelta
 
 import pandas as pd

@@ -20,6 +20,8 @@ WEEKS = pd.DataFrame({"week": [f"2026-W{w:02d}" for w in range(30, 40)] * 2,
                       "role": ["counsellor"] * 10 + ["publicist"] * 10, "n": list(range(20))})
 CELLS = pd.DataFrame({"week": ["2026-W30", "2026-W31", "2026-W30"], "who": ["张三", "张三", "<b>李四</b>"],
                       "state": ["approved", "missing", "leave"]})
+LOGGED = CELLS.assign(n=[1, 0, 2])
+ROLES = WEEKS.head(4)
 STINTS = pd.DataFrame({"start": [date(2026, 1, 5), date(2026, 3, 2)], "end": [date(2026, 7, 3), date(2026, 9, 1)],
                        "name": ["王五", "赵六"], "batch": ["第一批", "第二批"]})
 
@@ -34,10 +36,10 @@ CASES = {
     "sankey": lambda f=None: charts.sankey([{"label": "干部"}, {"label": "辅导员"}, {"label": "办结"}],
                                            [{"source": 0, "target": 1, "value": 3}, {"source": 1, "target": 2,
                                                                                      "value": 2}]),
-    "weekly_log": lambda f=CELLS.assign(n=[1, 0, 2]): charts.weekly_log(
+    "weekly_log": lambda f=LOGGED: charts.weekly_log(
         f, "week", "n", "state", states=["approved", "missing", "leave"], colours=charts.WEEK_CELL_COLOURS,
         state_labels={"approved": "已通过", "missing": "未填写", "leave": "请假"}),
-    "polar": lambda f=WEEKS.head(4): charts.polar(f, "role", "n"),
+    "polar": lambda f=ROLES: charts.polar(f, "role", "n"),
     "stint_timeline": lambda f=STINTS: charts.stint_timeline(f, "start", "end", "name", "batch"),
 }
 
