@@ -381,10 +381,12 @@ class Store:
                     _CACHE.popitem(last=False)
         return [dict(r) for r in hit]
 
-    def cached_value(self, key: tuple, build: Callable[[], _T]) -> _T:
+    def cached_value(self, key: tuple, build: Callable[[], _T], *, copy_with: Callable[[_T], _T] = copy.deepcopy
+                     ) -> _T:
         """``build()``, kept like ``cached_rows`` while the data is unchanged, for what is worked out in Python
         from such rows (e.g. thousands of working-day spans). ``key`` names the work and holds every input it
-        depends on besides the data (its SQL and parameters); each caller gets its own copy."""
+        depends on besides the data (its SQL and parameters); each caller gets its own copy (``copy_with``: a
+        shallow ``dict`` or ``list`` is enough when the values inside cannot change)."""
         token = self.meta(DATA_TOKEN)
         if token is None:
             return build()
@@ -399,7 +401,7 @@ class Store:
                 _CACHE[full] = hit
                 while len(_CACHE) > CACHE_ENTRIES:
                     _CACHE.popitem(last=False)
-        return copy.deepcopy(hit)
+        return copy_with(hit)
 
     def cached_one(self, sql: str, params=()) -> dict | None:
         found = self.cached_rows(sql, params)

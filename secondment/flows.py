@@ -156,15 +156,17 @@ def items_behind(store: Store, actor: Actor, *, source: tuple[str, object], targ
     return [feedback.decorate(r, today_d, cal) for r in rows], total
 
 
-def _spans(store: Store, sql: str, params) -> list[tuple]:
-    """(department_id, working days from raising to answer, items) for each row of ``sql`` (department_id,
-    raised, answered, n): thousands of calendar counts at a city's scale, so worked out once while the data (the
-    holidays entered included) is unchanged."""
+def _median_days(store: Store, sql: str, params) -> dict:
+    """The median working days from raising to answer per department_id, over the rows of ``sql``
+    (department_id, raised, answered, n): thousands of calendar counts at a city's scale, so worked out once
+    while the data (the holidays entered included) is unchanged."""
     def build():
         cal = holidays.calendar(store)
-        return [(r["department_id"], cal.working_days_between(r["raised"], r["answered"]), r["n"])
-                for r in store.cached_rows(sql, params)]
-    return store.cached_value(("flows.spans", sql, params), build)
+        spans: dict = defaultdict(list)
+        for r in store.cached_rows(sql, params):
+            spans[r["department_id"]].append((cal.working_days_between(r["raised"], r["answered"]), r["n"]))
+        return {dept: _median(pairs) for dept, pairs in spans.items()}
+    return store.cached_value(("flows.median_days", sql, params), build, copy_with=dict)
 
 
 def _median(pairs: list[tuple[int, int]]) -> float | None:
@@ -213,14 +215,15 @@ def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None
                sum(case when {feedback.final_sql()} then 1 else 0 end) as closed
         {_source(clause)} where {clause}""", params)
     row = {k: (v or 0) for k, v in row.items()}
-    spans = [] if not median else [(days, n) for _, days, n in _spans(store, f"""
+    median_days = _median_days(store, f"""
         select null as department_id, {clock.china_date_sql('f.created_at')} as raised,
                {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
-        {_source(clause)} where {clause} and f.answered_at is not null group by 2, 3""", params)]
+        {_source(clause)} where {clause} and f.answered_at is not null group by 2, 3""", params).get(None) \
+        if median else None
     pct = lambda a, b: round(100 * a / b) if b else None
     return {**row, "on_time_pct": pct(row["on_time"], row["answered"]),
             "satisfied_pct": pct(row["satisfied"], row["evaluated"]), "closed_pct": pct(row["closed"], row["total"]),
-            "median_days": _median(spans) if median else None}
+            "median_days": median_days}
 
 
 def department_table(store: Store, actor: Actor, *, period_from=None, period_to=None, batch=None,
@@ -259,12 +262,10 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
     transferred = {r["from_department_id"]: r["n"] for r in store.cached_rows(f"""
         select ev.from_department_id, count(*) as n {_FROM} join feedback_events ev on ev.feedback_id = f.id
         where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}
-    spans: dict[int, list] = defaultdict(list)
-    for dept, days, n in _spans(store, f"""
+    median_days = _median_days(store, f"""
             select f.department_id, {clock.china_date_sql('f.created_at')} as raised,
                    {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
-            {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params):
-        spans[dept].append((days, n))
+            {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params)
     by_id = {r["department_id"]: r for r in rows}
     zero = {"held": 0, "open": 0, "overdue": 0, "answered": 0, "on_time": 0, "evaluated": 0, "satisfied": 0}
     if received:
@@ -281,7 +282,7 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
     for r in rows:
         r["on_time_pct"] = round(100 * r["on_time"] / r["answered"], 1) if r["answered"] else None
         r["satisfaction_pct"] = round(100 * r["satisfied"] / r["evaluated"], 1) if r["evaluated"] else None
-        r["median_days"] = _median(spans.get(r["department_id"], []))
+        r["median_days"] = median_days.get(r["department_id"])
         r["transferred_out"] = transferred.get(r["department_id"], 0)
         r["received"] = max(received.get(r["department_id"], 0), r["held"])
         r["ranked"] = r["received"] >= MIN_ITEMS_TO_RANK
