@@ -83,8 +83,11 @@ def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | N
         st.session_state[key] = (st.session_state[shown] if st.session_state.get(shown) in by_id
                                  # someone serving now, not a stint yet to begin
                                  else next((p["id"] for p in people if p["status"] == "active"), ids[0]))
+    listed = ids
+    if len(people) > PICKER_ALL:
+        listed = _findable(people, st.session_state[key], key)
     # index=None: an empty choice stays empty (Streamlit would read it as the first of the list) and is refilled above
-    chosen = st.selectbox(t("profile.choose"), ids, index=None, key=key, placeholder=t("common.choose"),
+    chosen = st.selectbox(t("profile.choose"), listed, index=None, key=key, placeholder=t("common.choose"),
                           format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}")
     if chosen is None:   # draw the box again, refilled above with the person shown
         st.rerun()
@@ -92,6 +95,29 @@ def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | N
     if str(chosen) != raw_id:
         st.query_params["id"] = str(chosen)
     return chosen
+
+
+PICKER_ALL = 300       # a picker lists everyone up to this many people (a district's programme)
+PICKER_LISTED = 50     # beyond it, a search box and the first this-many who match
+
+
+def _findable(people: Sequence[dict], current: int, key: str) -> list[int]:
+    """The ids a long person picker lists: those matching the search box above it (name, batch or host unit),
+    the first ``PICKER_LISTED`` in the roster's order, the person shown always among them. Ten thousand options
+    would be sent to the browser on every run (half a megabyte) and nobody scrolls them."""
+    query = db.search_text(st.text_input(t("profile.find"), key=f"{key}:find", placeholder=t("profile.find_placeholder")))
+    wanted = query.casefold()
+    matches = [p["id"] for p in people
+               if not wanted or wanted in f"{p['name']} {p['batch']} {p['host_unit'] or ''}".casefold()]
+    listed = matches[:PICKER_LISTED]
+    if current not in listed:
+        listed = [current, *listed]
+    if query and not matches:
+        st.caption(tm("profile.find_none", query=query))
+    else:
+        st.caption(tm("profile.find_listed", total=len(people), shown=min(len(matches), PICKER_LISTED),
+                      matches=len(matches)))
+    return listed
 
 
 def public_origin() -> str:

@@ -170,3 +170,38 @@ def test_profile_picker_sent_no_value_keeps_the_person(small):
         assert not at.exception
         assert at.title[0].value == shown and at.query_params["id"] == str(pid)
         assert at.selectbox(key="pf_pick").value == pid        # and the box shows that person again
+
+
+def test_a_long_person_picker_lists_a_few_and_finds_anyone_by_name_batch_or_unit(city_store):
+    """Beyond ``ui.PICKER_ALL`` people the picker lists the first ``PICKER_LISTED`` (people serving now first) and
+    a search box finds the rest; the person shown is always among the choices; a search with no match says so."""
+    from conftest import actor_for
+
+    from secondment import roster, ui
+
+    user = city_store.scalar("select username from users where role = 'reviewer' and active = 1 order by id limit 1")
+    everyone = roster.choices(city_store, actor_for(city_store, user))
+    assert len(everyone) > ui.PICKER_ALL
+    for page, key in (("profile", "pf_pick"), ("stint", "st_pick")):
+        at = app_test(page, city_store, user).run()
+        assert not at.exception
+        picker = at.selectbox(key=key)
+        assert len(picker.options) == ui.PICKER_LISTED
+        assert f"共 {len(everyone)} 人；列出 {ui.PICKER_LISTED} 位" in visible_text(at)
+        far = everyone[-1]                                         # the last in the roster's order: not listed
+        assert f"{far['name']} · {far['batch']} · {far['host_unit']}" not in picker.options
+        label = lambda p: f"{p['name']} · {p['batch']} · {p['host_unit']}"
+        initial = next(p for p in everyone if p["id"] == picker.value)
+        at.text_input(key=f"{key}:find").input(far["name"]).run()
+        named = [p for p in everyone if far["name"] in f"{p['name']} {p['batch']} {p['host_unit'] or ''}"]
+        listed = named[:ui.PICKER_LISTED]
+        expected = listed if initial in listed else [initial, *listed]     # the person shown stays a choice
+        assert at.selectbox(key=key).options == [label(p) for p in expected]
+        assert label(far) in at.selectbox(key=key).options
+        at.selectbox(key=key).set_value(far["id"]).run()
+        assert not at.exception and far["name"] in visible_text(at)
+        assert at.selectbox(key=key).value == far["id"]
+        at.text_input(key=f"{key}:find").input("不存在的人名").run()
+        assert "没有符合“不存在的人名”的挂职人员" in visible_text(at)
+        assert at.selectbox(key=key).options == [label(far)]
+        assert far["name"] in visible_text(at)                      # still on the person chosen
