@@ -137,7 +137,16 @@ def draw_roster() -> None:
     if not rows:
         ui.empty("roster.empty" if filters else "roster.empty_all")
     else:
-        st.caption(ui.tm("common.shown_of", shown=len(rows), total=total))
+        # A national roster is turned page by page: ten thousand rows would be sent to the browser on every run.
+        matched = len(rows)
+        pager = st.container(horizontal=True, vertical_alignment="bottom")
+        limit, offset = ui.paginate(matched, ui.ROSTER_ROWS, key="ro_page", container=pager,
+                                    reset=repr(sorted(filters.items())))
+        rows = rows[offset:offset + limit]
+        caption = ui.tm("common.shown_of", shown=matched, total=total)
+        if matched > limit:
+            caption += " " + ui.tm("roster.page_rows", first=offset + 1, last=offset + len(rows))
+        pager.caption(caption)
         frame = pd.DataFrame({
             t("field.name"): [r["name"] for r in rows],
             t("field.batch"): [r["batch"] for r in rows],
@@ -155,7 +164,7 @@ def draw_roster() -> None:
                   "field.end_date": 84, "field.status": 60 if lang == "zh" else 86}
         small = {t(k): st.column_config.TextColumn(width=w) for k, w in widths.items()}
         event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", column_config=small,
-                             selection_mode="single-row", key="ro_table",
+                             selection_mode="single-row", key=f"ro_table_{offset}",
                              height="auto" if len(rows) <= 15 else 560)
         person = ui.picked_row(event, rows) or (rows[0] if own_only else None)
         if person is None:

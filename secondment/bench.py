@@ -159,7 +159,8 @@ def load(args) -> int:
             print(f"{n:>3} people: {r['all']['count']} actions in {r['seconds']} s ({r['per_second']}/s), "
                   f"p50 {r['all']['p50_s']} s, p95 {r['all']['p95_s']} s; saved {r['saved']}, approved "
                   f"{r['approved']}, taken by another reviewer {r['taken_by_another']}; errors {len(r['errors'])}, "
-                  f"lost {len(r['lost'])}")
+                  f"lost {len(r['lost'])}; CPU per action: server {r['cpu_s_per_action']['server']} s, "
+                  f"browser {r['cpu_s_per_action']['browser']} s")
             for action, a in r["actions"].items():
                 print(f"      {_pad(action, 28)}{a['count']:>5}{a['p50_s']:>8.2f}{a['p95_s']:>8.2f}")
             for line in r["errors"] + r["lost"]:

@@ -381,6 +381,11 @@ class Store:
                     _CACHE.popitem(last=False)
         return [dict(r) for r in hit]
 
+    def cached_scalar(self, sql: str, params=()):
+        """``scalar``, kept like ``cached_rows``."""
+        rows = self.cached_rows(sql, params)
+        return next(iter(rows[0].values())) if rows else None
+
     def cached_value(self, key: tuple, build: Callable[[], _T], *, copy_with: Callable[[_T], _T] = copy.deepcopy
                      ) -> _T:
         """``build()``, kept like ``cached_rows`` while the data is unchanged, for what is worked out in Python

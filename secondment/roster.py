@@ -228,7 +228,13 @@ def list_participants(store: Store, actor: Actor, *, direction=None, batch=None,
     ``status`` is the status as of ``today`` (see ``status_sql``). A secondee gets only their own row."""
     clause, params = _where(actor, direction=direction, batch=batch, status=status, host_unit=host_unit,
                             street=street, year=year, text=text, today=today)
-    return _in_order(store.rows(f"{_select(today)} where {clause}", params))
+    sql = f"{_select(today)} where {clause}"
+    if any(v is not None for v in (direction, batch, status, host_unit, street, year, text)):
+        return _in_order(store.rows(sql, params))
+    # The whole roster (the page's first view) is kept per state of the data for everyone of this scope; a
+    # filtered one is read afresh, so that typing in the search box does not fill the memory with lists.
+    return store.cached_value(("roster.list", sql, params), lambda: _in_order(store.rows(sql, params)),
+                              copy_with=lambda rows: [dict(r) for r in rows])
 
 
 def _in_order(rows: list[dict]) -> list[dict]:

@@ -66,7 +66,7 @@ def examples(store: Store, period: Period, roles: tuple[str, ...], limit: int = 
     lead = "activities a" if period.kind == "batch" else \
         "activities a indexed by idx_activities_week_role_hours cross join"
     join = "join" if period.kind == "batch" else ""
-    rows = store.rows(f"""
+    rows = store.cached_rows(f"""
         select a.id, a.week, a.date, a.role, a.title, a.outcome, p.name as person, h.name as unit
         from {lead} {join} week_reviews w on w.participant_id = a.participant_id and w.week = a.week
         join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id
@@ -93,7 +93,7 @@ def work_by_role(store: Store, period: Period, roles: tuple[str, ...]) -> pd.Dat
     join = "join participants p on p.id = a.participant_id join batches b on b.id = p.batch_id" \
         if period.kind == "batch" else ""
     marks = ", ".join("?" for _ in roles)
-    rows = {r["role"]: r for r in store.rows(
+    rows = {r["role"]: r for r in store.cached_rows(
         f"select a.role, count(*) as entries, coalesce(sum(a.hours), 0) as hours from activities a {join} "
         f"where a.role in ({marks}) and {dated} group by a.role", [*roles, *params])}
     return pd.DataFrame([{"role": r, "entries": rows.get(r, {}).get("entries", 0),
@@ -105,7 +105,7 @@ def _hosts(store: Store, period: Period, today: date) -> list[dict]:
     from secondment import roster
 
     people, params = period.people_sql()
-    return store.rows(f"""
+    return store.cached_rows(f"""
         select h.id, h.name, h.street, h.industry, count(*) as people,
                sum(case when {roster.status_sql(today)} = 'active' then 1 else 0 end) as active
         from participants p join batches b on b.id = p.batch_id join units h on h.id = p.host_unit_id
@@ -114,13 +114,13 @@ def _hosts(store: Store, period: Period, today: date) -> list[dict]:
 
 def _talent_hosts(store: Store, period: Period) -> int:
     people, params = period.people_sql()
-    return store.scalar(f"select count(distinct p.host_unit_id) from participants p join batches b "
+    return store.cached_scalar(f"select count(distinct p.host_unit_id) from participants p join batches b "
                         f"on b.id = p.batch_id where b.direction = '{vocab.TALENT}' and {people}", params) or 0
 
 
 def promoted(store: Store, period: Period, limit: int = LISTED) -> list[dict]:
     promoted, params = period.stamped_sql("pr.promoted_at")
-    return store.rows(f"""
+    return store.cached_rows(f"""
         select pr.id, pr.title, pr.summary, u.name as enterprise, b.code as batch
         from practices pr left join units u on u.id = pr.enterprise_id
         left join participants p on p.id = pr.participant_id left join batches b on b.id = p.batch_id
@@ -132,7 +132,7 @@ def solved(store: Store, actor: Actor, period: Period, today: date, limit: int =
     """Problems solved: items of the period closed with a satisfied (or basically satisfied) evaluation, with
     the enterprise that had them and the department that solved them."""
     clause, params = feedback.filters_sql(actor, today=today, action="feedback.flows", **period.feedback_filters())
-    return store.rows(f"""
+    return store.cached_rows(f"""
         select f.id, f.summary, e.name as enterprise, d.name as department, f.category
         from feedback f join participants p on p.id = f.participant_id join batches b on b.id = p.batch_id
         left join units e on e.id = f.enterprise_id left join units d on d.id = f.department_id
@@ -142,7 +142,7 @@ def solved(store: Store, actor: Actor, period: Period, today: date, limit: int =
 
 def _batches_frame(store: Store, period: Period, lang: str) -> pd.DataFrame:
     where, params = period.batches_sql()
-    rows = store.rows(f"select b.code, b.direction, b.start_date, b.end_date, count(p.id) as people "
+    rows = store.cached_rows(f"select b.code, b.direction, b.start_date, b.end_date, count(p.id) as people "
                       f"from batches b left join participants p on p.id is not null and p.batch_id = b.id "
                       f"where {where} group by b.id order by b.start_date, b.code", params)
     frame = pd.DataFrame(rows, columns=["code", "direction", "start_date", "end_date", "people"])
@@ -157,7 +157,7 @@ def _batches_frame(store: Store, period: Period, lang: str) -> pd.DataFrame:
 
 
 def _members_frame(store: Store, period: Period, lang: str) -> pd.DataFrame:
-    rows = store.rows("select p.name, p.start_date, p.end_date, b.direction, h.name as host from participants p "
+    rows = store.cached_rows("select p.name, p.start_date, p.end_date, b.direction, h.name as host from participants p "
                       "join batches b on b.id = p.batch_id left join units h on h.id = p.host_unit_id "
                       "where b.code = ? order by p.start_date, p.id", (period.value,))
     frame = pd.DataFrame(rows, columns=["name", "start_date", "end_date", "direction", "host"])
@@ -414,8 +414,8 @@ def cockpit(store: Store, actor: Actor, lang: str = "zh", today: date | None = N
     loop_now = analytics.feedback_loop(store, actor, today)
     loop_year = analytics.feedback_loop(store, actor, today, this_year)
     figures = {
-        "active": store.scalar(f"select count(*) from participants p where {active}") or 0,
-        "week_entries": store.scalar("select count(*) from activities where week = ?", (week,)) or 0,
+        "active": store.cached_scalar(f"select count(*) from participants p where {active}") or 0,
+        "week_entries": store.cached_scalar("select count(*) from activities where week = ?", (week,)) or 0,
         "open": loop_now["open"], "overdue": loop_now["overdue"],
         "on_time_pct": loop_year["on_time_pct"],
     }
@@ -424,12 +424,12 @@ def cockpit(store: Store, actor: Actor, lang: str = "zh", today: date | None = N
     departments = departments[departments["answered"] > 0].sort_values(
         ["answered", "on_time_pct"], ascending=[False, False], kind="stable").head(9) \
         if not departments.empty else departments
-    work = store.rows("""
+    work = store.cached_rows("""
         select a.date as day, a.title, a.role, h.name as unit, p.name as person
         from activities a join week_reviews w on w.participant_id = a.participant_id and w.week = a.week
         join participants p on p.id = a.participant_id left join units h on h.id = p.host_unit_id
         where w.state = 'approved' order by a.date desc, a.id desc limit ?""", (feed,))
-    answered = store.rows(f"""
+    answered = store.cached_rows(f"""
         select {clock.china_date_sql('f.answered_at')} as day, f.summary, d.name as department, e.name as enterprise
         from feedback f left join units d on d.id = f.department_id left join units e on e.id = f.enterprise_id
         where f.answered_at is not null order by f.answered_at desc, f.id desc limit ?""", (feed,))
@@ -443,7 +443,7 @@ def cockpit(store: Store, actor: Actor, lang: str = "zh", today: date | None = N
     items = [item for pair in zip_longest(work, answered) for item in pair if item is not None]
     streets = {s: {"street": s, "label": vocab.label("street", s, lang), "x": x, "y": y, "active": 0,
                    "enterprises": 0, "ever": 0} for s, (x, y) in STREET_PLACES.items()}
-    for r in store.rows(f"""
+    for r in store.cached_rows(f"""
             select h.street, count(distinct h.id) as ever,
                    count(distinct case when {active} then h.id end) as enterprises,
                    sum(case when {active} then 1 else 0 end) as active

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import statistics
@@ -206,6 +207,24 @@ async def reviewer(person: Person, index: int, spread: int) -> None:
             await person.open(label)
 
 
+def cpu_seconds(pids: list[int] | None = None, name: str | None = None) -> float:
+    """CPU time (user + system, seconds) used so far by the processes ``pids`` or by every process whose name
+    starts with ``name`` (Chromium's browser, renderers and helpers), read from ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or (pids is not None and int(entry.name) not in pids):
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:                               # the process ended meanwhile
+            continue
+        comm, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if name is None or comm.startswith(name):
+            total += int(fields[11]) + int(fields[12])    # utime, stime
+    return total / tick
+
+
 def verify(store: db.Store, people: list[tuple[Person, dict | None]]) -> list[str]:
     """What each person was told was done, looked up in the database: the lost saves (empty when none)."""
     lost = []
@@ -226,13 +245,14 @@ def verify(store: db.Store, people: list[tuple[Person, dict | None]]) -> list[st
     return lost
 
 
-async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], url: str) -> dict:
+async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], url: str, server_pid: int) -> dict:
     from playwright.async_api import async_playwright
 
     timings: dict[str, list[float]] = {}
     errors: list[str] = []
     people: list[tuple[Person, dict | None]] = []
     started = time.perf_counter()
+    server_cpu = cpu_seconds([server_pid])
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
@@ -261,8 +281,10 @@ async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], u
                     people.append((p, None))
                     tasks.append(reviewer(p, i // 2, len(reviewers)))
             await asyncio.gather(*tasks)
+        browser_cpu = cpu_seconds(name="chrom")       # before the contexts close and their renderers end
         await browser.close()
     elapsed = time.perf_counter() - started
+    server_cpu = cpu_seconds([server_pid]) - server_cpu
     store = db.open_store(path)
     lost = verify(store, people)
 
@@ -275,7 +297,11 @@ async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], u
     return {"contexts": n, "seconds": round(elapsed, 1), "actions": actions,
             "all": {"count": len(every), "p50_s": round(statistics.median(every), 2) if every else None,
                     "p95_s": round(pct(every, 0.95), 2) if every else None},
-            "per_second": round(len(every) / elapsed, 2), "errors": errors,
+            "per_second": round(len(every) / elapsed, 2),
+            # where the two cores went: the app server's and the browser's CPU seconds per action
+            "cpu_s_per_action": {"server": round(server_cpu / max(1, len(every)), 2),
+                                 "browser": round(browser_cpu / max(1, len(every)), 2)},
+            "errors": errors,
             "taken_by_another": sum(p.taken for p, _ in people),
             "saved": sum(len(p.saved) for p, _ in people), "approved": sum(len(p.approved) for p, _ in people),
             "lost": lost}
@@ -288,7 +314,7 @@ def main(argv: list[str]) -> int:
             path, secondees, reviewers = prepare(Path(source), Path(folder), n)
             server = LiveServer(path, Path(folder) / "streamlit.log")
             try:
-                print(json.dumps(asyncio.run(run(n, path, secondees, reviewers, server.url)), ensure_ascii=False),
+                print(json.dumps(asyncio.run(run(n, path, secondees, reviewers, server.url, server.proc.pid)), ensure_ascii=False),
                       flush=True)
             finally:
                 server.stop()

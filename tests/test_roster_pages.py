@@ -205,3 +205,39 @@ def test_a_long_person_picker_lists_a_few_and_finds_anyone_by_name_batch_or_unit
         assert "没有符合“不存在的人名”的挂职人员" in visible_text(at)
         assert at.selectbox(key=key).options == [label(far)]
         assert far["name"] in visible_text(at)                      # still on the person chosen
+
+
+def test_a_long_roster_is_turned_page_by_page_and_a_new_filter_starts_at_the_first(city_store, monkeypatch):
+    """Beyond ``ui.ROSTER_ROWS`` matching people the roster's table shows one page of them with a page picker; every
+    page together is the whole roster in its order, each once; the caption says which rows are shown; changing a
+    filter goes back to the first page."""
+    from conftest import actor_for
+
+    from secondment import roster, ui
+
+    monkeypatch.setattr(ui, "ROSTER_ROWS", 150)
+    user = city_store.scalar("select username from users where role = 'reviewer' and active = 1 order by id limit 1")
+    everyone = roster.list_participants(city_store, actor_for(city_store, user))
+    assert len(everyone) > 2 * 150
+    at = app_test("roster", city_store, user).run()
+    assert not at.exception
+    pages = -(-len(everyone) // 150)
+    assert at.number_input(key="ro_page").value == 1 and at.number_input(key="ro_page").max == pages
+    seen = []
+    for page in range(1, pages + 1):
+        at.number_input(key="ro_page").set_value(page).run()
+        assert not at.exception
+        shown = table(at)
+        first, last = (page - 1) * 150 + 1, min(page * 150, len(everyone))
+        assert len(shown) == last - first + 1
+        assert f"本页为第 {first}–{last} 位" in visible_text(at)
+        seen += list(shown["姓名"])
+    assert seen == [p["name"] for p in everyone]                 # every person once, in the roster's order
+    at.text_input(key="ro_text").input(everyone[0]["name"][:1]).run()
+    assert not at.exception
+    matching = roster.list_participants(city_store, actor_for(city_store, user), text=everyone[0]["name"][:1])
+    if len(matching) > 150:
+        assert at.number_input(key="ro_page").value == 1
+    else:
+        assert not at.number_input and "本页为第" not in visible_text(at)
+    assert list(table(at)["姓名"])[:150] == [p["name"] for p in matching][:150]

@@ -244,20 +244,40 @@ def test_a_writer_that_never_pauses_cannot_starve_another(empty_store):
 # --- results kept while the data is unchanged ---------------------------------------------------------------------
 
 def test_kept_results_follow_every_change_and_a_restore(demo_store, tmp_path):
-    """``cached_rows`` answers as the plain query does after an insert, an edit, a delete, an import and a
+    """``cached_rows`` and the views that keep what they read (the roster, the person picker, the cockpit and the
+    presentation's slides) answer as the plain query does after an insert, an edit, a delete, an import and a
     restored backup; a bookkeeping write (a session) keeps what was kept."""
     import shutil
 
     from conftest import actor_for
 
-    from secondment import activities, auth, backup, clock, roster_import
+    from secondment import activities, auth, backup, clock, roster, roster_import, story
 
     work = "select count(*) as n, coalesce(sum(hours), 0) as h from activities"
     people = "select count(*) as n from participants"
-    agree = lambda: all(demo_store.cached_rows(sql) == demo_store.rows(sql) for sql in (work, people))
-    assert agree()
     secondee = actor_for(demo_store, "demo_secondee")
     reviewer = actor_for(demo_store, "demo_reviewer")
+
+    def told(slides):          # what the slides say (their figures are Plotly objects, compared by their text)
+        return [(s["title"], s["message"], repr(s["hero"])) for s in slides]
+
+    kept_views = {             # each a view that keeps what it read, against the same view with nothing kept
+        "roster": lambda: roster.list_participants(demo_store, reviewer),
+        "picker": lambda: roster.choices(demo_store, reviewer),
+        "cockpit": lambda: story.cockpit(demo_store, reviewer),
+        "slides": lambda: told(story.slides(demo_store, reviewer)),
+    }
+
+    def agree():
+        kept = {name: view() for name, view in kept_views.items()}
+        kept["sql"] = [demo_store.cached_rows(sql) for sql in (work, people)]
+        with db._CACHE_LOCK:
+            db._CACHE.clear()
+        plain = {name: view() for name, view in kept_views.items()}
+        plain["sql"] = [demo_store.rows(sql) for sql in (work, people)]
+        return kept == plain
+
+    assert agree()
     saved = backup.backup_to(demo_store, actor_for(demo_store, "demo_admin"), tmp_path / "kept.db")
     before = demo_store.cached_rows(work)
     entry = activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today().isoformat(),
