@@ -1,6 +1,8 @@
 """Batches: each batch's intake, dates, size and status; a timeline of batches or of every stint since 2010;
 creating and editing batches for reviewers."""
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,8 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 
 
 editor = permissions.can(actor, "batch.edit")
+TIMELINE_BATCHES = 40    # bars in the timeline at a time (34 px a batch)
+TIMELINE_PEOPLE = 100    # and of stints (22 px a person; a district's 68 in one chart)
 st.title(ui.tm("nav.batches"))
 st.caption(ui.tm("batches.subtitle"))
 ui.show_flash()
@@ -38,22 +42,26 @@ else:
     direction_label = {d: L("direction_short", d) for d in vocab.DIRECTIONS}
     colours = {direction_label[d]: c for d, c in charts.DIRECTION_COLOURS.items()}
     if show == "batches":
+        drawn = ui.chart_rows(batches, TIMELINE_BATCHES, key="ba_map_page_batches", texts="batches")
         bars = pd.DataFrame({
             "y": [b["code"] + t("common.in_brackets", text=b["intake_year"])
-                  for b in batches],
-            "start": pd.to_datetime([b["start_date"] for b in batches]),
+                  for b in drawn],
+            "start": pd.to_datetime([b["start_date"] for b in drawn]),
             # px.timeline draws to the end instant; the last day is inclusive.
-            "end": pd.to_datetime([b["end_date"] for b in batches]) + pd.Timedelta(days=1),
-            "direction": [direction_label[b["direction"]] for b in batches],
-            t("batches.size"): [b["size"] for b in batches],
-            t("field.status"): [t(f"batches.status_{b['status']}") for b in batches],
+            "end": pd.to_datetime([b["end_date"] for b in drawn]) + pd.Timedelta(days=1),
+            "direction": [direction_label[b["direction"]] for b in drawn],
+            t("batches.size"): [b["size"] for b in drawn],
+            t("field.status"): [t(f"batches.status_{b['status']}") for b in drawn],
         })
         hover = [t("batches.size"), t("field.status")]
     else:
         people = roster.stints(store, actor, since="2010-01-01")
         people.sort(key=lambda p: (p["start_date"], roster.batch_key(p["batch"])))
+        people = ui.chart_rows(people, TIMELINE_PEOPLE, key="ba_map_page_people", texts="batches")
+        rows = [f"{p['name']} · {p['batch']}" for p in people]
+        taken = Counter(rows)                    # namesakes in one batch: one row each, told apart by record
         bars = pd.DataFrame({
-            "y": [f"{p['name']} · {p['batch']}" for p in people],
+            "y": [f"{r} · #{p['id']}" if taken[r] > 1 else r for r, p in zip(rows, people)],
             "start": pd.to_datetime([p["start_date"] for p in people]),
             "end": pd.to_datetime([p["end_date"] for p in people]) + pd.Timedelta(days=1),
             "direction": [direction_label[p["direction"]] for p in people],

@@ -70,15 +70,7 @@ with tabs[0]:
             for i, s in enumerate(shown):
                 m[i].metric(state_labels[s], int(summary.get(s, 0)), border=True)
             # A chart a person can read: at most MAP_ROWS people at a time, paged, and said so; the table has all.
-            shown_people = people
-            if len(people) > MAP_ROWS:
-                pages = range(0, len(people), MAP_ROWS)
-                first = st.selectbox(t("coverage.map_page"), list(pages), key="cv_map_page",
-                                     format_func=lambda i: t("coverage.map_page_item", first=f"{i + 1:,}",
-                                                             last=f"{min(i + MAP_ROWS, len(people)):,}"))
-                shown_people = people[first:first + MAP_ROWS]
-                st.info(ui.tm("coverage.map_paged", total=f"{len(people):,}", size=MAP_ROWS, first=f"{first + 1:,}",
-                              last=f"{first + len(shown_people):,}"), icon=":material/view_agenda:")
+            shown_people = ui.chart_rows(people, MAP_ROWS, key="cv_map_page", texts="coverage")
             cells = matrix[matrix["person"].isin(set(shown_people))]
             cells = cells.assign(hover=[t("coverage.cell_hover", name=n, week=w, state=state_labels[s], n=e,
                                           hours=f"{h:g}")

@@ -222,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  error: {row['error']}")
                 else:
                     verdict = "ok" if row["median_s"] < 2.0 else "SLOW"
-                    print(f"{_pad(row['view'], 40)}{row['median_s']:>9.2f}  {verdict}", flush=True)
+                    first = f"   (first switch {row['first_s']:.2f} s)" if "first_s" in row else ""
+                    print(f"{_pad(row['view'], 40)}{row['median_s']:>9.2f}  {verdict}{first}", flush=True)
     return 0
 
 

@@ -427,6 +427,23 @@ def status_badge(container, group: str, code: str, icon: str | None = None) -> N
                     icon=icon or BADGE_ICONS.get(group, {}).get(code))
 
 
+def chart_rows(items: Sequence[_Row], size: int, *, key: str, texts: str) -> Sequence[_Row]:
+    """The part of ``items`` a chart draws, one row each: all of them up to ``size``; beyond it ``size`` at a time,
+    with a picker of the parts (selectbox ``key``) and a note saying so, in the words of ``{texts}.map_page``,
+    ``.map_page_item`` and ``.map_paged``. A chart of thousands of rows is tens of thousands of pixels tall and
+    takes the browser seconds to draw; nobody reads it."""
+    if len(items) <= size:
+        return items
+    first = st.selectbox(t(f"{texts}.map_page"), list(range(0, len(items), size)), key=key,
+                         placeholder=t("common.choose"),
+                         format_func=lambda i: t(f"{texts}.map_page_item", first=f"{i + 1:,}",
+                                                 last=f"{min(i + size, len(items)):,}"))
+    shown = items[first:first + size]
+    st.info(tm(f"{texts}.map_paged", total=f"{len(items):,}", size=size, first=f"{first + 1:,}",
+               last=f"{first + len(shown):,}"), icon=":material/view_agenda:")
+    return shown
+
+
 def paginate(total: int, page_size: int, *, key: str, container=None, reset: Any = None) -> tuple[int, int]:
     """``(limit, offset)`` of the page of ``total`` rows to show, ``page_size`` rows a page.
 

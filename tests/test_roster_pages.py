@@ -5,7 +5,7 @@ import pytest
 from conftest import app_test, visible_text
 from test_roster import build_small
 
-from secondment import auth
+from secondment import auth, i18n
 from secondment.permissions import Actor
 
 PASSWORD = "a-long-test-password-1"
@@ -142,8 +142,13 @@ def test_demo_profile_of_another_refused(demo_store):
 
 
 def test_demo_batches_page(demo_store):
+    """A district's nine batches and 68 stints are one chart each, with no picker."""
     at = app_test("batches", demo_store, "demo_viewer").run()
     assert not at.exception and len(table(at)) == 9
+    assert not [s for s in at.selectbox if s.key.startswith("ba_map_page")]
+    at.session_state["ba_show"] = "people"
+    at.run()
+    assert not at.exception and not [s for s in at.selectbox if s.key.startswith("ba_map_page")]
 
 
 def test_adding_a_person_before_any_enterprise_exists_says_where_units_come_from(empty_store):
@@ -241,3 +246,46 @@ def test_a_long_roster_is_turned_page_by_page_and_a_new_filter_starts_at_the_fir
     else:
         assert not at.number_input and "本页为第" not in visible_text(at)
     assert list(table(at)["姓名"])[:150] == [p["name"] for p in matching][:150]
+
+
+def test_the_timeline_of_every_stint_is_drawn_a_hundred_at_a_time_and_says_so(city_store):
+    """A chart a person can read: beyond ``TIMELINE_PEOPLE`` stints the batches page's timeline draws one part
+    of them with a picker of the parts and a note; the parts together are every stint once; the batches' own
+    timeline is drawn forty at a time the same way while the table lists them all."""
+    import json
+
+    from conftest import actor_for
+
+    from secondment import roster
+
+    user = city_store.scalar("select username from users where role = 'reviewer' and active = 1 order by id limit 1")
+    total = len(roster.stints(city_store, actor_for(city_store, user), since="2010-01-01"))
+    assert total > 2 * 100
+    batches = len(roster.list_batches(city_store, actor_for(city_store, user)))
+    assert batches > 40
+    at = app_test("batches", city_store, user).run()
+    assert not at.exception
+    assert at.selectbox(key="ba_map_page_batches").options == ["第 1–40 项", f"第 41–{batches} 项"]
+    spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "ba_timeline_batches").proto.spec)
+    assert sum(len(trace["y"]) for trace in spec["data"]) == 40
+    assert at.dataframe[0].value.shape[0] == batches                 # the table lists every batch
+    at.session_state["ba_show"] = "people"
+    at.run()
+    assert not at.exception
+
+    def rows() -> list[str]:
+        spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "ba_timeline_people").proto.spec)
+        return [y for trace in spec["data"] for y in trace["y"]]
+
+    picker = at.selectbox(key="ba_map_page_people")
+    assert picker.options[0] == "第 1–100 项" and len(picker.options) == -(-total // 100)
+    assert i18n.translate("zh", "batches.map_paged", total=f"{total:,}", size=100, first="1", last="100") in \
+        visible_text(at)
+    drawn = []
+    for start in range(0, total, 100):
+        at.selectbox(key="ba_map_page_people").set_value(start).run()
+        assert not at.exception
+        part = rows()
+        assert len(part) == min(100, total - start)
+        drawn += part
+    assert len(drawn) == total and len(set(drawn)) == total       # every stint once
