@@ -383,7 +383,7 @@ with tab_backup:
                        file_name=backup.file_name(), mime="application/vnd.sqlite3", type="primary",
                        icon=":material/backup:", key="backup_download", on_click="ignore")
     st.caption(ui.tm("admin.backup_cli"))
-    st.code("python -m secondment backup OUT.db", language="bash")
+    ui.code("python -m secondment backup OUT.db", language="bash")
 
     st.subheader(ui.tm("admin.recent_backups"))
     result = ui.attempt(audit.browse, store, actor, table="backup", limit=10)
@@ -431,7 +431,7 @@ with tab_reminders:
             st.rerun()
         smtp = notify.smtp_config()
         st.caption(ui.tm("admin.smtp_on", host=smtp.host, port=smtp.port) if smtp else ui.tm("admin.smtp_off"))
-        st.code("python -m secondment notify --dry-run", language="bash")
+        ui.code("python -m secondment notify --dry-run", language="bash")
         st.subheader(ui.tm("admin.outbox"))
         sent = notify.outbox(store, actor)
         if not sent:

@@ -870,7 +870,7 @@ def show_assessment() -> None:
         issued = st.session_state.get(f"st_issued_{pid}")
         if issued:
             st.success(ui.tm("stint.link_issued", until=clock.local_time(issued["expires_at"])), icon=":material/link:")
-            st.code(assessment.link_url(ui.public_origin(), issued["token"]), language=None)
+            ui.code(assessment.link_url(ui.public_origin(), issued["token"]), language=None)
         with st.form("st_issue_link"):
             contact = st.text_input(t("stint.host_contact"), max_chars=60)
             if st.form_submit_button(t("stint.issue_link"), icon=":material/add_link:"):

@@ -139,8 +139,8 @@ def _stop_with(key: str, path, *, commands: bool = False, reason: str | None = N
              icon=":material/database:")
     if commands:
         st.markdown(t("app.create_database"))
-        st.code("python -m secondment init --admin <用户名 / username>\n"
-                "python -m secondment demo", language="bash")
+        code("python -m secondment init --admin <用户名 / username>\n"
+             "python -m secondment demo", language="bash")
     st.stop()
 
 
@@ -575,6 +575,33 @@ def sync_cookie() -> None:
         _script("window.location.replace('/_auth/leave?next=%2F');")
     elif reload:  # a language picked: every label is drawn afresh in it
         _script("window.location.reload();")
+
+
+def code(text: str, *, language: str | None = None) -> None:
+    """A block of text to copy (a command, a link), with Streamlit's copy button, whose label and tooltip are
+    English only ("Copy to clipboard", "Copied", drawn by the browser's own script): a small script puts this
+    session's words on them, now and whenever Streamlit draws them again (a language change reloads the page)."""
+    st.code(text, language=language)
+    words = json.dumps({"Copy to clipboard": t("app.copy"), "Copied": t("app.copied")}, ensure_ascii=False)
+    _script(f"""window.smCopyWords = {words};
+      window.smCopyFix = () => {{
+        const words = window.smCopyWords;
+        document.querySelectorAll("[data-testid='stCode'] button[aria-label]").forEach(b => {{
+          const word = words[b.getAttribute("aria-label")];
+          if (word) b.setAttribute("aria-label", word);
+        }});
+        document.querySelectorAll("[data-testid='stTooltipContent'] p").forEach(e => {{
+          const only = e.childNodes.length === 1 ? e.firstChild : null;
+          const word = only && only.nodeType === 3 ? words[only.textContent.trim()] : null;
+          if (word) only.textContent = word;
+        }});
+      }};
+      if (!window.smCopyWatch) {{
+        window.smCopyWatch = new MutationObserver(() => window.smCopyFix());
+        window.smCopyWatch.observe(document.body, {{subtree: true, childList: true, characterData: true,
+                                                   attributes: true, attributeFilter: ["aria-label"]}});
+      }}
+      window.smCopyFix();""")
 
 
 def _script(js: str) -> None:

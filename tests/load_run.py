@@ -43,6 +43,7 @@ ROUNDS = 3
 RAW_ERRORS = re.compile(r"OperationalError|IntegrityError|database is locked|Traceback|sqlite3\.")
 FAULTS = (i18n.translate("zh", "app.fault_unexpected"), i18n.translate("zh", "error.database_busy"))
 WEEK = r"\d{4}-W\d{2}"
+EVIDENCE = Path(tempfile.gettempdir()) / "secondment-load-evidence"   # screenshots and texts of failures
 
 
 def told(key: str, **groups: str) -> re.Pattern:
@@ -117,13 +118,26 @@ class Person:
                         "exception box")
             self.errors.append(f"{self.who} · {action}: {line[:120]}")
 
+    async def keep_evidence(self, action: str) -> str:
+        """A screenshot and the page's text at a failure, in ``EVIDENCE``: their stem."""
+        EVIDENCE.mkdir(parents=True, exist_ok=True)
+        stem = EVIDENCE / re.sub(r"\W+", "_", f"{self.who}_{action}_{len(self.errors)}")
+        try:
+            await self.page.screenshot(path=f"{stem}.png", full_page=True, timeout=30_000)
+            Path(f"{stem}.txt").write_text(await self.page.locator("body").inner_text(timeout=30_000))
+        except Exception as exc:                      # noqa: BLE001 - the evidence is a help, not the finding
+            return f"{stem} (not kept: {type(exc).__name__})"
+        return str(stem)
+
     async def timed(self, action: str, work) -> bool:
         start = time.perf_counter()
         try:
             await work()
             await self.ready()
         except Exception as exc:                      # noqa: BLE001 - every failure is reported, the run goes on
-            self.errors.append(f"{self.who} · {action}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+            stem = await self.keep_evidence(action)
+            self.errors.append(f"{self.who} · {action}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]} "
+                               f"(see {stem}.png)")
             return False
         self.timings.setdefault(action, []).append(time.perf_counter() - start)
         await self.check(action)

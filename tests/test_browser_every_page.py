@@ -79,6 +79,11 @@ def problems_on(page, lang: str, known: set[str]) -> list[str]:
     found += [f"raw timestamp {m.group(0)!r}" for m in ISO_STAMP.finditer(text)]
     if page.locator("[data-testid='stException']").count():
         found.append("a traceback")
+    # Streamlit's copy button on a command or link says "Copy to clipboard" unless the app gives it its words.
+    want = "复制" if lang == "zh" else "Copy"
+    for said in page.eval_on_selector_all("[data-testid='stCode'] button", "bs => bs.map(b => b.ariaLabel)"):
+        if said != want:
+            found.append(f"copy button says {said!r}")
     if lang == "zh":
         english = {w for w in re.findall(r"[A-Za-z]{2,}", text)
                    if w.lower() not in ALLOWED and w.lower() not in known and not re.fullmatch(r"[CT]\d+|W\d+", w)}
