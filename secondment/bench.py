@@ -160,7 +160,7 @@ def load(args) -> int:
                   f"p50 {r['all']['p50_s']} s, p95 {r['all']['p95_s']} s; saved {r['saved']}, approved "
                   f"{r['approved']}, taken by another reviewer {r['taken_by_another']}; errors {len(r['errors'])}, "
                   f"lost {len(r['lost'])}; CPU per action: server {r['cpu_s_per_action']['server']} s, "
-                  f"browser {r['cpu_s_per_action']['browser']} s")
+                  f"browser {r['cpu_s_per_action']['browser']} s; the server's peak memory {r['server_peak_mb']} MB")
             for action, a in r["actions"].items():
                 print(f"      {_pad(action, 28)}{a['count']:>5}{a['p50_s']:>8.2f}{a['p95_s']:>8.2f}")
             for line in r["errors"] + r["lost"]:
@@ -218,7 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"in Chromium, as {username} (full load until the script is done; target 2 s)")
             for row in measure_browser(store, username, [s.key for s in specs if _user_for(store, s) == username],
                                        args.runs):
-                if "error" in row:
+                if "server_peak_mb" in row:
+                    verdict = "ok" if row["server_peak_mb"] < 500 else "HIGH"
+                    print(f"{_pad('the server’s peak memory', 40)}{row['server_peak_mb']:>6} MB  {verdict}")
+                elif "error" in row:
                     print(f"  error: {row['error']}")
                 else:
                     verdict = "ok" if row["median_s"] < 2.0 else "SLOW"

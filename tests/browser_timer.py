@@ -11,6 +11,7 @@ per page (the median seconds of its loads after the first, which warms the serve
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -68,6 +69,8 @@ def main(argv: list[str]) -> int:
                         print(json.dumps({"view": f"{key} › {name}", "median_s": statistics.median(times[1:]),
                                           "first_s": times[0]}), flush=True)
                 browser.close()
+            status = Path(f"/proc/{server.proc.pid}/status").read_text()   # the server's peak resident memory
+            print(json.dumps({"server_peak_mb": round(int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024)}))
         finally:
             server.stop()
     return 0

@@ -98,8 +98,9 @@ def prepare(source: Path, folder: Path, n: int) -> tuple[Path, list[dict], list[
 class Person:
     """One browser context: its timings, its errors, and what the app told it was done."""
 
-    def __init__(self, page, url: str, who: str, timings: dict, errors: list):
+    def __init__(self, page, url: str, who: str, timings: dict, errors: list, server_pid: int | None = None):
         self.page, self.url, self.who, self.timings, self.errors = page, url, who, timings, errors
+        self.server_pid = server_pid
         self.saved: list[str] = []
         self.submitted = False
         self.approved: list[tuple[str, str]] = []
@@ -125,6 +126,11 @@ class Person:
         try:
             await self.page.screenshot(path=f"{stem}.png", full_page=True, timeout=30_000)
             Path(f"{stem}.txt").write_text(await self.page.locator("body").inner_text(timeout=30_000))
+            if self.server_pid and shutil.which("py-spy"):    # what every thread of the server is doing now
+                dump = await asyncio.create_subprocess_exec("py-spy", "dump", "--pid", str(self.server_pid),
+                                                            stdout=asyncio.subprocess.PIPE,
+                                                            stderr=asyncio.subprocess.STDOUT)
+                Path(f"{stem}.server.txt").write_bytes((await dump.communicate())[0])
         except Exception as exc:                      # noqa: BLE001 - the evidence is a help, not the finding
             return f"{stem} (not kept: {type(exc).__name__})"
         return str(stem)
@@ -273,7 +279,7 @@ async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], u
         async def person(username: str):
             context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
             context.set_default_timeout(TIMEOUT)
-            return Person(await context.new_page(), url, username, timings, errors)
+            return Person(await context.new_page(), url, username, timings, errors, server_pid)
 
         if n == 1:                                    # the baseline: one person at a time
             first = await person(secondees[0]["username"])
@@ -299,6 +305,8 @@ async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], u
         await browser.close()
     elapsed = time.perf_counter() - started
     server_cpu = cpu_seconds([server_pid]) - server_cpu
+    status = Path(f"/proc/{server_pid}/status").read_text()
+    server_peak_mb = int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024    # the server's peak resident memory
     store = db.open_store(path)
     lost = verify(store, people)
 
@@ -315,6 +323,7 @@ async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], u
             # where the two cores went: the app server's and the browser's CPU seconds per action
             "cpu_s_per_action": {"server": round(server_cpu / max(1, len(every)), 2),
                                  "browser": round(browser_cpu / max(1, len(every)), 2)},
+            "server_peak_mb": round(server_peak_mb),
             "errors": errors,
             "taken_by_another": sum(p.taken for p, _ in people),
             "saved": sum(len(p.saved) for p, _ in people), "approved": sum(len(p.approved) for p, _ in people),
