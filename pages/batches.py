@@ -15,8 +15,7 @@ t, L, fmt = ui.texts(lang)  # bound to this run's language: format functions may
 
 
 editor = permissions.can(actor, "batch.edit")
-TIMELINE_BATCHES = 40    # bars in the timeline at a time (34 px a batch)
-TIMELINE_PEOPLE = 100    # and of stints (22 px a person; a district's 68 in one chart)
+TIMELINE_PEOPLE = 100    # stints in the timeline at a time (22 px each; a district's 68 in one chart)
 st.title(ui.tm("nav.batches"))
 st.caption(ui.tm("batches.subtitle"))
 ui.show_flash()
@@ -42,7 +41,7 @@ else:
     direction_label = {d: L("direction_short", d) for d in vocab.DIRECTIONS}
     colours = {direction_label[d]: c for d, c in charts.DIRECTION_COLOURS.items()}
     if show == "batches":
-        drawn = ui.chart_rows(batches, TIMELINE_BATCHES, key="ba_map_page_batches", texts="batches")
+        drawn = ui.chart_rows(batches, ui.CHART_BATCHES, key="ba_map_page_batches", texts="batches")
         bars = pd.DataFrame({
             "y": [b["code"] + t("common.in_brackets", text=b["intake_year"])
                   for b in drawn],

@@ -304,7 +304,8 @@ with tabs["outcomes"]:
         if not any(r["returned"] or any(r[f"conclusion_{c}"] for c in vocab.CONCLUSIONS) for r in rows):
             ui.empty("lifecycle.no_outcomes")
         else:
-            done_rows = [r for r in rows if r["returned"]]
+            done_rows = ui.chart_rows([r for r in rows if r["returned"]], ui.CHART_BATCHES, key="lc_outcomes_page",
+                                      texts="lifecycle")
             long = pd.DataFrame(
                 [
                     {"batch": r["batch"], "outcome": L("return_outcome", o), "n": r[f"outcome_{o}"]}

@@ -129,7 +129,9 @@ with tab_queue:
         for item in queue[:QUEUE_SHOWN]:
             header = ui.tm("review.queue_item", name=item["name"], batch=item["batch"], week=item["week"],
                            n=item["entries"], hours=f"{item['hours']:g}")
-            with st.expander(header, expanded=len(queue) <= 3):
+            # Keyed by the week: a week someone opened stays open when the queue above it shifts (another
+            # reviewer approved a week meanwhile); unkeyed, every expander would close again on the next run.
+            with st.expander(header, expanded=len(queue) <= 3, key=f"rv_open_{item['participant_id']}_{item['week']}"):
                 review_box(item)
 
 # --- every entry ----------------------------------------------------------------------------------

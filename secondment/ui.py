@@ -100,6 +100,7 @@ def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | N
 PICKER_ALL = 300       # a picker lists everyone up to this many people (a district's programme)
 PICKER_LISTED = 50     # beyond it, a search box and the first this-many who match
 ROSTER_ROWS = 500      # rows of the roster's table a page (a district's programme fits on one)
+CHART_BATCHES = 40     # batches a chart draws at a time (a national rollout has over a thousand)
 
 
 def _findable(people: Sequence[dict], current: int, key: str) -> list[int]:

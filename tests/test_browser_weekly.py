@@ -145,3 +145,37 @@ def test_weekly_log_return_resubmit_approve(browser, live_server, tmp_path):
                 shown.screenshot(path=str(tmp_path / f"{who}_{i}.png"), full_page=True)
         secondee_ctx.close()
         reviewer_ctx.close()
+
+
+def test_a_week_a_reviewer_opened_stays_open_when_another_reviewer_shortens_the_queue(browser, live_server):
+    """Two reviewers at once: one opens a week low in the queue and starts a comment; meanwhile the other approves
+    the first week of the queue, so on the first one's next run every week below it moves up one place. The
+    week that was opened stays open, with its comment, and can be approved."""
+    from conftest import actor_for
+
+    store = live_server.store
+    other = actor_for(store, "demo_reviewer")
+    queue = activities.list_weeks(store, other, state="submitted")
+    assert len(queue) >= 5                          # more than three: the queue's weeks start closed
+    first, mine = queue[0], queue[3]
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "demo_reviewer")
+        open_page(page, "周志审核")
+        item = queue_item(page, mine["name"], mine["week"])
+        activities.review_week(store, other, first["participant_id"], first["week"], "approve")
+        item.locator("textarea").first.fill("第四周的意见")
+        item.locator("textarea").first.press("Tab")             # the comment is committed: the page runs again
+        page.get_by_text(re.compile(f"{first['name']}.*{first['week']}")).first.wait_for(state="detached",
+                                                                                         timeout=30_000)
+        wait_ready(page)
+        opened = page.locator("[data-testid='stExpander']").filter(
+            has_text=re.compile(f"{mine['name']}.*{mine['week']}")).first
+        assert opened.locator("textarea").first.is_visible()                 # still open, one place higher
+        assert opened.locator("textarea").first.input_value() == "第四周的意见"
+        opened.get_by_role("button", name=re.compile("通过$")).click()
+        page.get_by_text(f"已通过 {mine['name']} 的 {mine['week']} 周志").first.wait_for(timeout=30_000)
+        wait_until(lambda: week_state(store, mine["participant_id"], mine["week"]) == "approved", "the approval")
+    finally:
+        context.close()

@@ -79,3 +79,40 @@ def test_the_pages_in_english(demo, page):
     text = visible_text(at)
     assert ("Stint record" if page == "stint" else "Lifecycle board") in text
     assert "stint." not in text and "lifecycle." not in text          # no key shows instead of its text
+
+
+def test_the_outcomes_chart_draws_a_part_of_many_batches_and_the_table_lists_them_all(demo, monkeypatch):
+    """Beyond ``ui.CHART_BATCHES`` batches with returns the outcomes chart draws that many at a time, with a
+    picker of the parts and a note; the parts together are every such batch once; the table lists every batch.
+    A district's batches are one chart."""
+    import json
+
+    from secondment import i18n, ui
+
+    def open_outcomes(at):
+        at.run()
+        at.session_state["lc_tabs"] = i18n.translate("zh", "lifecycle.tab_outcomes")
+        return at.run()
+
+    def drawn(at) -> list[str]:
+        spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "lc_outcomes_chart").proto.spec)
+        return list(dict.fromkeys(x for trace in spec["data"] for x in trace["x"]))
+
+    at = open_outcomes(app_test("lifecycle", demo, "demo_reviewer"))
+    assert not at.exception and not [s for s in at.selectbox if s.key == "lc_outcomes_page"]
+    returned = [r["batch"] for r in stint.outcomes(demo, Actor.system()) if r["returned"]]
+    assert len(returned) >= 3 and drawn(at) == returned
+    monkeypatch.setattr(ui, "CHART_BATCHES", 2)
+    at = open_outcomes(app_test("lifecycle", demo, "demo_reviewer"))
+    assert not at.exception
+    picker = at.selectbox(key="lc_outcomes_page")
+    assert len(picker.options) == -(-len(returned) // 2) and picker.options[0] == "第 1–2 批"
+    assert i18n.translate("zh", "lifecycle.map_paged", total=f"{len(returned):,}", size=2, first="1", last="2") \
+        in visible_text(at)
+    seen = []
+    for start in range(0, len(returned), 2):
+        at.selectbox(key="lc_outcomes_page").set_value(start).run()
+        assert not at.exception
+        seen += drawn(at)
+    assert seen == returned
+    assert len(at.dataframe[0].value) == len(stint.outcomes(demo, Actor.system()))
