@@ -400,6 +400,17 @@ def slides(store: Store, actor: Actor, period: Period = periods.ALL, lang: str =
 
 # --- the cockpit ----------------------------------------------------------------------------------------------------
 
+# The newest approved entries. An entry's week is the ISO week of its date (``activities`` sets it so), so the
+# newest weeks hold the newest dates: walking the week index backwards finds them in milliseconds, where ordering
+# every approved entry by date took seconds at a national scale (2,000,000 entries). Same rows, same order.
+LATEST_WORK_SQL = """
+    select a.date as day, a.title, a.role, h.name as unit, p.name as person
+    from activities a indexed by idx_activities_week_role_hours
+    cross join week_reviews w on w.participant_id = a.participant_id and w.week = a.week
+    join participants p on p.id = a.participant_id left join units h on h.id = p.host_unit_id
+    where w.state = 'approved' order by a.week desc, a.date desc, a.id desc limit ?"""
+
+
 def cockpit(store: Store, actor: Actor, lang: str = "zh", today: date | None = None, feed: int = 14) -> dict:
     """The live figures of the wall screen: who is in post, this week's entries, open and overdue items, the
     departments' on-time rate this year, the latest approved work and answered items, and the ten streets."""
@@ -424,11 +435,7 @@ def cockpit(store: Store, actor: Actor, lang: str = "zh", today: date | None = N
     departments = departments[departments["answered"] > 0].sort_values(
         ["answered", "on_time_pct"], ascending=[False, False], kind="stable").head(9) \
         if not departments.empty else departments
-    work = store.cached_rows("""
-        select a.date as day, a.title, a.role, h.name as unit, p.name as person
-        from activities a join week_reviews w on w.participant_id = a.participant_id and w.week = a.week
-        join participants p on p.id = a.participant_id left join units h on h.id = p.host_unit_id
-        where w.state = 'approved' order by a.date desc, a.id desc limit ?""", (feed,))
+    work = store.cached_rows(LATEST_WORK_SQL, (feed,))
     answered = store.cached_rows(f"""
         select {clock.china_date_sql('f.answered_at')} as day, f.summary, d.name as department, e.name as enterprise
         from feedback f left join units d on d.id = f.department_id left join units e on e.id = f.enterprise_id

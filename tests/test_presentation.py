@@ -515,3 +515,21 @@ def test_the_cockpit_shows_the_live_figures_and_the_ten_streets(client, demo_sto
         assert street["label"] in text
     board = client.get("/_deck/cockpit?part=board")
     assert board.text.lstrip().startswith('<div id="board"') and "<html" not in board.text
+
+
+def test_the_cockpits_newest_work_is_what_ordering_every_approved_entry_by_date_finds(demo_store):
+    """The cockpit walks the week index backwards for the newest approved entries: the same rows, in the same
+    order, as the plain query that orders every approved entry by date, however many are asked for."""
+    from secondment import story
+
+    plain = """
+        select a.date as day, a.title, a.role, h.name as unit, p.name as person
+        from activities a join week_reviews w on w.participant_id = a.participant_id and w.week = a.week
+        join participants p on p.id = a.participant_id left join units h on h.id = p.host_unit_id
+        where w.state = 'approved' order by a.date desc, a.id desc limit ?"""
+    approved = demo_store.scalar("select count(*) from activities a join week_reviews w on w.participant_id = "
+                                 "a.participant_id and w.week = a.week where w.state = 'approved'")
+    assert approved > 100
+    for n in (1, 14, 100, approved + 5):
+        fast = demo_store.rows(story.LATEST_WORK_SQL, (n,))
+        assert fast == demo_store.rows(plain, (n,)) and len(fast) == min(n, approved)
