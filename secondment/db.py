@@ -381,10 +381,6 @@ class Store:
                     _CACHE.popitem(last=False)
         return [dict(r) for r in hit]
 
-    def cached_scalar(self, sql: str, params=()):
-        """``scalar``, kept like ``cached_rows``."""
-        rows = self.cached_rows(sql, params)
-        return next(iter(rows[0].values())) if rows else None
 
     def cached_value(self, key: tuple, build: Callable[[], _T], *, copy_with: Callable[[_T], _T] = copy.deepcopy
                      ) -> _T:
@@ -411,6 +407,11 @@ class Store:
     def cached_one(self, sql: str, params=()) -> dict | None:
         found = self.cached_rows(sql, params)
         return found[0] if found else None
+
+    def cached_scalar(self, sql: str, params=()):
+        """``scalar``, kept like ``cached_rows``."""
+        row = self.cached_one(sql, params)
+        return next(iter(row.values())) if row else None
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("select value from meta where key = ?", (key,))

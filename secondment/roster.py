@@ -233,7 +233,13 @@ def list_participants(store: Store, actor: Actor, *, direction=None, batch=None,
         return _in_order(store.rows(sql, params))
     # The whole roster (the page's first view) is kept per state of the data for everyone of this scope; a
     # filtered one is read afresh, so that typing in the search box does not fill the memory with lists.
-    return store.cached_value(("roster.list", sql, params), lambda: _in_order(store.rows(sql, params)),
+    return _kept_in_order(store, "roster.list", sql, params)
+
+
+def _kept_in_order(store: Store, name: str, sql: str, params) -> list[dict]:
+    """``_in_order`` of the query's rows, sorted once per state of the data (10,000 names by pinyin at a national
+    scale) for everyone whose scope gives the same SQL and parameters; each caller gets its own row copies."""
+    return store.cached_value((name, sql, params), lambda: _in_order(store.rows(sql, params)),
                               copy_with=lambda rows: [dict(r) for r in rows])
 
 
@@ -251,9 +257,7 @@ def choices(store: Store, actor: Actor, today: date | None = None) -> list[dict]
     sql = (f"select p.id, p.name, b.code as batch, b.start_date as batch_start, h.name as host_unit, "
            f"{status_sql(_today(today))} as status from participants p join batches b on b.id = p.batch_id "
            f"left join units hm on hm.id = p.home_unit_id left join units h on h.id = p.host_unit_id where {clause}")
-    # Sorted by pinyin once per state of the data (10,000 names at a national scale), for everyone of this scope.
-    return store.cached_value(("roster.choices", sql, params), lambda: _in_order(store.rows(sql, params)),
-                              copy_with=lambda rows: [dict(r) for r in rows])
+    return _kept_in_order(store, "roster.choices", sql, params)
 
 
 def count_participants(store: Store, actor: Actor) -> int:
