@@ -7,10 +7,12 @@ operation opens its own (WAL, busy timeout, foreign keys on) and closes it. Writ
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import secrets
 import sqlite3
+import sys
 import threading
 import unicodedata
 import urllib.parse
@@ -319,9 +321,11 @@ class Store:
     @contextmanager
     def write(self, *, bookkeeping: bool = False) -> Iterator[sqlite_utils.Database]:
         """One short transaction: everything inside commits together or not at all. Writers of this process
-        take turns in the order they came (``_TakeTurns``). Each write gives the data a new token (``DATA_TOKEN``),
-        which retires every result ``cached_rows`` kept; ``bookkeeping`` writes (sessions, sign-in times, the
-        bell's notifications, the notifier's marks), which no cached query reads, keep it."""
+        take turns in the order they came (``_TakeTurns``). Each write gives the data a new token (``DATA_TOKEN``)
+        and every table it wrote (SQLite names them as the statements are compiled, triggers' included) a new
+        table token, which retires the results ``cached_rows`` kept from those tables; ``bookkeeping`` writes
+        (sessions, sign-in times, the bell's notifications, the notifier's marks) give new tokens to their tables
+        only."""
         turns = _turns(self.path)
         if not turns.acquire(BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError("database is locked")
@@ -329,6 +333,7 @@ class Store:
             db = connect(self.path)
             try:
                 db.conn.execute("BEGIN IMMEDIATE")
+                written = _watch_writes(db.conn)
                 try:
                     yield db
                 except BaseException:
@@ -336,8 +341,8 @@ class Store:
                         db.conn.execute("ROLLBACK")
                     raise
                 else:
-                    if not bookkeeping:
-                        new_token(db)
+                    db.conn.set_authorizer(None)
+                    stamp(db, written, bookkeeping=bookkeeping)
                     db.conn.execute("COMMIT")
             finally:
                 db.close()
@@ -359,50 +364,71 @@ class Store:
             return row[0] if row is not None else None
 
     def cached_rows(self, sql: str, params=()) -> list[dict]:
-        """``rows``, kept in this process for everyone while the data is unchanged (its ``DATA_TOKEN``): for
-        the aggregates every dashboard asks for, which at a national scale cost a second each. The SQL and its
-        parameters are the key, so people whose scope narrows a query never share its result. Only for queries
-        over the programme's data (not sessions, notifications or meta, which bookkeeping writes change), and
-        whose text holds every date it depends on (as the app's queries do: they never ask SQLite for 'now')."""
-        token = self.meta(DATA_TOKEN)
-        if token is None:
+        """``rows``, kept in this process for everyone while the tables it reads are unchanged (their table
+        tokens, see ``write``): for the aggregates every dashboard asks for, which at a national scale cost a
+        second each, and which a secondee's weekly log or a reviewer's approval leaves standing unless they
+        read the tables it wrote. The SQL and its parameters are the key, so people whose scope narrows a query
+        never share its result. Only for queries whose text holds every date they depend on (as the app's
+        queries do: they never ask SQLite for 'now')."""
+        key = self._cache_key(self.tables_read(sql, params), ("rows", sql, _params_key(params)))
+        if key is None:
             return self.rows(sql, params)
-        # named parameters (a dict) by their names and values, positional ones in order
-        key = (str(self.path), token, sql, repr(sorted(params.items()) if isinstance(params, dict) else tuple(params)))
-        with _CACHE_LOCK:
-            hit = _CACHE.get(key)
-            if hit is not None:
-                _CACHE.move_to_end(key)
-        if hit is None:
+        hit = _cache_get(key)
+        if hit is _MISSING:
             hit = self.rows(sql, params)
-            with _CACHE_LOCK:
-                _CACHE[key] = hit
-                while len(_CACHE) > CACHE_ENTRIES:
-                    _CACHE.popitem(last=False)
+            _cache_put(key, hit)
         return [dict(r) for r in hit]
 
-
-    def cached_value(self, key: tuple, build: Callable[[], _T], *, copy_with: Callable[[_T], _T] = copy.deepcopy
+    def cached_value(self, key: tuple, build: Callable[[], _T], *, reads, copy_with: Callable[[_T], _T] = copy.deepcopy
                      ) -> _T:
-        """``build()``, kept like ``cached_rows`` while the data is unchanged, for what is worked out in Python
-        from such rows (e.g. thousands of working-day spans). ``key`` names the work and holds every input it
-        depends on besides the data (its SQL and parameters); each caller gets its own copy (``copy_with``: a
-        shallow ``dict`` or ``list`` is enough when the values inside cannot change)."""
-        token = self.meta(DATA_TOKEN)
-        if token is None:
+        """``build()``, kept like ``cached_rows`` while the tables in ``reads`` are unchanged, for what is worked
+        out in Python from such rows (e.g. thousands of working-day spans). ``key`` names the work and holds
+        every input it depends on besides the data (its SQL and parameters); ``reads`` names every table
+        ``build`` reads (``tables_read`` of its SQL, and any other). Each caller gets its own copy
+        (``copy_with``: a shallow ``dict`` or ``list`` is enough when the values inside cannot change)."""
+        full = self._cache_key(frozenset(reads), ("value", repr(key)))
+        if full is None:
             return build()
-        full = (str(self.path), token, "value", repr(key))
-        with _CACHE_LOCK:
-            hit = _CACHE.get(full, _MISSING)
-            if hit is not _MISSING:
-                _CACHE.move_to_end(full)
+        hit = _cache_get(full)
         if hit is _MISSING:
             hit = build()
-            with _CACHE_LOCK:
-                _CACHE[full] = hit
-                while len(_CACHE) > CACHE_ENTRIES:
-                    _CACHE.popitem(last=False)
+            _cache_put(full, hit)
         return copy_with(hit)
+
+    def tables_read(self, sql: str, params=()) -> frozenset[str]:
+        """The tables ``sql`` reads, as SQLite names them when it compiles the statement (through views and
+        common table expressions, the full-text index's own tables included); worked out once per SQL text."""
+        found = _TABLES_READ.get(sql)
+        if found is None:
+            tables: set[str] = set()
+
+            def note(action, table, *_):
+                if action == sqlite3.SQLITE_READ and table:
+                    tables.add(table)
+                return sqlite3.SQLITE_OK
+            with self.read() as db:
+                db.conn.set_authorizer(note)
+                try:
+                    db.conn.execute("explain " + sql, params).fetchall()
+                finally:
+                    db.conn.set_authorizer(None)
+            found = frozenset(t for t in tables if not t.startswith("sqlite_"))
+            with _CACHE_LOCK:
+                if len(_TABLES_READ) > CACHE_ENTRIES * 4:
+                    _TABLES_READ.clear()
+                _TABLES_READ[sql] = found
+        return found
+
+    def _cache_key(self, tables: frozenset[str], what: tuple) -> tuple | None:
+        """The key of a kept result: this file, the tokens of the tables it reads (the data token for a table
+        written only before table tokens existed), and what was asked; None when the data has no token yet."""
+        tokens = {r["key"]: r["value"] for r in self.rows("select key, value from meta where key >= ? and key < ?",
+                                                          (DATA_TOKEN, DATA_TOKEN + "~"))}
+        everything = tokens.get(DATA_TOKEN)
+        if everything is None:
+            return None
+        stamps = tuple((t, tokens.get(TABLE_TOKEN + t, everything)) for t in sorted(tables)) or (("", everything),)
+        return (str(self.path), stamps, *what)
 
     def cached_one(self, sql: str, params=()) -> dict | None:
         found = self.cached_rows(sql, params)
@@ -425,10 +451,107 @@ class Store:
 
 
 DATA_TOKEN = "data_token"
+TABLE_TOKEN = DATA_TOKEN + ":"      # + a table's name: the state of that table
 CACHE_ENTRIES = 512
-_CACHE: OrderedDict = OrderedDict()
+CACHE_BYTES = 128 * 1024 * 1024     # what the kept results may hold, about (see _footprint)
+_CACHE: OrderedDict = OrderedDict()  # key -> (result, its footprint)
+_CACHE_HELD = [0]
 _CACHE_LOCK = threading.Lock()
+_TABLES_READ: dict[str, frozenset[str]] = {}
 _MISSING = object()
+_WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
+_SCHEMA = {getattr(sqlite3, name) for name in dir(sqlite3)
+           if name.startswith(("SQLITE_CREATE_", "SQLITE_DROP_", "SQLITE_ALTER_TABLE"))}
+
+
+def _params_key(params) -> str:
+    """Named parameters (a dict) by their names and values, positional ones in order."""
+    return repr(sorted(params.items()) if isinstance(params, dict) else tuple(params))
+
+
+def _cache_get(key):
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is None:
+            return _MISSING
+        _CACHE.move_to_end(key)
+        return hit[0]
+
+
+def _cache_put(key, value) -> None:
+    """Keep ``value``, letting go of the least recently used results while more than ``CACHE_ENTRIES`` or
+    ``CACHE_BYTES`` are held (a result larger than the whole budget is not kept)."""
+    size = _footprint(value)
+    if size > CACHE_BYTES:
+        return
+    with _CACHE_LOCK:
+        old = _CACHE.pop(key, None)
+        if old is not None:
+            _CACHE_HELD[0] -= old[1]
+        _CACHE[key] = (value, size)
+        _CACHE_HELD[0] += size
+        while len(_CACHE) > CACHE_ENTRIES or _CACHE_HELD[0] > CACHE_BYTES:
+            _, (_, freed) = _CACHE.popitem(last=False)
+            _CACHE_HELD[0] -= freed
+
+
+def clear_cache() -> None:
+    """Let go of every kept result (tests compare a kept view with the same view worked out afresh)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _CACHE_HELD[0] = 0
+
+
+def cache_footprint() -> tuple[int, int]:
+    """How many results are kept and about how many bytes they hold (for the benchmark)."""
+    with _CACHE_LOCK:
+        return len(_CACHE), _CACHE_HELD[0]
+
+
+def _footprint(value, depth: int = 0) -> int:
+    """About how many bytes ``value`` holds: containers measured from up to 16 of their items (a list of
+    rows is rows of one shape); a dict's keys are not counted, as rows share their column names."""
+    size = sys.getsizeof(value)
+    if depth > 4:
+        return size
+    if isinstance(value, dict):
+        sample = list(itertools.islice(value.values(), 16))
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        sample = list(itertools.islice(value, 16))
+    else:
+        return size
+    if sample:
+        size += len(value) * sum(_footprint(v, depth + 1) for v in sample) // len(sample)
+    return size
+
+
+def _watch_writes(conn: sqlite3.Connection) -> set[str]:
+    """The tables the statements on ``conn`` write from now on ("*" for a change to the schema), filled in
+    by SQLite as it compiles each statement."""
+    written: set[str] = set()
+
+    def note(action, table, *_):
+        if action in _WRITES and table:
+            written.add(table)
+        elif action in _SCHEMA:
+            written.add("*")
+        return sqlite3.SQLITE_OK
+    conn.set_authorizer(note)
+    return written
+
+
+def stamp(db: sqlite_utils.Database, written: set[str], *, bookkeeping: bool = False) -> None:
+    """A write commits: new tokens for the tables it wrote (every table, after a change to the schema), a token
+    for each table that has none yet, and unless ``bookkeeping`` a new data token."""
+    fresh = secrets.token_hex(8)
+    if "*" in written:
+        db.conn.execute("delete from meta where key >= ? and key < ?", (TABLE_TOKEN, TABLE_TOKEN + "~"))
+    for table in sorted(t for t in written if t not in ("*", "meta") and not t.startswith("sqlite_")):
+        set_meta(db, TABLE_TOKEN + table, fresh)
+    db.conn.execute("insert or ignore into meta(key, value) select ? || name, ? from sqlite_master "
+                    "where type = 'table' and name not like 'sqlite\\_%' escape '\\'", (TABLE_TOKEN, fresh))
+    if not bookkeeping:
+        new_token(db)
 
 
 def new_token(db: sqlite_utils.Database) -> None:

@@ -2382,8 +2382,10 @@ def _mark(conn: sqlite3.Connection, *, seed: int, today: date, tier: str | None 
     recent = (today - timedelta(days=3)).isoformat()
     for key, table in (("notify.audit_seen", "audit_log"), ("notify.event_seen", "feedback_events")):
         marks[key] = conn.execute(f"select coalesce(max(id), 0) from {table} where at < ?", (recent,)).fetchone()[0]
-    # Built with raw writes, so its data gets its token here: the same seed, day and tier build the same data.
+    # Built with raw writes, so its data gets its token here (the same seed, day and tier build the same data),
+    # and its tables theirs at its first write.
     marks[db.DATA_TOKEN] = hashlib.sha256(f"{seed}/{today.isoformat()}/{tier}".encode()).hexdigest()[:16]
+    conn.execute("delete from meta where key >= ? and key < ?", (db.TABLE_TOKEN, db.TABLE_TOKEN + "~"))
     for key, value in marks.items():
         conn.execute("insert into meta(key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
                      (key, str(value)))

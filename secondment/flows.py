@@ -161,12 +161,14 @@ def _median_days(store: Store, sql: str, params) -> dict:
     (department_id, raised, answered, n): thousands of calendar counts at a city's scale, so worked out once
     while the data (the holidays entered included) is unchanged."""
     def build():
-        cal = holidays.calendar(store)
+        rows = store.rows(sql, params)
+        days = holidays.calendar(store).spans((r["raised"], r["answered"]) for r in rows)
         spans: dict = defaultdict(list)
-        for r in store.cached_rows(sql, params):
-            spans[r["department_id"]].append((cal.working_days_between(r["raised"], r["answered"]), r["n"]))
+        for r, n in zip(rows, days):
+            spans[r["department_id"]].append((n, r["n"]))
         return {dept: _median(pairs) for dept, pairs in spans.items()}
-    return store.cached_value(("flows.median_days", sql, params), build, copy_with=dict)
+    return store.cached_value(("flows.median_days", sql, params), build, copy_with=dict,
+                              reads=store.tables_read(sql, params) | {"holidays"})
 
 
 def _median(pairs: list[tuple[int, int]]) -> float | None:

@@ -240,7 +240,7 @@ def _kept_in_order(store: Store, name: str, sql: str, params) -> list[dict]:
     """``_in_order`` of the query's rows, sorted once per state of the data (10,000 names by pinyin at a national
     scale) for everyone whose scope gives the same SQL and parameters; each caller gets its own row copies."""
     return store.cached_value((name, sql, params), lambda: _in_order(store.rows(sql, params)),
-                              copy_with=lambda rows: [dict(r) for r in rows])
+                              reads=store.tables_read(sql, params), copy_with=lambda rows: [dict(r) for r in rows])
 
 
 def _in_order(rows: list[dict]) -> list[dict]:

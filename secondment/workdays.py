@@ -14,7 +14,7 @@ calendar of their database through ``secondment.holidays.calendar``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -152,6 +152,26 @@ class Calendar:
                 count += self._is_workday(day)
             return count
         return self._ordinal(b) - self._ordinal(a)
+
+    def spans(self, pairs: Iterable[tuple]) -> list[int]:
+        """``working_days_between(a, b)`` for each pair, each distinct day (ISO text or a date) looked up once:
+        the closed loop's hundred thousand spans at a national scale fall on a few thousand days."""
+        seen: dict = {}
+
+        def ordinal(value):
+            found = seen.get(value)
+            if found is None:
+                day = as_date(value)
+                found = seen[value] = (day, self._ordinal(day) if day.year >= _EPOCH_YEAR else None)
+            return found
+        out = []
+        for a, b in pairs:
+            (day_a, ord_a), (day_b, ord_b) = ordinal(a), ordinal(b)
+            if ord_a is None or ord_b is None or abs((day_b - day_a).days) > _MAX_STEPS * 4:
+                out.append(self.working_days_between(day_a, day_b))     # the walk, or its error
+            else:
+                out.append(ord_b - ord_a)
+        return out
 
     def _year_totals(self, year: int) -> tuple[int, ...]:
         """Running count of working days from 1 January of ``year`` through each day of it."""

@@ -251,7 +251,19 @@ def test_kept_results_follow_every_change_and_a_restore(demo_store, tmp_path):
 
     from conftest import actor_for
 
-    from secondment import activities, auth, backup, clock, roster, roster_import, story
+    from secondment import (
+        activities,
+        auth,
+        backup,
+        clock,
+        coverage,
+        feedback,
+        flows,
+        holidays,
+        roster,
+        roster_import,
+        story,
+    )
 
     work = "select count(*) as n, coalesce(sum(hours), 0) as h from activities"
     people = "select count(*) as n from participants"
@@ -266,13 +278,15 @@ def test_kept_results_follow_every_change_and_a_restore(demo_store, tmp_path):
         "picker": lambda: roster.choices(demo_store, reviewer),
         "cockpit": lambda: story.cockpit(demo_store, reviewer),
         "slides": lambda: told(story.slides(demo_store, reviewer)),
+        "loop": lambda: flows.loop_summary(demo_store, reviewer),
+        "departments": lambda: flows.department_table(demo_store, reviewer).to_json(),
+        "coverage": lambda: coverage.coverage_matrix(demo_store, reviewer).to_json(),
     }
 
     def agree():
         kept = {name: view() for name, view in kept_views.items()}
         kept["sql"] = [demo_store.cached_rows(sql) for sql in (work, people)]
-        with db._CACHE_LOCK:
-            db._CACHE.clear()
+        db.clear_cache()
         plain = {name: view() for name, view in kept_views.items()}
         plain["sql"] = [demo_store.rows(sql) for sql in (work, people)]
         return kept == plain
@@ -287,6 +301,16 @@ def test_kept_results_follow_every_change_and_a_restore(demo_store, tmp_path):
     assert agree()
     activities.delete_entry(demo_store, secondee, entry)
     assert agree()
+    liaison = actor_for(demo_store, "demo_liaison")
+    item = demo_store.scalar("select id from feedback where status in ('accepted', 'in_progress') "
+                             "and department_id = ? order by id",
+                             (liaison.department_id,))
+    feedback.answer(demo_store, liaison, item, text="已办理：缓存核对")      # an answer moves the loop's median
+    assert agree()
+    year = clock.today().year
+    holidays.set_year(demo_store, actor_for(demo_store, "demo_admin"), year,
+                      [{"day": f"{year}-{m:02d}-10", "kind": "holiday", "name": "核对"} for m in range(1, 13)])
+    assert agree()                                                 # entered holidays move the working days
     c5 = demo_store.one("select start_date, end_date from batches where code = 'C5'")
     host = demo_store.scalar("select name from units where kind = 'enterprise' order by id limit 1")
     plan = roster_import.preview(demo_store, reviewer, (
@@ -335,14 +359,15 @@ def test_a_kept_value_is_worked_out_once_per_state_of_the_data_and_each_caller_g
     def build(n):
         built.append(n)
         return {"n": n, "rows": [1, 2, 3]}
-    first = demo_store.cached_value(("probe", 1), lambda: build(1))
+    reads = {"activities"}
+    first = demo_store.cached_value(("probe", 1), lambda: build(1), reads=reads)
     first["rows"].append(99)
-    assert demo_store.cached_value(("probe", 1), lambda: build(1)) == {"n": 1, "rows": [1, 2, 3]}
-    assert demo_store.cached_value(("probe", 2), lambda: build(2))["n"] == 2 and built == [1, 2]
+    assert demo_store.cached_value(("probe", 1), lambda: build(1), reads=reads) == {"n": 1, "rows": [1, 2, 3]}
+    assert demo_store.cached_value(("probe", 2), lambda: build(2), reads=reads)["n"] == 2 and built == [1, 2]
     secondee = actor_for(demo_store, "demo_secondee")
     activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today().isoformat(),
                          role="publicist", title="缓存核对", hours=1)
-    demo_store.cached_value(("probe", 1), lambda: build(1))
+    demo_store.cached_value(("probe", 1), lambda: build(1), reads=reads)
     assert built == [1, 2, 1]                                       # the write retired it
 
     sql = ("select f.department_id, date(f.created_at) as raised, date(f.answered_at) as answered, count(*) as n "
@@ -353,6 +378,73 @@ def test_a_kept_value_is_worked_out_once_per_state_of_the_data_and_each_caller_g
         spans.setdefault(r["department_id"], []).append((cal.working_days_between(r["raised"], r["answered"]), r["n"]))
     plain = {dept: flows._median(pairs) for dept, pairs in spans.items()}
     assert plain and flows._median_days(demo_store, sql, ()) == plain == flows._median_days(demo_store, sql, ())
+
+
+def test_a_write_retires_only_what_was_kept_from_the_tables_it_wrote(demo_store):
+    """A weekly log leaves the closed loop's kept figures standing and an answer retires them; the tables a
+    statement reads are named through views, common table expressions and a count that reads no column; a
+    trigger's tables (the full-text index) are written with the table that fired it; a change to the schema
+    retires every table's token."""
+    from conftest import actor_for
+
+    from secondment import activities, auth, clock, feedback
+
+    loop = "select count(*) as n from feedback f where f.answered_at is not null"
+    assert demo_store.tables_read(loop) == {"feedback"}
+    assert demo_store.tables_read("with t as (select participant_id from activities) "
+                                  "select count(*) from t join participants p on p.id = t.participant_id") \
+        == {"activities", "participants"}
+    secondee, liaison = actor_for(demo_store, "demo_secondee"), actor_for(demo_store, "demo_liaison")
+    counted = []
+
+    def kept():
+        return demo_store.cached_value(("probe.loop",), lambda: counted.append(1) or demo_store.rows(loop),
+                                       reads=demo_store.tables_read(loop))
+    kept()
+    assert counted == [1]
+    auth.start_session(demo_store, secondee)          # the first write gives every table its token
+    kept()
+    counted.clear()
+    kept()
+    tokens = lambda: {r["key"]: r["value"] for r in demo_store.rows(
+        "select key, value from meta where key like 'data\\_token:%' escape '\\'")}
+    activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today().isoformat(),
+                         role="publicist", title="只写工作日志", hours=1)
+    after_log = tokens()
+    assert kept() and counted == []                                 # the log did not touch the loop
+    assert {"activities", "audit_log"} <= {k.split(":", 1)[1] for k in after_log}
+    item = demo_store.scalar("select id from feedback where status in ('accepted', 'in_progress') "
+                             "and department_id = ? order by id", (liaison.department_id,))
+    feedback.answer(demo_store, liaison, item, text="已办理")
+    assert kept() == demo_store.rows(loop) and counted == [1]       # the answer did
+    changed = {k for k, v in tokens().items() if after_log.get(k) != v}
+    assert "data_token:feedback" in changed and "data_token:activities" not in changed
+    fts = ["data_token:activities_fts", "data_token:activities_fts_data"]
+    activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today().isoformat(),
+                         role="publicist", title="全文索引", hours=1)
+    assert all(tokens()[k] != after_log[k] for k in fts)           # written by the trigger
+    with demo_store.write() as w:
+        w.conn.execute("create table probe_schema(x)")
+    assert tokens() and all(k.startswith("data_token:") for k in tokens())
+    assert tokens().get("data_token:feedback") not in (None, after_log["data_token:feedback"])
+
+
+def test_kept_results_stay_within_their_byte_budget(demo_store, monkeypatch):
+    """Kept results let go of the least recently used while they would hold more than ``CACHE_BYTES``; a result
+    larger than the whole budget is worked out each time, and every answer is still the query's."""
+    monkeypatch.setattr(db, "CACHE_BYTES", 200_000)
+    db.clear_cache()
+    sql = "select id, name, notes from participants where id % 7 = ?"
+    for rest in range(7):
+        assert demo_store.cached_rows(sql, (rest,)) == demo_store.rows(sql, (rest,))
+        entries, held = db.cache_footprint()
+        assert held <= db.CACHE_BYTES
+    assert 0 < entries < 7 + 1
+    big = "select * from activities"
+    assert demo_store.cached_rows(big) == demo_store.rows(big)
+    assert db._footprint(demo_store.rows(big)) > db.CACHE_BYTES and db.cache_footprint()[1] <= db.CACHE_BYTES
+    rows = [{"a": "x" * 100, "b": i} for i in range(1000)]
+    assert 100_000 < db._footprint(rows) < 400_000                 # about what a thousand such rows hold
 
 
 # --- a page run's reads through one connection ------------------------------------------------------------------------

@@ -85,3 +85,23 @@ def test_every_day_of_a_covered_year_matches_the_library():
     while day.year == 2026:
         assert workdays.LIBRARY.is_workday(day) == chinese_calendar.is_workday(day), day
         day += timedelta(days=1)
+
+
+def test_many_spans_at_once_count_as_each_one_does():
+    """``spans`` (each day looked up once) gives what ``working_days_between`` gives pair by pair: across
+    years, backwards, on the same day, before the running totals' first year, with an entered year, and it
+    refuses a span too long as the single count does."""
+    import itertools
+    import random
+
+    rng = random.Random(7)
+    entered = workdays.Calendar({2026: {date(2026, 3, 2): False, date(2026, 3, 7): True}})
+    days = [date(1985, 12, 30) + timedelta(days=rng.randrange(0, 16_000)) for _ in range(400)]
+    pairs = [(a, b) for a, b in itertools.pairwise(days) if abs((b - a).days) < 14_000]
+    pairs += [(date(2026, 3, 1), date(2026, 3, 9)), (date(2026, 3, 9), date(2026, 3, 1)), ("2026-03-02", "2026-03-02"),
+              ("1989-12-29", "1990-01-03"), ("2026-02-27T09:00:00", "2026-03-09")]
+    for cal in (workdays.LIBRARY, entered):
+        assert cal.spans(pairs) == [cal.working_days_between(a, b) for a, b in pairs]
+    assert entered.spans([(date(2026, 3, 1), date(2026, 3, 9))]) == [6]   # the 2nd a holiday, the 7th worked
+    with pytest.raises(ValueError):
+        workdays.LIBRARY.spans([(date(2000, 1, 1), date(2050, 1, 1))])
