@@ -319,7 +319,7 @@ def _show(value) -> str:
 _SUMMARY_FIRST = ("username", "name", "title", "code", "display_name", "role", "kind", "status", "category",
                   "summary", "participant_id", "department_id", "date", "week")
 _SUMMARY_SKIP = {"id", "created_at", "updated_at", "created_by", "updated_by", "failed_attempts", "locked_until",
-                 "last_login_at", "password_hash"}
+                 "last_login_at", "password_hash", "answer_days"}
 
 
 def summary(row: dict, lang: str, limit: int = 6, names: dict | None = None) -> str:

@@ -39,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from secondment import _demo_text as text
-from secondment import auth, clock, db, i18n, leave, notify, roster, stint, vocab, workdays
+from secondment import auth, clock, db, feedback, i18n, leave, notify, roster, stint, vocab, workdays
 
 DEMO_SEED = 2010
 
@@ -2373,8 +2373,10 @@ def synthetic(path, tier: str, *, seed: int = 1, participants: int | None = None
 
 
 def _mark(conn: sqlite3.Connection, *, seed: int, today: date, tier: str | None = None) -> None:
+    feedback.count_answer_days(conn)          # the closed loop's spans, as every answer stores its own
     marks = {"is_demo": "1", "demo_seed": seed, "demo_today": today.isoformat(),
-             REQUIRED_DECLARATIONS_KEY: json.dumps(list(REQUIRED_DECLARATIONS))}
+             REQUIRED_DECLARATIONS_KEY: json.dumps(list(REQUIRED_DECLARATIONS)),
+             feedback.ANSWER_DAYS_LIBRARY_KEY: workdays.LIBRARY_VERSION}
     if tier:
         marks["tier"] = tier
     # The programme's history is not news: only what happened in the last three days becomes a notification

@@ -27,8 +27,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from secondment import audit, clock, holidays, i18n, permissions, validation, vocab
-from secondment.db import Store, Where, set_meta
+from secondment import audit, clock, holidays, i18n, permissions, validation, vocab, workdays
+from secondment.db import Store, Where, set_meta, stamp
 from secondment.errors import Conflict, NotFound, ValidationError
 from secondment.permissions import Actor
 from secondment.textsort import pinyin_key
@@ -324,6 +324,8 @@ def _step(store: Store, actor: Actor, feedback_id: int, step: str, action: str, 
         changes = changes_fn(db, row, stamp) or {}
         changes.update(status=to_status, updated_at=stamp)
         after = audit.update(db, actor, "feedback", feedback_id, changes, action=f"feedback.{step}")
+        if "answered_at" in changes:
+            count_answer_days(db.conn, "f.id = ?", (feedback_id,))
         _event(db, feedback_id, actor, stamp, step, row["status"], to_status, row["department_id"],
                after["department_id"], note, after["due_date"])
         return after
@@ -492,6 +494,45 @@ def is_overdue(row: dict, today=None) -> bool:
 def overdue_sql(alias: str = "f", today: str = ":today") -> str:
     """``today`` is the SQL expression (a parameter) holding today's ISO date."""
     return f"({open_sql(alias)} and {alias}.due_date < {today})"
+
+
+def count_answer_days(conn, where: str = "f.answer_days is null", params=()) -> int:
+    """Store the working days from raising to answer (``answer_days``, what the closed loop's medians count) of
+    the answered items ``where`` picks, counted with the database's calendar, inside the caller's transaction;
+    returns how many. Kept up to date by every answer (``_step``), every change of a year's holidays
+    (``holidays``), an upgrade of the calendar library (``library_changed``) and the demo's build; a trigger
+    empties it whenever an item's dates change, so a value is never stale and an empty one is counted when read
+    (``flows``)."""
+    rows = conn.execute(f"""select f.id, {clock.china_date_sql('f.created_at')}, {clock.china_date_sql('f.answered_at')}
+                            from feedback f where f.answered_at is not null and ({where})""", params).fetchall()
+    days = holidays.calendar_of(conn).spans((r[1], r[2]) for r in rows)
+    conn.executemany("update feedback set answer_days = ? where id = ?", [(n, r[0]) for n, r in zip(days, rows)])
+    return len(rows)
+
+
+ANSWER_DAYS_LIBRARY_KEY = "feedback.answer_days_library"
+DERIVED = ("answer_days",)   # worked out from the item's own dates, never a person's doing: not in the audit trail
+
+
+def library_changed(db) -> bool:
+    """Were the stored ``answer_days`` counted with another version of the calendar library? Then every one
+    is counted again, in its own transaction (``db.migrate`` asks at every start)."""
+    def known():
+        row = db.conn.execute("select value from meta where key = ?", (ANSWER_DAYS_LIBRARY_KEY,)).fetchone()
+        return row is not None and row[0] == workdays.LIBRARY_VERSION
+    if known():
+        return False
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not known():
+            count_answer_days(db.conn, "1 = 1")
+            set_meta(db, ANSWER_DAYS_LIBRARY_KEY, workdays.LIBRARY_VERSION)
+            stamp(db, {"feedback"})
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    return True
 
 
 def answered_late(row: dict) -> bool:

@@ -156,18 +156,27 @@ def items_behind(store: Store, actor: Actor, *, source: tuple[str, object], targ
     return [feedback.decorate(r, today_d, cal) for r in rows], total
 
 
-def _median_days(store: Store, sql: str, params) -> dict:
-    """The median working days from raising to answer per department_id, over the rows of ``sql``
-    (department_id, raised, answered, n): thousands of calendar counts at a city's scale, so worked out once
-    while the data (the holidays entered included) is unchanged."""
+def _answer_spans(store: Store, clause: str, params) -> dict:
+    """The working days from raising to answer of the answered items ``clause`` picks, per department_id, as
+    (days, items) pairs: grouped from each item's stored count (``feedback.count_answer_days``, read from an
+    index), and any item without one counted here with the database's calendar. Kept while the items, the
+    holidays and the calendar are unchanged; the same for the loop's figures and the department table."""
+    sql = f"""select f.department_id, f.answer_days as days,
+                     case when f.answer_days is null then {clock.china_date_sql('f.created_at')} end as raised,
+                     case when f.answer_days is null then {clock.china_date_sql('f.answered_at')} end as answered,
+                     count(*) as n
+              {_source(clause)} where {clause} and f.answered_at is not null group by 1, 2, 3, 4"""
+
     def build():
         rows = store.rows(sql, params)
-        days = holidays.calendar(store).spans((r["raised"], r["answered"]) for r in rows)
+        uncounted = [r for r in rows if r["days"] is None]
+        for r, days in zip(uncounted, holidays.calendar(store).spans((r["raised"], r["answered"]) for r in uncounted)):
+            r["days"] = days
         spans: dict = defaultdict(list)
-        for r, n in zip(rows, days):
-            spans[r["department_id"]].append((n, r["n"]))
-        return {dept: _median(pairs) for dept, pairs in spans.items()}
-    return store.cached_value(("flows.median_days", sql, params), build, copy_with=dict,
+        for r in rows:
+            spans[r["department_id"]].append((r["days"], r["n"]))
+        return dict(spans)
+    return store.cached_value(("flows.answer_spans", sql, params), build, copy_with=dict,
                               reads=store.tables_read(sql, params) | {"holidays"})
 
 
@@ -217,10 +226,7 @@ def loop_summary(store: Store, actor: Actor, *, period_from=None, period_to=None
                sum(case when {feedback.final_sql()} then 1 else 0 end) as closed
         {_source(clause)} where {clause}""", params)
     row = {k: (v or 0) for k, v in row.items()}
-    median_days = _median_days(store, f"""
-        select null as department_id, {clock.china_date_sql('f.created_at')} as raised,
-               {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
-        {_source(clause)} where {clause} and f.answered_at is not null group by 2, 3""", params).get(None) \
+    median_days = _median([pair for pairs in _answer_spans(store, clause, params).values() for pair in pairs]) \
         if median else None
     pct = lambda a, b: round(100 * a / b) if b else None
     return {**row, "on_time_pct": pct(row["on_time"], row["answered"]),
@@ -264,10 +270,7 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
     transferred = {r["from_department_id"]: r["n"] for r in store.cached_rows(f"""
         select ev.from_department_id, count(*) as n {_FROM} join feedback_events ev on ev.feedback_id = f.id
         where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}
-    median_days = _median_days(store, f"""
-            select f.department_id, {clock.china_date_sql('f.created_at')} as raised,
-                   {clock.china_date_sql('f.answered_at')} as answered, count(*) as n
-            {_FROM} where {clause} and f.answered_at is not null group by 1, 2, 3""", params)
+    median_days = {dept: _median(pairs) for dept, pairs in _answer_spans(store, clause, params).items()}
     by_id = {r["department_id"]: r for r in rows}
     zero = {"held": 0, "open": 0, "overdue": 0, "answered": 0, "on_time": 0, "evaluated": 0, "satisfied": 0}
     if received:

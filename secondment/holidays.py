@@ -211,6 +211,10 @@ def _write_year(store: Store, actor: Actor, year: int, stored: list[dict]) -> di
             "insert into holidays(day, year, kind, name, entered_by, entered_at) values (?, ?, ?, ?, ?, ?)",
             [(r["day"], year, r["kind"], r["name"], actor.user_id, stamp) for r in stored])
         set_meta(db, REVISION_KEY, secrets.token_hex(8))
+        from secondment import feedback  # imports this module
+        # the closed loop's stored spans that cross the year (a day either side for the China day) count again
+        feedback.count_answer_days(db.conn, "f.created_at < ? and f.answered_at >= ?",
+                                   (f"{year + 1}-01-02", f"{year - 1}-12-31"))
         audit.record(db, actor, "holidays", year, "holidays.clear" if not stored else "holidays.set",
                      {"year": year, "days": before} if before else None,
                      {"year": year, "days": stored} if stored else None)

@@ -23,6 +23,7 @@ import chinese_calendar
 
 from secondment.clock import as_date
 
+LIBRARY_VERSION = getattr(chinese_calendar, "__version__", "?")   # counts stored with it are its (feedback)
 _MAX_STEPS = 3660  # ten years of days: a guard against a runaway loop on nonsense input
 _EPOCH_YEAR = 1990
 

@@ -41,7 +41,15 @@ def window_start(store) -> str:
 
 
 def by_pk(store, table: str, sql_key: str) -> dict:
-    return {str(r.pop("k")): r for r in store.rows(f"select {sql_key} as k, * from {table}")}
+    """The rows as they stand, without what is derived from their own fields and not a person's doing (the
+    closed loop's stored working days, counted from an item's dates: ``feedback.DERIVED``)."""
+    from secondment import feedback
+
+    rows = {str(r.pop("k")): r for r in store.rows(f"select {sql_key} as k, * from {table}")}
+    for row in rows.values():
+        for column in feedback.DERIVED if table == "feedback" else ():
+            row.pop(column, None)
+    return rows
 
 
 # --- the trail as a whole ------------------------------------------------------------------------------------
@@ -179,6 +187,11 @@ def _replay(entries: list[dict]) -> dict[str, dict]:
             assert e["before"] == {k: current[k] for k in e["before"]}, e
             assert set(e["before"]) == set(e["after"]) and all(e["before"][k] != e["after"][k] for k in e["after"])
             current.update(e["after"])
+    from secondment import feedback
+
+    for row in state.values():              # as by_pk: what is derived from the row's own fields is left out
+        for column in feedback.DERIVED:
+            row.pop(column, None)
     return state
 
 

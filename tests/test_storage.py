@@ -1,6 +1,7 @@
 """Storage: the schema, pragmas, transactions, and migrations that upgrade an older file in place."""
 import sqlite3
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -352,7 +353,7 @@ def test_a_kept_value_is_worked_out_once_per_state_of_the_data_and_each_caller_g
     and a caller changing its copy changes nobody else's; the flows' working-day spans equal the plain count."""
     from conftest import actor_for
 
-    from secondment import activities, clock, flows, holidays
+    from secondment import activities, clock
 
     built = []
 
@@ -370,21 +371,90 @@ def test_a_kept_value_is_worked_out_once_per_state_of_the_data_and_each_caller_g
     demo_store.cached_value(("probe", 1), lambda: build(1), reads=reads)
     assert built == [1, 2, 1]                                       # the write retired it
 
-    sql = ("select f.department_id, date(f.created_at) as raised, date(f.answered_at) as answered, count(*) as n "
-           "from feedback f where f.answered_at is not null group by 1, 2, 3")
-    cal = holidays.calendar(demo_store)
-    spans = {}
-    for r in demo_store.rows(sql):
-        spans.setdefault(r["department_id"], []).append((cal.working_days_between(r["raised"], r["answered"]), r["n"]))
-    plain = {dept: flows._median(pairs) for dept, pairs in spans.items()}
-    assert plain and flows._median_days(demo_store, sql, ()) == plain == flows._median_days(demo_store, sql, ())
+
+
+def _plain_medians(store):
+    """The closed loop's median working days per department and overall, counted from each item's dates."""
+    from secondment import clock, flows, holidays
+
+    cal = holidays.calendar(store)
+    spans: dict = {}
+    for r in store.rows(f"select department_id, {clock.china_date_sql('created_at')} as raised, "
+                        f"{clock.china_date_sql('answered_at')} as answered from feedback where answered_at is not null"):
+        spans.setdefault(r["department_id"], []).append((cal.working_days_between(r["raised"], r["answered"]), 1))
+    return ({dept: flows._median(pairs) for dept, pairs in spans.items()},
+            flows._median([pair for pairs in spans.values() for pair in pairs]))
+
+
+def test_the_loops_stored_spans_give_the_plain_medians_after_every_change(demo_store, tmp_path):
+    """Each answered item's stored working days (``answer_days``) give the department table's and the loop's
+    medians exactly as counting every item's dates does: after answers, a send-back, a year's holidays entered
+    and cleared, a write past the app (the trigger empties the stored count, the reader counts it), a restored
+    backup, and an upgrade of the calendar library (every count again at the next start)."""
+    import math
+    import shutil
+
+    from conftest import actor_for
+
+    from secondment import backup, clock, feedback, flows, holidays
+
+    reviewer, liaison = actor_for(demo_store, "demo_reviewer"), actor_for(demo_store, "demo_liaison")
+    admin, secondee = actor_for(demo_store, "demo_admin"), actor_for(demo_store, "demo_secondee")
+
+    def agree():
+        by_dept, overall = _plain_medians(demo_store)
+        table = flows.department_table(demo_store, reviewer)
+        shown = {int(r["department_id"]): (None if r["median_days"] is None or math.isnan(r["median_days"])
+                                           else r["median_days"]) for r in table.to_dict("records")}
+        assert {d: m for d, m in shown.items() if m is not None} == {d: m for d, m in by_dept.items() if d in shown}
+        assert flows.loop_summary(demo_store, reviewer)["median_days"] == overall
+        return True
+
+    assert demo_store.scalar("select count(*) from feedback where answered_at is not null and answer_days is null") == 0
+    assert agree()
+    saved = backup.backup_to(demo_store, admin, tmp_path / "loop.db")
+    for item in [r["id"] for r in demo_store.rows(
+            "select id from feedback where status in ('accepted', 'in_progress') and department_id = ? order by id "
+            "limit 3", (liaison.department_id,))]:
+        feedback.answer(demo_store, liaison, item, text="已办理")
+    assert agree()
+    mine = demo_store.scalar("select id from feedback where status = 'answered' and participant_id = ? order by id",
+                             (secondee.participant_id,))
+    if mine is not None:
+        feedback.evaluate(demo_store, secondee, mine, evaluation="unsatisfied", note="还差一步")
+        assert demo_store.one("select answered_at, answer_days from feedback where id = ?", (mine,)) == \
+            {"answered_at": None, "answer_days": None}
+        assert agree()
+    year = demo_store.scalar("select cast(strftime('%Y', max(answered_at)) as integer) from feedback")
+    before = _plain_medians(demo_store)
+    holidays.set_year(demo_store, admin, year, [{"day": f"{year}-{m:02d}-{d:02d}", "kind": "holiday", "name": "核对"}
+                                                for m in range(1, 13) for d in (3, 10, 17, 24)])
+    assert _plain_medians(demo_store) != before and agree()        # the holidays moved the counts
+    holidays.clear_year(demo_store, admin, year)
+    assert _plain_medians(demo_store) == before and agree()
+    with demo_store.write() as w:                                    # past the app: a script moves an answer
+        moved = w.conn.execute("select id, answered_at from feedback where answered_at is not null order by id").fetchone()
+        w.conn.execute("update feedback set answered_at = ? where id = ?",
+                       (clock.stamp(clock.parse_stamp(moved[1]) + timedelta(days=9)), moved[0]))
+    assert demo_store.scalar("select count(*) from feedback where answered_at is not null and answer_days is null") == 1
+    assert agree()
+    shutil.copyfile(saved, demo_store.path)
+    for suffix in ("-wal", "-shm"):
+        (demo_store.path.parent / (demo_store.path.name + suffix)).unlink(missing_ok=True)
+    assert agree()
+    with demo_store.write() as w:                                    # as counted by an older calendar library
+        w.conn.execute("update feedback set answer_days = answer_days + 1 where answered_at is not null")
+        w.conn.execute("update meta set value = 'older' where key = ?", (feedback.ANSWER_DAYS_LIBRARY_KEY,))
+    db.migrate(demo_store.path)
+    assert demo_store.meta(feedback.ANSWER_DAYS_LIBRARY_KEY) == feedback.workdays.LIBRARY_VERSION
+    assert agree()
 
 
 def test_a_write_retires_only_what_was_kept_from_the_tables_it_wrote(demo_store):
     """A weekly log leaves the closed loop's kept figures standing and an answer retires them; the tables a
-    statement reads are named through views, common table expressions and a count that reads no column; a
-    trigger's tables (the full-text index) are written with the table that fired it; a change to the schema
-    retires every table's token."""
+    statement reads are named through common table expressions and a count that reads no column; a trigger's
+    tables (the full-text index) are written with the table that fired it; a change to the schema retires
+    every table's token."""
     from conftest import actor_for
 
     from secondment import activities, auth, clock, feedback
@@ -406,8 +476,10 @@ def test_a_write_retires_only_what_was_kept_from_the_tables_it_wrote(demo_store)
     kept()
     counted.clear()
     kept()
-    tokens = lambda: {r["key"]: r["value"] for r in demo_store.rows(
-        "select key, value from meta where key like 'data\\_token:%' escape '\\'")}
+
+    def tokens():
+        return {r["key"]: r["value"] for r in demo_store.rows(
+            "select key, value from meta where key like 'data\\_token:%' escape '\\'")}
     activities.add_entry(demo_store, secondee, secondee.participant_id, date=clock.today().isoformat(),
                          role="publicist", title="只写工作日志", hours=1)
     after_log = tokens()
