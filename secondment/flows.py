@@ -38,10 +38,13 @@ _FROM = """from feedback f join participants p on p.id = f.participant_id join b
            left join units e on e.id = f.enterprise_id left join units d on d.id = f.department_id"""
 
 
-def _source(clause: str) -> str:
-    """The FROM for a clause: the feedback table alone when nothing narrows it (the joins cost a second on a
-    long history), else with the participant, batch and units the filters name."""
-    return "from feedback f" if clause == "1 = 1" else _FROM
+def _source(clause: str, *, names: bool = False) -> str:
+    """The FROM for a clause: the feedback table alone (with its department's name when ``names``) when nothing
+    narrows it (the joins cost a second on a long history), else with the participant, batch and units the
+    filters name."""
+    if clause != "1 = 1":
+        return _FROM
+    return "from feedback f left join units d on d.id = f.department_id" if names else "from feedback f"
 
 
 def _stage_sql(stage: str, start: str) -> str:
@@ -257,18 +260,18 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
                sum(case when {feedback.answered_on_time_sql()} then 1 else 0 end) as on_time,
                sum(case when f.evaluation is not null then 1 else 0 end) as evaluated,
                sum(case when {feedback.satisfied_sql()} then 1 else 0 end) as satisfied
-        {_FROM} where {clause} group by f.department_id""", params)
+        {_source(clause, names=True)} where {clause} group by f.department_id""", params)
     # Received: every item that reached the department (routed there when raised, or transferred in),
     # whether or not it is still there.
     received = {r["dept"]: r["n"] for r in store.cached_rows(f"""
         select dept, count(distinct fid) as n from (
-            select f.id as fid, f.department_id as dept {_FROM} where {clause}
+            select f.id as fid, f.department_id as dept {_source(clause)} where {clause}
             union
-            select ev.feedback_id, ev.to_department_id {_FROM} join feedback_events ev on ev.feedback_id = f.id
+            select ev.feedback_id, ev.to_department_id {_source(clause)} join feedback_events ev on ev.feedback_id = f.id
             where {clause} and ev.step in ('raise', 'transfer') and ev.to_department_id is not null)
         group by dept""", params)}
     transferred = {r["from_department_id"]: r["n"] for r in store.cached_rows(f"""
-        select ev.from_department_id, count(*) as n {_FROM} join feedback_events ev on ev.feedback_id = f.id
+        select ev.from_department_id, count(*) as n {_source(clause)} join feedback_events ev on ev.feedback_id = f.id
         where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}
     median_days = {dept: _median(pairs) for dept, pairs in _answer_spans(store, clause, params).items()}
     by_id = {r["department_id"]: r for r in rows}
