@@ -183,5 +183,5 @@ with tab_done:
                 t("field.week_state"): L("week_state", r["state"]), t("week.col_entries"): r["entries"],
                 t("field.hours"): r["hours"], t("field.comment"): r["comment"] or "",
                 t("review.reviewed_at"): clock.local_time(r["reviewed_at"]),
-            } for r in sorted(done, key=lambda r: r["reviewed_at"] or "", reverse=True)]), hide_index=True,
+            } for r in done]), hide_index=True,
                 width="stretch")

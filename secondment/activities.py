@@ -416,8 +416,12 @@ def my_weeks(store: Store, actor: Actor, participant_id: int | None = None, *, c
 
 def list_weeks(store: Store, actor: Actor, *, state: str | list | None = "submitted", participant_id=None,
                batch=None, direction=None, week_from=None, week_to=None, limit: int = 500) -> list[dict]:
-    """Reviewed or submitted weeks (the review queue), oldest submission first, with entries and hours."""
+    """Submitted weeks (the review queue), oldest submission first, or reviewed ones, newest review first
+    (the ``limit`` kept is the newest at a national scale, not the oldest), with entries and hours."""
     permissions.require(actor, "week.review")
+    states = [state] if isinstance(state, str) else list(state or [])
+    reviewed = bool(states) and all(s in ("approved", "returned") for s in states)
+    order = "r.reviewed_at desc, r.week desc, p.name" if reviewed else "r.submitted_at, r.week, p.name"
     where, params = (Where().among("r.state", state)
                      .eq("r.participant_id", None if participant_id is None else int(participant_id))
                      .eq("b.code", batch).eq("b.direction", direction)
@@ -431,7 +435,7 @@ def list_weeks(store: Store, actor: Actor, *, state: str | list | None = "submit
                    and a.week = r.week) as hours
         from week_reviews r join participants p on p.id = r.participant_id join batches b on b.id = p.batch_id
         where {where}
-        order by r.submitted_at, r.week, p.name limit ?""", [*params, limit])
+        order by {order} limit ?""", [*params, limit])
 
 
 # --- export --------------------------------------------------------------------------------------------------

@@ -219,6 +219,21 @@ def test_review_queue_lists_submitted_weeks(store):
         activities.list_weeks(store, actor("cadre"))
 
 
+def test_reviewed_weeks_come_newest_review_first_and_a_limit_keeps_the_newest(demo_store):
+    """The reviewed weeks' list is the newest reviews (a national programme has hundreds of thousands), not the
+    oldest submissions sorted afterwards; the queue stays oldest submission first."""
+    from conftest import actor_for
+
+    reviewer = actor_for(demo_store, "demo_reviewer")
+    done = activities.list_weeks(demo_store, reviewer, state=["approved", "returned"], limit=7)
+    newest = demo_store.rows("select participant_id, week from week_reviews where state in ('approved', 'returned') "
+                             "order by reviewed_at desc, week desc limit 7")
+    assert [(r["participant_id"], r["week"]) for r in done] == [(r["participant_id"], r["week"]) for r in newest]
+    assert [r["reviewed_at"] for r in done] == sorted((r["reviewed_at"] for r in done), reverse=True)
+    queue = activities.list_weeks(demo_store, reviewer, state="submitted")
+    assert [r["submitted_at"] for r in queue] == sorted(r["submitted_at"] for r in queue)
+
+
 # --- weeks --------------------------------------------------------------------------------------------------------
 
 def test_allowed_weeks_stay_inside_the_stint():
