@@ -261,15 +261,16 @@ def department_table(store: Store, actor: Actor, *, period_from=None, period_to=
                sum(case when f.evaluation is not null then 1 else 0 end) as evaluated,
                sum(case when {feedback.satisfied_sql()} then 1 else 0 end) as satisfied
         {_source(clause, names=True)} where {clause} group by f.department_id""", params)
-    # Received: every item that reached the department (routed there when raised, or transferred in),
-    # whether or not it is still there.
-    received = {r["dept"]: r["n"] for r in store.cached_rows(f"""
-        select dept, count(distinct fid) as n from (
-            select f.id as fid, f.department_id as dept {_source(clause)} where {clause}
-            union
-            select ev.feedback_id, ev.to_department_id {_source(clause)} join feedback_events ev on ev.feedback_id = f.id
-            where {clause} and ev.step in ('raise', 'transfer') and ev.to_department_id is not null)
-        group by dept""", params)}
+    # Received: every item that reached the department (routed there when raised, or transferred in), whether
+    # or not it is still there: the items it holds, and those that passed through it to another department.
+    passed = {r["dept"]: r["n"] for r in store.cached_rows(f"""
+        select ev.to_department_id as dept, count(distinct ev.feedback_id) as n
+        {_source(clause)} join feedback_events ev on ev.feedback_id = f.id
+        where {clause} and ev.step in ('raise', 'transfer') and ev.to_department_id is not null
+          and ev.to_department_id is not f.department_id
+        group by 1""", params)}
+    held = {r["department_id"]: r["held"] for r in rows}
+    received = {dept: held.get(dept, 0) + passed.get(dept, 0) for dept in held.keys() | passed.keys()}
     transferred = {r["from_department_id"]: r["n"] for r in store.cached_rows(f"""
         select ev.from_department_id, count(*) as n {_source(clause)} join feedback_events ev on ev.feedback_id = f.id
         where ev.step = 'transfer' and {clause} group by ev.from_department_id""", params)}

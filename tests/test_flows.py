@@ -239,3 +239,27 @@ def test_sankey_figure_keeps_the_flows_and_labels_its_last_column_on_the_right()
     extra = list(zip(trace.link.source[3:], trace.link.target[3:], trace.link.value[3:]))
     assert sorted(extra) == [(2, 4, 4), (3, 4, 2)]
     assert trace.node.color[4] == "rgba(0,0,0,0)" and set(trace.link.color[3:]) == {"rgba(0,0,0,0)"}
+
+
+def test_received_counts_what_the_plain_union_of_held_and_routed_items_counts(demo_store):
+    """Each department's received items (those it holds, plus those that passed through it) are exactly the
+    distinct items held there or routed there when raised or transferred, for everyone and for one batch."""
+    from conftest import actor_for
+
+    reviewer = actor_for(demo_store, "demo_reviewer")
+    batch = demo_store.scalar("select b.code from feedback f join participants p on p.id = f.participant_id "
+                              "join batches b on b.id = p.batch_id group by b.code order by count(*) desc limit 1")
+    for narrowed, where, params in ((None, "1 = 1", ()), (batch, "b.code = ?", (batch,))):
+        plain = {r["dept"]: r["n"] for r in demo_store.rows(f"""
+            select dept, count(distinct fid) as n from (
+                select f.id as fid, f.department_id as dept from feedback f join participants p
+                    on p.id = f.participant_id join batches b on b.id = p.batch_id where {where}
+                union
+                select ev.feedback_id, ev.to_department_id from feedback f join participants p
+                    on p.id = f.participant_id join batches b on b.id = p.batch_id
+                    join feedback_events ev on ev.feedback_id = f.id
+                where {where} and ev.step in ('raise', 'transfer') and ev.to_department_id is not null)
+            group by dept""", params * 2)}
+        table = flows.department_table(demo_store, reviewer, batch=narrowed)
+        shown = dict(zip(table["department_id"].astype(int), table["received"].astype(int)))
+        assert shown == plain and any(n > h for n, h in zip(table["received"], table["held"]))
