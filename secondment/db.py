@@ -412,7 +412,8 @@ class Store:
                     db.conn.execute("explain " + sql, params).fetchall()
                 finally:
                     db.conn.set_authorizer(None)
-            found = frozenset(t for t in tables if not t.startswith("sqlite_"))
+                views = {r[0] for r in db.conn.execute("select name from sqlite_master where type = 'view'")}
+            found = frozenset(t for t in tables if not t.startswith("sqlite_") and t not in views)
             with _CACHE_LOCK:
                 if len(_TABLES_READ) > CACHE_ENTRIES * 4:
                     _TABLES_READ.clear()

@@ -452,7 +452,7 @@ def test_the_loops_stored_spans_give_the_plain_medians_after_every_change(demo_s
 
 def test_a_write_retires_only_what_was_kept_from_the_tables_it_wrote(demo_store):
     """A weekly log leaves the closed loop's kept figures standing and an answer retires them; the tables a
-    statement reads are named through common table expressions and a count that reads no column; a trigger's
+    statement reads are named through a view, common table expressions and a count that reads no column; a trigger's
     tables (the full-text index) are written with the table that fired it; a change to the schema retires
     every table's token."""
     from conftest import actor_for
@@ -464,6 +464,10 @@ def test_a_write_retires_only_what_was_kept_from_the_tables_it_wrote(demo_store)
     assert demo_store.tables_read("with t as (select participant_id from activities) "
                                   "select count(*) from t join participants p on p.id = t.participant_id") \
         == {"activities", "participants"}
+    with demo_store.write() as w:
+        w.conn.execute("create view probe_answered as select id, department_id from feedback "
+                       "where answered_at is not null")
+    assert demo_store.tables_read("select count(*) from probe_answered") == {"feedback"}     # through the view
     secondee, liaison = actor_for(demo_store, "demo_secondee"), actor_for(demo_store, "demo_liaison")
     counted = []
 
