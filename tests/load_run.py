@@ -205,14 +205,29 @@ async def reviewer(person: Person, index: int, spread: int) -> None:
         items = page.locator("[data-testid='stExpander']").filter(has_text=re.compile(r"\d{4}-W\d{2} · \d+ 条"))
         count = await items.count()
         if count:
-            item = items.nth((index + round_ * spread) % count)
+            # Pinned by its heading (person, batch, week), not by its place: another reviewer's approval shifts
+            # the queue, and the n-th week would then be a different, closed one.
+            heading = await items.nth((index + round_ * spread) % count).locator("summary").inner_text()
+            who = re.search(r"[^\s]+（[^）]*）· \d{4}-W\d{2}", heading)[0]      # the arrow icon's name left out
+            item = items.filter(has=page.locator("summary", has_text=who)).first
             state: dict = {}
 
-            async def approve(item=item, state=state):
-                if not await item.locator("textarea").first.is_visible():
-                    await item.locator("summary").click()
+            async def approve(item=item, state=state, who=who):
+                from playwright.async_api import TimeoutError as Waited
+
                 button = item.get_by_role("button", name=re.compile("通过$"))
-                await button.wait_for(state="visible", timeout=TIMEOUT)
+                deadline = time.monotonic() + TIMEOUT / 1000
+                while not await button.is_visible():
+                    if not await item.count():
+                        return             # another reviewer approved it meanwhile: it left the queue
+                    if time.monotonic() > deadline:
+                        raise Waited(f"the approve button of {who} never showed")
+                    if not await item.locator("textarea").first.is_visible():
+                        await item.locator("summary").click()
+                    try:
+                        await button.wait_for(state="visible", timeout=5_000)
+                    except Waited:
+                        pass
                 await button.click()
                 done = page.get_by_text(APPROVED).or_(page.get_by_text(TAKEN))
                 await done.first.wait_for(timeout=TIMEOUT)
