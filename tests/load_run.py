@@ -350,12 +350,17 @@ def main(argv: list[str]) -> int:
     for n in (int(c) for c in counts):
         with tempfile.TemporaryDirectory() as folder:
             path, secondees, reviewers = prepare(Path(source), Path(folder), n)
-            server = LiveServer(path, Path(folder) / "streamlit.log")
+            log = Path(folder) / "streamlit.log"
+            server = LiveServer(path, log)
+            result: dict = {"errors": []}
             try:
-                print(json.dumps(asyncio.run(run(n, path, secondees, reviewers, server.url, server.proc.pid)), ensure_ascii=False),
-                      flush=True)
+                result = asyncio.run(run(n, path, secondees, reviewers, server.url, server.proc.pid))
+                print(json.dumps(result, ensure_ascii=False), flush=True)
             finally:
                 server.stop()
+            if result["errors"] and log.exists():      # the server's own account of a failing run, kept with it
+                EVIDENCE.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(log, EVIDENCE / f"server_{n}_people.log")
     return 0
 
 
