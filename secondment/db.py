@@ -965,16 +965,13 @@ def _m0011(db: sqlite_utils.Database) -> None:
 def _m0012(db: sqlite_utils.Database) -> None:
     # The closed loop's median working days from raising to answer were counted from 100,000 spans on every view
     # after a change (seconds at a national scale): each item keeps its own count (feedback.count_answer_days),
-    # which a trigger empties whenever the item's dates change, and the medians group by it from an index.
-    from secondment import feedback
-
+    # which a trigger empties whenever the item's dates change, and the medians group by it from an index. The
+    # counts are filled right after the migrations, by migrate()'s feedback.library_changed (no library yet).
     db["feedback"].add_column("answer_days", int)
     db.conn.execute("create trigger feedback_answer_days_stale after update of created_at, answered_at on feedback "
                     "begin update feedback set answer_days = null where id = new.id; end")
     db.conn.execute("create index idx_feedback_answer_days on feedback(department_id, answer_days, created_at, "
                     "answered_at) where answered_at is not null")
-    feedback.count_answer_days(db.conn, "1 = 1")
-    set_meta(db, feedback.ANSWER_DAYS_LIBRARY_KEY, feedback.workdays.LIBRARY_VERSION)
 
 
 LATEST_VERSION = len(migrations._migrations)

@@ -2374,9 +2374,9 @@ def synthetic(path, tier: str, *, seed: int = 1, participants: int | None = None
 
 def _mark(conn: sqlite3.Connection, *, seed: int, today: date, tier: str | None = None) -> None:
     feedback.count_answer_days(conn)          # the closed loop's spans, as every answer stores its own
+                                              # (the library they are counted with: set by db.migrate)
     marks = {"is_demo": "1", "demo_seed": seed, "demo_today": today.isoformat(),
-             REQUIRED_DECLARATIONS_KEY: json.dumps(list(REQUIRED_DECLARATIONS)),
-             feedback.ANSWER_DAYS_LIBRARY_KEY: workdays.LIBRARY_VERSION}
+             REQUIRED_DECLARATIONS_KEY: json.dumps(list(REQUIRED_DECLARATIONS))}
     if tier:
         marks["tier"] = tier
     # The programme's history is not news: only what happened in the last three days becomes a notification
