@@ -727,22 +727,21 @@ def bell(actor: Actor) -> None:
             st.rerun()
 
 
-TODO_COUNTS_SECONDS = 30
-
-
 def todo_counts(actor: Actor) -> dict[str, int]:
-    """The sidebar's counts, worked out at most every ``TODO_COUNTS_SECONDS`` per session: every page shows
-    them, and they cost a few aggregate queries (the home page's list itself is always fresh)."""
+    """The sidebar's counts, kept in the session while the data and the day are what they were: every page
+    shows them and they cost a few aggregate queries, but a count one's own approval (or anyone's write) has
+    changed is worked out again at once (the home page's list itself is always fresh)."""
     from secondment import todo
 
+    key = (actor.user_id, actor.role, store().meta(db.DATA_TOKEN), clock.today())
     held = st.session_state.get("_todo_counts")
-    if held and held[0] == actor.user_id and time.monotonic() - held[1] < TODO_COUNTS_SECONDS:
-        return held[2]
+    if held and held[0] == key:
+        return held[1]
     try:
         counts = todo.counts(store(), actor)
     except SecondmentError:
         counts = {}
-    st.session_state["_todo_counts"] = (actor.user_id, time.monotonic(), counts)
+    st.session_state["_todo_counts"] = (key, counts)
     return counts
 
 

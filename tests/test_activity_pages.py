@@ -148,11 +148,16 @@ def test_review_queue_approves_a_week(demo_store):
     at.run()
     assert not at.exception
     assert any(name in as_read(e.label) and this_week() in as_read(e.label) for e in at.expander)
+    waiting = demo_store.scalar("select count(*) from week_reviews where state = 'submitted'")
+    menu = lambda: [as_read(link.proto.label) for link in at.get("page_link")]
+    assert f"周志审核（{waiting}）" in menu()
     key = f"q_{pid}_{this_week()}"
     at.button(key=f"rv_ok_{key}").click().run()
     assert not at.exception
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
                              (pid, this_week())) == "approved"
+    # The sidebar's count follows the approval at once, as the queue's own count does (no half-minute lag).
+    assert f"周志审核（{waiting - 1}）" in menu(), menu()
 
 
 def test_review_runs_only_the_open_tab_and_stays_on_it_when_the_queue_count_changes(demo_store):
