@@ -8,6 +8,7 @@ for); signed in, the pages the role may not use stay reachable but hidden, and t
 from __future__ import annotations
 
 import os
+import time
 
 import streamlit as st
 
@@ -76,11 +77,18 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    started, outcome = time.perf_counter(), "done"
     try:
         with db.one_connection():      # the run's reads share one connection, closed when the run ends
             main()
     except Exception as error:  # noqa: BLE001 - a fault becomes a message in the person's language, not a traceback
+        outcome = "fault"
         ui.fault(error)
+    except BaseException as control:   # Streamlit's own: st.rerun (or a newer run replacing this one), st.stop
+        outcome = "stopped" if type(control).__name__ == "StopException" else "rerun"
+        raise
+    finally:
+        ui.log_slow_run(started, outcome)
 else:
     # Imported by the web server: `streamlit run app.py` finds this ASGI app and serves it (through uvicorn),
     # with the routes that set the session cookie from the server (secondment.web); each browser session then

@@ -152,15 +152,21 @@ def load(args) -> int:
         for n in args.load:
             lines, error = _child("load_run.py", [str(path), str(n)])
             rows = [json.loads(line) for line in lines if line.startswith("{")]
-            if error or not rows:
+            results = [row for row in rows if "all" in row]
+            if error or not results:
                 print(f"{n:>3} people: error: {error or 'no result'}")
                 continue
-            r = rows[-1]
+            r = results[-1]
+            runs = next((row["server_runs"] for row in rows if "server_runs" in row), None)
             print(f"{n:>3} people: {r['all']['count']} actions in {r['seconds']} s ({r['per_second']}/s), "
                   f"p50 {r['all']['p50_s']} s, p95 {r['all']['p95_s']} s; saved {r['saved']}, approved "
                   f"{r['approved']}, taken by another reviewer {r['taken_by_another']}; errors {len(r['errors'])}, "
                   f"lost {len(r['lost'])}; CPU per action: server {r['cpu_s_per_action']['server']} s, "
                   f"browser {r['cpu_s_per_action']['browser']} s; the server's peak memory {r['server_peak_mb']} MB")
+            if runs and runs.get("count"):    # the server's own time per script run, beside the browser's waits
+                print(f"      the server's script runs: {runs['count']} ended, p50 {runs['p50_s']} s, p95 "
+                      f"{runs['p95_s']} s (slowest page {runs['slowest_page']}, p95 {runs['slowest_page_p95_s']} s); "
+                      f"ends {runs['ends']}")
             for action, a in r["actions"].items():
                 print(f"      {_pad(action, 28)}{a['count']:>5}{a['p50_s']:>8.2f}{a['p95_s']:>8.2f}")
             for line in r["errors"] + r["lost"]:

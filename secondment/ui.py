@@ -808,6 +808,22 @@ def attempt(fn: Callable, *args, **kwargs):
 
 
 _log = logging.getLogger("secondment")
+_runs = logging.getLogger("secondment.runs")
+SLOW_RUN_ENV = "SECONDMENT_SLOW_RUN_SECONDS"
+SLOW_RUN_SECONDS = 5.0
+
+
+def log_slow_run(started: float, outcome: str) -> None:
+    """A run of a page that took ``SECONDMENT_SLOW_RUN_SECONDS`` (5 by default; 0 logs every run) or more goes
+    to the server's log with its page and how it ended ("done", "rerun": replaced by a newer run or st.rerun,
+    "stopped", "fault"): what an operator reads when people say the app is slow, and what the load run counts."""
+    try:
+        limit = float(os.environ.get(SLOW_RUN_ENV, SLOW_RUN_SECONDS))
+    except ValueError:
+        limit = SLOW_RUN_SECONDS
+    took = time.perf_counter() - started
+    if took >= limit:
+        _runs.warning("run of %s took %.3f s (%s)", st.session_state.get(_PAGE, "sign_in"), took, outcome)
 
 
 def fault_message(error: BaseException) -> str:

@@ -345,8 +345,33 @@ async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], u
             "lost": lost}
 
 
+RUN_LINE = re.compile(r"run of (\S+) took ([\d.]+) s \((\w+)\)")
+
+
+def server_runs(log: Path) -> dict:
+    """The server's own time per script run (every run is logged: ``SECONDMENT_SLOW_RUN_SECONDS=0``): p50 and
+    p95 of the runs that ended, all pages together and the slowest page's, and how many runs ended how. Beside
+    the browser's times it tells how much of a wait was the app's work and how much the browser's drawing."""
+    runs = [(m[1], float(m[2]), m[3]) for m in RUN_LINE.finditer(log.read_text(errors="replace"))]
+    done = sorted(took for _, took, how in runs if how in ("done", "stopped"))
+    ends: dict[str, int] = {}
+    for _, _, how in runs:
+        ends[how] = ends.get(how, 0) + 1
+    if not done:
+        return {"count": 0, "ends": ends}
+    pct = lambda v, q: v[min(len(v) - 1, max(0, round(q * (len(v) - 1))))]
+    pages: dict[str, list[float]] = {}
+    for page, took, how in runs:
+        if how in ("done", "stopped"):
+            pages.setdefault(page, []).append(took)
+    worst = max(pages, key=lambda p: pct(sorted(pages[p]), 0.95))
+    return {"count": len(done), "p50_s": round(pct(done, 0.5), 3), "p95_s": round(pct(done, 0.95), 3),
+            "slowest_page": worst, "slowest_page_p95_s": round(pct(sorted(pages[worst]), 0.95), 3), "ends": ends}
+
+
 def main(argv: list[str]) -> int:
     source, *counts = argv
+    os.environ["SECONDMENT_SLOW_RUN_SECONDS"] = "0"     # the server logs every run's time (server_runs)
     for n in (int(c) for c in counts):
         with tempfile.TemporaryDirectory() as folder:
             path, secondees, reviewers = prepare(Path(source), Path(folder), n)
@@ -358,6 +383,10 @@ def main(argv: list[str]) -> int:
                 print(json.dumps(result, ensure_ascii=False), flush=True)
             finally:
                 server.stop()
+            if log.exists():
+                result["server_runs"] = server_runs(log)
+                print(json.dumps({"contexts": n, "server_runs": result["server_runs"]}, ensure_ascii=False),
+                      flush=True)
             if result["errors"] and log.exists():      # the server's own account of a failing run, kept with it
                 EVIDENCE.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(log, EVIDENCE / f"server_{n}_people.log")

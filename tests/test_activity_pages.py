@@ -160,6 +160,30 @@ def test_review_queue_approves_a_week(demo_store):
     assert f"周志审核（{waiting - 1}）" in menu(), menu()
 
 
+def test_slow_runs_go_to_the_server_log_with_their_page_and_end(demo_store, monkeypatch, caplog):
+    """With the limit at 0 every run is logged: its page, its time, and how it ended (the approval's own run
+    ends in st.rerun, the run that follows is done); with the default limit a quick run is not logged."""
+    import logging
+
+    pid = reset_week(demo_store, "demo_secondee")
+    secondee = actor_for(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, secondee, pid, date=clock.today(), role="publicist", title="宣讲",
+                         description="宣讲惠企政策", hours=1)
+    activities.submit_week(demo_store, secondee, pid, this_week())
+    at = app_test("review", demo_store, "demo_reviewer")
+    caplog.set_level(logging.WARNING, logger="secondment.runs")
+    at.run()
+    assert not [r for r in caplog.records if r.name == "secondment.runs"], "a quick run under the default limit"
+    monkeypatch.setenv("SECONDMENT_SLOW_RUN_SECONDS", "0")
+    at.button(key=f"rv_ok_q_{pid}_{this_week()}").click().run()
+    runs = [r.getMessage() for r in caplog.records if r.name == "secondment.runs"]
+    assert len(runs) == 2 and all(m.startswith("run of review took ") for m in runs), runs
+    assert runs[0].endswith("(rerun)") and runs[1].endswith("(done)"), runs
+    monkeypatch.setenv("SECONDMENT_SLOW_RUN_SECONDS", "soon")      # a wrong value falls back to the default
+    at.run()
+    assert len([r for r in caplog.records if r.name == "secondment.runs"]) == 2 and not at.exception
+
+
 def test_review_runs_only_the_open_tab_and_stays_on_it_when_the_queue_count_changes(demo_store):
     """The queue's count is in its tab's label. Another reviewer approving a week changes it; the person reading
     all entries stays on that tab (Streamlit takes a changed label for a new set of tabs, which opens the first)."""
