@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from secondment import activities, clock, permissions, ui, vocab
+from secondment.errors import SecondmentError
 
 actor = ui.page_gate("review")
 store = ui.store()
@@ -69,21 +70,26 @@ def review_box(item: dict, where: str = "q") -> None:
             st.caption(ui.md(entry["description"]))
         if entry["outcome"]:
             st.caption(ui.tm("common.labelled", label=t("field.outcome"), value=entry["outcome"]))
-    comment = st.text_area(t("field.comment"), key=f"rv_comment_{key}",
-                           placeholder=t("review.comment_placeholder"), height=80)
+    st.text_area(t("field.comment"), key=f"rv_comment_{key}", placeholder=t("review.comment_placeholder"),
+                 height=80)
+    ui.show_flash(section=key)        # a return without a comment is said here, beside the buttons
+    # Each decision runs as its button's callback (ui.act), so a click on a week another reviewer decided a
+    # moment before still gets an answer, though the run that follows no longer draws that week.
     b = st.container(horizontal=True)
-    approve = b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}")
-    if approve and ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
-                              "approve", comment or None):
-        ui.flash(ui.tm("review.approved", name=item["name"], week=item["week"]))
-        st.rerun()
-    if b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}"):
-        if not (comment or "").strip():
-            st.error(ui.tm("review.return_needs_comment"), icon=":material/error:")
-        elif ui.attempt(activities.review_week, store, actor, item["participant_id"], item["week"],
-                        "return", comment):
-            ui.flash(ui.tm("review.returned", name=item["name"], week=item["week"]))
-            st.rerun()
+    b.button(t("review.approve"), type="primary", icon=":material/check:", key=f"rv_ok_{key}",
+             **ui.act(decide, item, key, "approve", done=ui.tm("review.approved", name=item["name"],
+                                                                week=item["week"])))
+    b.button(t("review.return"), icon=":material/undo:", key=f"rv_back_{key}", **ui.act(
+        decide, item, key, "return", done=ui.tm("review.returned", name=item["name"], week=item["week"]),
+        inline=key))
+
+
+def decide(by: permissions.Actor, item: dict, key: str, decision: str) -> None:
+    """Approve or return ``item`` with the comment typed in its box at the click (a return needs one)."""
+    comment = (st.session_state.get(f"rv_comment_{key}") or "").strip() or None
+    if decision == "return" and comment is None:
+        raise SecondmentError("review.return_needs_comment")
+    activities.review_week(store, by, item["participant_id"], item["week"], decision, comment)
 
 
 @st.dialog(ui.tm("review.bulk_title"))
@@ -131,8 +137,13 @@ with tab_queue:
                            n=item["entries"], hours=f"{item['hours']:g}")
             # Keyed by the week: a week someone opened stays open when the queue above it shifts (another
             # reviewer approved a week meanwhile); unkeyed, every expander would close again on the next run.
-            with st.expander(header, expanded=len(queue) <= 3, key=f"rv_open_{item['participant_id']}_{item['week']}"):
-                review_box(item)
+            # Only an open week's entries and buttons are drawn (opening one runs the page): thirty closed
+            # weeks of entries cost the browser more than the server.
+            box = st.expander(header, expanded=len(queue) <= 3, on_change="rerun",
+                              key=f"rv_open_{item['participant_id']}_{item['week']}")
+            if box.open:
+                with box:
+                    review_box(item)
 
 # --- every entry ----------------------------------------------------------------------------------
 with tab_entries:

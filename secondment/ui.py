@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from secondment import auth, clock, db, exports, i18n, navigation, permissions, vocab, web, workdays
-from secondment.errors import SecondmentError
+from secondment.errors import Conflict, NotFound, SecondmentError
 from secondment.permissions import Actor
 from secondment.safe import md
 
@@ -757,15 +757,16 @@ _FLASH = "_flash"
 FLASH_SECONDS = 4.0
 
 
-def flash(message: str, section: str | None = None) -> None:
-    """Say ``message`` on the current page after the ``st.rerun()`` that follows a successful action.
+def flash(message: str, section: str | None = None, tone: str = "success") -> None:
+    """Say ``message`` on the current page after the ``st.rerun()`` that follows a successful action (or in
+    the run that follows a button's callback, see ``act``); ``tone`` "error" says it as an error.
 
     The message stays for every run of the same page within a few seconds, not for exactly one run: a run
     can be replaced by another before the browser draws it (a second click, a widget committing its value),
     and a message shown only by the replaced run would never be seen. ``section`` ties it to one part of a
-    page (a tab) that calls ``show_flash`` with the same name."""
+    page (a tab, one item of a list) that calls ``show_flash`` with the same name."""
     st.session_state[_FLASH] = {"text": message, "page": st.session_state.get(_PAGE), "section": section,
-                                "at": time.monotonic()}
+                                "at": time.monotonic(), "tone": tone}
 
 
 def show_flash(container=None, section: str | None = None) -> None:
@@ -781,7 +782,46 @@ def show_flash(container=None, section: str | None = None) -> None:
         if pending.get("shown"):
             return
     pending["shown"] = True
-    (container or st).success(pending["text"], icon=":material/check_circle:")
+    if pending.get("tone") == "error":
+        (container or st).error(pending["text"], icon=":material/error:")
+    else:
+        (container or st).success(pending["text"], icon=":material/check_circle:")
+
+
+def act(fn: Callable, *args, done: str | Callable[[], str | None] | None = None, section: str | None = None,
+        inline: str | None = None, **kwargs) -> dict:
+    """``on_click`` and ``args`` for a button whose action runs as its click's callback, before the page is
+    drawn again: the click acts even when what it acts on has left the page meanwhile (another reviewer
+    approved the week: the run that follows no longer draws its button, and a plain ``if st.button(…)``
+    would drop the click without a word). ``fn(actor, *args, **kwargs)`` is called with the actor signed in
+    at the click (checked again, as every run does: a session that ended meanwhile acts on nothing) and each
+    keyword that is a callable called first (to read a widget's value at the click). ``done``
+    (or what it returns) is said on success and a conflict (someone else changed it first, or it is gone)
+    is said as an error, both through ``flash`` in ``section``; another refusal or bad value is said in
+    ``inline`` (the item's own place, which stays on the page), a fault as on every page; what was typed
+    stays."""
+    return {"on_click": _act, "args": (fn, args, kwargs, done, section, inline)}
+
+
+def _act(fn: Callable, args: tuple, kwargs: dict, done, section: str | None, inline: str | None) -> None:
+    actor = current_actor()
+    if actor is None:                 # signed out, timed out or deactivated: the run that follows says so
+        return
+    try:
+        fn(actor, *args, **{k: v() if callable(v) else v for k, v in kwargs.items()})
+    except (Conflict, NotFound) as error:
+        flash(md(error.message(lang())), section, tone="error")
+        return
+    except SecondmentError as error:
+        flash(md(error.message(lang())), inline, tone="error")
+        return
+    except (sqlite3.Error, OSError) as error:
+        _log.error("fault on a page: %s", error, exc_info=error)
+        flash(fault_message(error), section, tone="error")
+        return
+    message = done() if callable(done) else done
+    if message:
+        flash(message, section)
 
 
 # --- calling the core --------------------------------------------------------------------------------

@@ -222,7 +222,9 @@ async def reviewer(person: Person, index: int, spread: int) -> None:
                         return             # another reviewer approved it meanwhile: it left the queue
                     if time.monotonic() > deadline:
                         raise Waited(f"the approve button of {who} never showed")
-                    if not await item.locator("textarea").first.is_visible():
+                    # Opened once (the page runs again to draw the week's entries and buttons); a second click
+                    # while that run is slow would close it again.
+                    if not await item.locator("details").first.evaluate("d => d.open"):
                         await item.locator("summary").click()
                     try:
                         await button.wait_for(state="visible", timeout=5_000)

@@ -1,11 +1,12 @@
 """Pages of the activities issue, run as real signed-in demo users through AppTest."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from conftest import actor_for, app_test, as_read, visible_text
 
-from secondment import activities, clock, i18n, practices, vocab
+from secondment import activities, auth, clock, i18n, practices, vocab
 
 
 def this_week() -> str:
@@ -137,6 +138,27 @@ def test_returned_week_shows_the_comment_and_can_be_resubmitted(demo_store):
                              (pid, this_week())) == "submitted"
 
 
+def open_week(at, pid: int, week: str):
+    """Open that week in the review queue, as a click on its heading does (only an open week draws its
+    entries and buttons: the expander reruns the page)."""
+    at.session_state[f"rv_open_{pid}_{week}"] = True
+    return at.run()
+
+
+def test_a_closed_week_in_the_queue_draws_nothing_until_it_is_opened(demo_store):
+    at = app_test("review", demo_store, "demo_reviewer").run()
+    queue = activities.list_weeks(demo_store, actor_for(demo_store, "demo_reviewer"), state="submitted")
+    assert len(queue) > 3, "the demo has more weeks waiting than open at first"
+    decisions = lambda: [b.key for b in at.button if (b.key or "").startswith("rv_ok_q_")]
+    assert decisions() == [] and not [a for a in at.text_area if (a.key or "").startswith("rv_comment_")]
+    first = queue[0]
+    open_week(at, first["participant_id"], first["week"])
+    assert decisions() == [f"rv_ok_q_{first['participant_id']}_{first['week']}"]
+    titles = [e["title"] for e in activities.week_entries(demo_store, actor_for(demo_store, "demo_reviewer"),
+                                                          first["participant_id"], first["week"])]
+    assert titles and all(title in visible_text(at) for title in titles)
+
+
 def test_review_queue_approves_a_week(demo_store):
     pid = reset_week(demo_store, "demo_secondee")
     secondee = actor_for(demo_store, "demo_secondee")
@@ -152,6 +174,7 @@ def test_review_queue_approves_a_week(demo_store):
     menu = lambda: [as_read(link.proto.label) for link in at.get("page_link")]
     assert f"周志审核（{waiting}）" in menu()
     key = f"q_{pid}_{this_week()}"
+    open_week(at, pid, this_week())
     at.button(key=f"rv_ok_{key}").click().run()
     assert not at.exception
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
@@ -161,8 +184,9 @@ def test_review_queue_approves_a_week(demo_store):
 
 
 def test_slow_runs_go_to_the_server_log_with_their_page_and_end(demo_store, monkeypatch, caplog):
-    """With the limit at 0 every run is logged: its page, its time, and how it ended (the approval's own run
-    ends in st.rerun, the run that follows is done); with the default limit a quick run is not logged."""
+    """With the limit at 0 every run is logged: its page, its time, and how it ended (an approval is one run,
+    its decision made in the button's callback; signing out ends its run in st.rerun, and the sign-in page
+    follows); with the default limit a quick run is not logged."""
     import logging
 
     pid = reset_week(demo_store, "demo_secondee")
@@ -174,14 +198,17 @@ def test_slow_runs_go_to_the_server_log_with_their_page_and_end(demo_store, monk
     caplog.set_level(logging.WARNING, logger="secondment.runs")
     at.run()
     assert not [r for r in caplog.records if r.name == "secondment.runs"], "a quick run under the default limit"
+    open_week(at, pid, this_week())
     monkeypatch.setenv("SECONDMENT_SLOW_RUN_SECONDS", "0")
     at.button(key=f"rv_ok_q_{pid}_{this_week()}").click().run()
-    runs = [r.getMessage() for r in caplog.records if r.name == "secondment.runs"]
-    assert len(runs) == 2 and all(m.startswith("run of review took ") for m in runs), runs
-    assert runs[0].endswith("(rerun)") and runs[1].endswith("(done)"), runs
+    runs = lambda: [r.getMessage() for r in caplog.records if r.name == "secondment.runs"]
+    assert len(runs()) == 1 and re.fullmatch(r"run of review took \d+\.\d{3} s \(done\)", runs()[0]), runs()
+    at.button(key="_sign_out").click().run()
+    assert [m.rsplit(" (", 1)[1] for m in runs()[1:]] == ["rerun)", "done)"], runs()
+    assert any(b.key == "sign_in_submit" or "登录" in str(b.label) for b in at.button), "signed out"
     monkeypatch.setenv("SECONDMENT_SLOW_RUN_SECONDS", "soon")      # a wrong value falls back to the default
     at.run()
-    assert len([r for r in caplog.records if r.name == "secondment.runs"]) == 2 and not at.exception
+    assert len(runs()) == 3 and not at.exception
 
 
 def test_review_runs_only_the_open_tab_and_stays_on_it_when_the_queue_count_changes(demo_store):
@@ -230,6 +257,7 @@ def test_review_return_needs_a_comment(demo_store):
     at = app_test("review", demo_store, "demo_reviewer", lang="en")
     at.run()
     key = f"q_{pid}_{this_week()}"
+    open_week(at, pid, this_week())
     at.button(key=f"rv_back_{key}").click().run()
     assert i18n.translate("en", "review.return_needs_comment") in visible_text(at)
     assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
@@ -239,6 +267,44 @@ def test_review_return_needs_a_comment(demo_store):
     row = demo_store.one("select state, comment from week_reviews where participant_id = ? and week = ?",
                          (pid, this_week()))
     assert row == {"state": "returned", "comment": "请写明宣讲对象和人数"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_approving_a_week_another_reviewer_decided_first_says_so(demo_store, lang):
+    """Reviewer A reads the queue; B approves the same week; A clicks 通过 on it. The run that follows no longer
+    draws that week (its button gone), yet A is told, in A's language, that it was dealt with meanwhile; B's
+    decision stands and nothing is written in A's name."""
+    pid = reset_week(demo_store, "demo_secondee")
+    secondee = actor_for(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, secondee, pid, date=clock.today(), role="publicist", title="宣讲", hours=1)
+    activities.submit_week(demo_store, secondee, pid, this_week())
+    at = app_test("review", demo_store, "demo_reviewer", lang=lang).run()
+    key = f"q_{pid}_{this_week()}"
+    open_week(at, pid, this_week())
+    activities.review_week(demo_store, actor_for(demo_store, "demo_admin"), pid, this_week(), "approve")
+    at.button(key=f"rv_ok_{key}").click().run()
+    assert not at.exception
+    told = i18n.translate(lang, "error.week_not_submitted", week=this_week())
+    assert [as_read(e.value) for e in at.error] == [told], [e.value for e in at.error]
+    assert not at.get("button") or f"rv_ok_{key}" not in [b.key for b in at.button]   # the week left the queue
+    row = demo_store.one("select state, reviewed_by from week_reviews where participant_id = ? and week = ?",
+                         (pid, this_week()))
+    assert row == {"state": "approved", "reviewed_by": actor_for(demo_store, "demo_admin").user_id}
+
+
+def test_a_click_after_the_session_ended_decides_nothing(demo_store):
+    """The decision runs in the button's callback, before the page's own gate: it checks the session again
+    itself, so a reviewer signed out elsewhere (or timed out) approves nothing with a stale page."""
+    pid = reset_week(demo_store, "demo_secondee")
+    secondee = actor_for(demo_store, "demo_secondee")
+    activities.add_entry(demo_store, secondee, pid, date=clock.today(), role="publicist", title="宣讲", hours=1)
+    activities.submit_week(demo_store, secondee, pid, this_week())
+    at = open_week(app_test("review", demo_store, "demo_reviewer").run(), pid, this_week())
+    auth.end_session(demo_store, at.session_state["_session_token"])
+    at.button(key=f"rv_ok_q_{pid}_{this_week()}").click().run()
+    assert not at.exception
+    assert demo_store.scalar("select state from week_reviews where participant_id = ? and week = ?",
+                             (pid, this_week())) == "submitted"
 
 
 @pytest.mark.parametrize("query", ["思想动态", "党建"])

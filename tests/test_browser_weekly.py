@@ -20,10 +20,10 @@ def queue_item(page, name, week):
     """The reviewer's expander for that person's week, opened."""
     item = page.locator("[data-testid='stExpander']").filter(has_text=re.compile(f"{name}.*{week}"))
     item.first.wait_for(timeout=30_000)
-    summary = item.first.locator("summary")
-    if item.first.locator("textarea").count() == 0 or not item.first.locator("textarea").first.is_visible():
-        summary.click()
-    item.first.locator("textarea").first.wait_for(state="visible", timeout=10_000)
+    # Only an open week draws its entries: opening it runs the page, so it is clicked once, when closed.
+    if not item.first.locator("details").first.evaluate("d => d.open"):
+        item.first.locator("summary").click()
+    item.first.locator("textarea").first.wait_for(state="visible", timeout=30_000)
     return item.first
 
 
