@@ -150,7 +150,7 @@ def load(args) -> int:
         path = build_tier(tier, folder)
         print(f"\ntier {tier}: load run (each person in their own browser context, one Chromium, one app server)")
         for n in args.load:
-            lines, error = _child("load_run.py", [str(path), str(n)])
+            lines, error = _child("load_run.py", [str(path), str(n), *(["--split-cores"] if args.split_cores else [])])
             rows = [json.loads(line) for line in lines if line.startswith("{")]
             results = [row for row in rows if "all" in row]
             if error or not results:
@@ -184,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browser", action="store_true", help="also time full page loads in Chromium")
     parser.add_argument("--load", nargs="+", type=int, default=None, metavar="N",
                         help="instead: a load run with N people at once in Chromium (e.g. --load 1 5 10 20)")
+    parser.add_argument("--split-cores", action="store_true",
+                        help="with --load: the app server on one core, Chromium on the other")
     args = parser.parse_args(argv)
     if args.load:
         return load(args)

@@ -199,15 +199,17 @@ def free_port() -> int:
 class LiveServer:
     """``streamlit run app.py`` on a free port against its own database file."""
 
-    def __init__(self, db_path: Path, log_path: Path):
+    def __init__(self, db_path: Path, log_path: Path, cpus: set[int] | None = None):
+        """``cpus``: the cores the server may run on (the load run's ``--split-cores``); all by default."""
         self.db_path = db_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         env = {**os.environ, "SECONDMENT_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
         self.log = open(log_path, "w")  # noqa: SIM115 - open for the server's lifetime, closed in stop()
+        pin = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+            [*pin, sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)

@@ -1,12 +1,16 @@
 """A load run, for ``python -m secondment.bench --load 1 5 10 20``: many people at once in one headless Chromium.
 
-    python tests/load_run.py DB N [N ...]
+    python tests/load_run.py DB N [N ...] [--split-cores]
 
 For each N, a fresh copy of DB is served by one ``streamlit run app.py`` (as in production) and N browser contexts
 work at once, each a different person: the even ones are secondees doing their weekly routine (sign in, save three
 entries, submit the week, open the practice library and the feedback page), the odd ones reviewers doing a review
 (sign in, then three rounds of: open the review queue, approve a week, open the feedback, coverage, roster and
 overview pages). At N = 1 one secondee and then one reviewer work alone, so that every action has a baseline.
+
+With ``--split-cores`` the app server runs on the first core and Chromium (with this driver) on the others, so
+that the server's own times (``server_runs``, from its log of every run) show how the app scales with the number
+of people apart from the browser's drawing, which on two shared cores takes most of the CPU.
 
 Each action is timed from the click or the address until its result is drawn and the script has ended. Prints one
 JSON line per N: per action its count, p50 and p95; every error (a page showing Streamlit's exception box, the
@@ -372,19 +376,27 @@ def server_runs(log: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    source, *counts = argv
+    split = "--split-cores" in argv         # the server on the first core, this driver and Chromium on the rest
+    source, *counts = [a for a in argv if a != "--split-cores"]
+    cores = sorted(os.sched_getaffinity(0))
+    if split and len(cores) < 2:
+        print("--split-cores needs two cores", file=sys.stderr)
+        return 2
     os.environ["SECONDMENT_SLOW_RUN_SECONDS"] = "0"     # the server logs every run's time (server_runs)
     for n in (int(c) for c in counts):
         with tempfile.TemporaryDirectory() as folder:
             path, secondees, reviewers = prepare(Path(source), Path(folder), n)
             log = Path(folder) / "streamlit.log"
-            server = LiveServer(path, log)
+            server = LiveServer(path, log, cpus={cores[0]} if split else None)
+            if split:                            # Chromium, started below, inherits this process's cores
+                os.sched_setaffinity(0, set(cores[1:]))
             result: dict = {"errors": []}
             try:
                 result = asyncio.run(run(n, path, secondees, reviewers, server.url, server.proc.pid))
                 print(json.dumps(result, ensure_ascii=False), flush=True)
             finally:
                 server.stop()
+                os.sched_setaffinity(0, set(cores))
             if log.exists():
                 result["server_runs"] = server_runs(log)
                 print(json.dumps({"contexts": n, "server_runs": result["server_runs"]}, ensure_ascii=False),
