@@ -41,7 +41,10 @@ def participant_picker(label_key: str, key: str, current: int | None = None) -> 
         return f"{text} · {t('admin.already_linked', users=p['linked'])}" if p["linked"] else text
 
     ids = list(by_id)
-    index = ids.index(current) if current in by_id else None
+    if len(ids) > ui.PICKER_ALL:      # a national roster: a search box and the first matches, not 10,000 options
+        chosen = st.session_state.get(key)
+        ids = ui.findable(people, chosen if chosen in by_id else current if current in by_id else None, key)
+    index = ids.index(current) if current in ids else None
     return st.selectbox(t(label_key), ids, index=index, format_func=show, key=key,
                         placeholder=t("admin.choose_participant"))
 
@@ -174,15 +177,17 @@ with tab_accounts:
         st.caption(ui.tm("admin.new_account_help"))
         new_role = st.selectbox(t("field.app_role"), vocab.APP_ROLES, format_func=ui.fmt("app_role"),
                                 key="new_role", placeholder=ui.t("common.choose"))
+        # The person or department is picked outside the form: a national roster's picker has a search box,
+        # which must narrow the list as it is typed in.
+        participant_id = department_id = None
+        if permissions.link_of(new_role) == "participant":
+            participant_id = participant_picker("field.participant", "new_participant")
+        elif permissions.link_of(new_role) == "department":
+            department_id = department_picker("field.department", "new_department")
         with st.form("new_account", clear_on_submit=False, enter_to_submit=False):
             f1, f2 = st.columns(2)
             username = f1.text_input(t("field.username"), key="new_username", autocomplete="off")
             display_name = f2.text_input(t("field.display_name"), key="new_display")
-            participant_id = department_id = None
-            if permissions.link_of(new_role) == "participant":
-                participant_id = participant_picker("field.participant", "new_participant")
-            elif permissions.link_of(new_role) == "department":
-                department_id = department_picker("field.department", "new_department")
             p1, p2 = st.columns(2)
             first = p1.text_input(t("field.password"), type="password", key="new_pw1", autocomplete="new-password")
             second = p2.text_input(t("admin.repeat_password"), type="password", key="new_pw2",

@@ -85,7 +85,7 @@ def pick_participant(people: Sequence[dict], wanted: int | None, raw_id: str | N
                                  else next((p["id"] for p in people if p["status"] == "active"), ids[0]))
     listed = ids
     if len(people) > PICKER_ALL:
-        listed = _findable(people, st.session_state[key], key)
+        listed = findable(people, st.session_state[key], key)
     # index=None: an empty choice stays empty (Streamlit would read it as the first of the list) and is refilled above
     chosen = st.selectbox(t("profile.choose"), listed, index=None, key=key, placeholder=t("common.choose"),
                           format_func=lambda i: f"{by_id[i]['name']} · {by_id[i]['batch']} · {by_id[i]['host_unit']}")
@@ -103,16 +103,16 @@ ROSTER_ROWS = 500      # rows of the roster's table a page (a district's program
 CHART_BATCHES = 40     # batches a chart draws at a time (a national rollout has over a thousand)
 
 
-def _findable(people: Sequence[dict], current: int, key: str) -> list[int]:
+def findable(people: Sequence[dict], current: int | None, key: str) -> list[int]:
     """The ids a long person picker lists: those matching the search box above it (name, batch or host unit),
-    the first ``PICKER_LISTED`` in the roster's order, the person shown always among them. Ten thousand options
-    would be sent to the browser on every run (half a megabyte) and nobody scrolls them."""
+    the first ``PICKER_LISTED`` in the list's order, the person shown or chosen (``current``) always among them.
+    Ten thousand options would be sent to the browser on every run (half a megabyte) and nobody scrolls them."""
     query = db.search_text(st.text_input(t("profile.find"), key=f"{key}:find", placeholder=t("profile.find_placeholder")))
     wanted = query.casefold()
     matches = [p["id"] for p in people
-               if not wanted or wanted in f"{p['name']} {p['batch']} {p['host_unit'] or ''}".casefold()]
+               if not wanted or wanted in f"{p['name']} {p['batch'] or ''} {p.get('host_unit') or ''}".casefold()]
     listed = matches[:PICKER_LISTED]
-    if current not in listed:
+    if current is not None and current not in listed:
         listed = [current, *listed]
     if query and not matches:
         st.caption(tm("profile.find_none", query=query))

@@ -127,6 +127,33 @@ def test_admin_creates_an_account(store):
     assert "已创建账户 newcomer" in visible_text(at)
 
 
+def test_a_long_roster_is_searched_to_link_a_new_account(demo_store, monkeypatch):
+    """Beyond ``ui.PICKER_ALL`` people the new account's person picker lists the first few and a search box (outside
+    the form, so it narrows as it is typed) finds anyone; the account is linked to the person found."""
+    from secondment import ui
+
+    monkeypatch.setattr(ui, "PICKER_ALL", 10)
+    monkeypatch.setattr(ui, "PICKER_LISTED", 5)
+    people = auth.participant_choices(demo_store, actor_for(demo_store, "demo_admin"))
+    assert len(people) > 10
+    at = run("admin", demo_store, "demo_admin")
+    at.selectbox(key="new_role").set_value("secondee").run()
+    assert len(at.selectbox(key="new_participant").options) == 5
+    far = people[-1]
+    assert not any(o.startswith(far["name"]) for o in at.selectbox(key="new_participant").options)
+    at.text_input(key="new_participant:find").input(far["name"]).run()
+    options = at.selectbox(key="new_participant").options
+    assert options and all(far["name"] in o for o in options), options
+    at.selectbox(key="new_participant").set_value(far["id"]).run()
+    at.text_input(key="new_username").input("found_one")
+    at.text_input(key="new_pw1").input("a-good-long-password")
+    at.text_input(key="new_pw2").input("a-good-long-password")
+    next(b for b in at.button if b.label == "创建账户").click().run()
+    assert not at.exception
+    assert demo_store.one("select role, participant_id from users where username = 'found_one'") == {
+        "role": "secondee", "participant_id": far["id"]}
+
+
 def test_admin_create_refuses_mismatched_passwords(store):
     at = run("admin", store, "demo_admin")
     at.text_input(key="new_username").input("newcomer")
