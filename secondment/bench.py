@@ -167,6 +167,8 @@ def load(args) -> int:
                 print(f"      the server's script runs: {runs['count']} ended, p50 {runs['p50_s']} s, p95 "
                       f"{runs['p95_s']} s (slowest page {runs['slowest_page']}, p95 {runs['slowest_page_p95_s']} s); "
                       f"ends {runs['ends']}")
+                print("      " + "; ".join(f"{page} {r['count']}× p50 {r['p50_s']} p95 {r['p95_s']}"
+                                         for page, r in runs.get("pages", {}).items()))
             for action, a in r["actions"].items():
                 print(f"      {_pad(action, 28)}{a['count']:>5}{a['p50_s']:>8.2f}{a['p95_s']:>8.2f}")
             for line in r["errors"] + r["lost"]:

@@ -372,7 +372,9 @@ def server_runs(log: Path) -> dict:
             pages.setdefault(page, []).append(took)
     worst = max(pages, key=lambda p: pct(sorted(pages[p]), 0.95))
     return {"count": len(done), "p50_s": round(pct(done, 0.5), 3), "p95_s": round(pct(done, 0.95), 3),
-            "slowest_page": worst, "slowest_page_p95_s": round(pct(sorted(pages[worst]), 0.95), 3), "ends": ends}
+            "slowest_page": worst, "slowest_page_p95_s": round(pct(sorted(pages[worst]), 0.95), 3), "ends": ends,
+            "pages": {p: {"count": len(v), "p50_s": round(pct(sorted(v), 0.5), 3),
+                          "p95_s": round(pct(sorted(v), 0.95), 3)} for p, v in sorted(pages.items())}}
 
 
 def main(argv: list[str]) -> int:
@@ -401,7 +403,7 @@ def main(argv: list[str]) -> int:
                 result["server_runs"] = server_runs(log)
                 print(json.dumps({"contexts": n, "server_runs": result["server_runs"]}, ensure_ascii=False),
                       flush=True)
-            if result["errors"] and log.exists():      # the server's own account of a failing run, kept with it
+            if log.exists():                    # the server's own account of the run (every run's time), kept
                 EVIDENCE.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(log, EVIDENCE / f"server_{n}_people.log")
     return 0
