@@ -38,6 +38,13 @@ def done(message: str, section: str) -> None:
     st.rerun()
 
 
+def decide_report(by, document_id: int, approve: bool) -> None:
+    """Approve or return a submitted report with the comment typed at the click (a return needs one)."""
+    documents.review(store, by, document_id, approve=approve,
+                     comment=st.session_state.get(f"doc_rev_comment_{document_id}"))
+    st.session_state.pop("doc_open_review", None)
+
+
 def kind_label(kind: str) -> str:
     return t(f"docs.kind_{kind}")
 
@@ -419,16 +426,20 @@ if "reviews" in tabs:
                     header(row)
                     downloads(row, "rev")
                     show_read_only(row)
-                    comment = st.text_area(t("field.comment"), key=f"doc_rev_comment_{row['id']}",
-                                           placeholder=t("docs.comment_placeholder"), max_chars=2000)
+                    st.text_area(t("field.comment"), key=f"doc_rev_comment_{row['id']}",
+                                 placeholder=t("docs.comment_placeholder"), max_chars=2000)
+                    ui.show_flash(section=f"review_{row['id']}")       # a return without a comment, said here
+                    # In the buttons' callbacks (ui.act): a report another reviewer decided a moment before is
+                    # answered, not dropped with the list it has left.
                     line = st.container(horizontal=True)
-                    approve = line.button(t("docs.approve"), type="primary", key=f"doc_approve_{row['id']}",
-                                          icon=":material/check:")
-                    send_back = line.button(t("docs.return"), key=f"doc_return_{row['id']}", icon=":material/undo:")
-                    if (approve or send_back) and ui.attempt(documents.review, store, actor, row["id"],
-                                                             approve=approve, comment=comment):
-                        st.session_state.pop("doc_open_review", None)
-                        done(t("docs.approved") if approve else t("docs.returned"), "reviews")
+                    for approve in (True, False):
+                        line.button(t("docs.approve") if approve else t("docs.return"),
+                                    type="primary" if approve else "secondary",
+                                    key=f"doc_{'approve' if approve else 'return'}_{row['id']}",
+                                    icon=":material/check:" if approve else ":material/undo:",
+                                    **ui.act(decide_report, row["id"], approve,
+                                             done=t("docs.approved") if approve else t("docs.returned"),
+                                             section="reviews", inline=f"review_{row['id']}"))
 
 
 # --- settings -------------------------------------------------------------------------------------------------------

@@ -232,6 +232,12 @@ def done(message_key: str, item_id: int, result) -> None:
         st.rerun()
 
 
+def take_step(by, step, item_id: int, **values) -> None:
+    """A step on an item, as ``by`` at the click (``ui.act``)."""
+    step(store, by, item_id, **values)
+    forget_confirmation()
+
+
 def actions(item: dict) -> None:
     steps = [s for s in item["allowed_steps"] if s != "send_back"]
     if not steps:
@@ -244,10 +250,14 @@ def actions(item: dict) -> None:
     for tab, step in zip(tabs, steps):
         with tab:
             if step == "accept":
-                note = st.text_input(t("field.note"), key=f"fb_acc_note_{fid}", placeholder=t("feedback.optional"))
-                if st.button(t("feedback.do_accept"), type="primary", key=f"fb_accept_{fid}",
-                             icon=":material/inbox:"):
-                    done("feedback.accepted", fid, ui.attempt(feedback.accept, store, actor, fid, note=note or None))
+                st.text_input(t("field.note"), key=f"fb_acc_note_{fid}", placeholder=t("feedback.optional"))
+                ui.show_flash(section=f"fb_step_{fid}")
+                # Accepting and answering run in their buttons' callbacks (ui.act): when another liaison of the
+                # department took the step a moment before, the click is answered, not dropped with the step.
+                st.button(t("feedback.do_accept"), type="primary", key=f"fb_accept_{fid}", icon=":material/inbox:",
+                          **ui.act(take_step, feedback.accept, fid, done=ui.tm("feedback.accepted", id=fid),
+                                   inline=f"fb_step_{fid}",
+                                   note=lambda: st.session_state.get(f"fb_acc_note_{fid}") or None))
             elif step == "transfer":
                 others = [d["id"] for d in dept_rows if d["id"] != item["department_id"]]
                 target = st.selectbox(t("feedback.transfer_to"), others, index=None, key=f"fb_tr_to_{fid}",
@@ -280,11 +290,12 @@ def actions(item: dict) -> None:
                     done("feedback.extended", fid, ui.attempt(
                         feedback.request_extension, store, actor, fid, days=int(days), reason=reason))
             elif step == "answer":
-                text = st.text_area(t("field.answer"), key=f"fb_ans_{fid}", height=120,
-                                    placeholder=t("feedback.answer_placeholder"))
-                if st.button(t("feedback.do_answer"), type="primary", key=f"fb_answer_{fid}",
-                             icon=":material/reply:"):
-                    done("feedback.answered", fid, ui.attempt(feedback.answer, store, actor, fid, text=text))
+                st.text_area(t("field.answer"), key=f"fb_ans_{fid}", height=120,
+                             placeholder=t("feedback.answer_placeholder"))
+                ui.show_flash(section=f"fb_step_{fid}")
+                st.button(t("feedback.do_answer"), type="primary", key=f"fb_answer_{fid}", icon=":material/reply:",
+                          **ui.act(take_step, feedback.answer, fid, done=ui.tm("feedback.answered", id=fid),
+                                   inline=f"fb_step_{fid}", text=lambda: st.session_state.get(f"fb_ans_{fid}")))
             elif step in ("ask", "reply"):
                 if step == "ask":
                     st.caption(ui.tm("feedback.ask_hint", who=item["participant"]))

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from conftest import actor_for, app_test, visible_text
 
-from secondment import clock, documents, periods
+from secondment import clock, documents, i18n, periods
 
 
 def labels(at) -> list[str]:
@@ -90,6 +90,25 @@ def test_a_secondee_drafts_and_submits_a_monthly_report(demo_store):
     rev.button(key=f"doc_approve_{row['id']}").click().run()
     assert not rev.exception
     assert demo_store.scalar("select status from documents where id = ?", (row["id"],)) == "approved"
+    assert i18n.translate("zh", "docs.approved") in [s.value for s in rev.success]
+
+
+def test_approving_a_report_another_reviewer_decided_first_says_so(demo_store):
+    """Reviewer A has the report open; B approves it; A's click is answered (the report is no longer waiting),
+    though the list A's page draws next no longer holds it; B's decision stands."""
+    pid = demo_store.scalar("select participant_id from users where username = 'demo_secondee'")
+    secondee, admin = actor_for(demo_store, "demo_secondee"), actor_for(demo_store, "demo_admin")
+    report = documents.draft_report(demo_store, secondee, pid, "monthly",
+                                    month=(clock.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+    documents.submit(demo_store, secondee, report)
+    rev = app_test("documents", demo_store, "demo_reviewer", query={"tab": "reviews"}).run()
+    assert f"doc_approve_{report}" in [b.key for b in rev.button]
+    documents.review(demo_store, admin, report, approve=True)
+    rev.button(key=f"doc_approve_{report}").click().run()
+    assert not rev.exception
+    assert [e.value for e in rev.error] == [i18n.translate("zh", "error.document_not_submitted")]
+    assert demo_store.one("select status, reviewed_by from documents where id = ?", (report,)) == {
+        "status": "approved", "reviewed_by": admin.user_id}
 
 
 def test_the_library_in_english_and_a_liaison_reads_an_extract(demo_store):

@@ -85,6 +85,40 @@ def test_liaison_opens_an_item_sees_its_timeline_and_accepts_it(world):
     assert f"已受理事项 #{fid}" in visible_text(at)
 
 
+def test_a_step_another_liaison_took_first_is_answered_not_dropped(world):
+    """Liaison A has the item open at 受理; the administrator accepts it meanwhile; A's click no longer finds the
+    step on the page, yet A is told why. Then A types an answer while it is answered by someone else: told too."""
+    store, a, ids = world
+    fid = ids["a_new"]
+    at = app_test("feedback", store, "fx_liaison_a").run()
+    item_picker(at).set_value(fid).run()
+    feedback.accept(store, a["fx_admin"], fid)
+    at.button(key=f"fb_accept_{fid}").click().run()
+    assert not at.exception and status_of(store, fid) == "accepted"
+    assert at.error and all(f"已受理事项 #{fid}" not in s.value for s in at.success)
+    first = at.error[0].value
+    at.run()                                                 # now the page offers the next steps: answer
+    at.text_area(key=f"fb_ans_{fid}").input("已协调落实")
+    feedback.answer(store, a["fx_admin"], fid, text="由管理员答复")
+    at.button(key=f"fb_answer_{fid}").click().run()
+    assert not at.exception and at.error and at.error[0].value != "" and first
+    assert store.scalar("select answer from feedback where id = ?", (fid,)) == "由管理员答复"
+
+
+def test_answering_without_text_is_said_beside_the_answer(world):
+    store, a, ids = world
+    fid = ids["a_new"]
+    feedback.accept(store, a["fx_liaison_a"], fid)
+    at = app_test("feedback", store, "fx_liaison_a").run()
+    item_picker(at).set_value(fid).run()
+    at.button(key=f"fb_answer_{fid}").click().run()
+    assert not at.exception and status_of(store, fid) == "accepted"
+    assert any("答复" in e.value for e in at.error), [e.value for e in at.error]
+    at.text_area(key=f"fb_ans_{fid}").input("已协调落实").run()
+    at.button(key=f"fb_answer_{fid}").click().run()
+    assert status_of(store, fid) == "answered" and f"#{fid}" in " ".join(s.value for s in at.success)
+
+
 def test_transfer_needs_a_reason_on_the_page(world):
     store, _, ids = world
     fid = ids["a_new"]
