@@ -849,6 +849,11 @@ def attempt(fn: Callable, *args, **kwargs):
 
 _log = logging.getLogger("secondment")
 _runs = logging.getLogger("secondment.runs")
+if not _log.handlers:   # the server's log: the time, as Streamlit's own lines have it, then the message
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s",
+                                            "%Y-%m-%d %H:%M:%S"))
+    _log.addHandler(_handler)
 SLOW_RUN_ENV = "SECONDMENT_SLOW_RUN_SECONDS"
 SLOW_RUN_SECONDS = 5.0
 

@@ -109,6 +109,25 @@ class Person:
         self.submitted = False
         self.approved: list[tuple[str, str]] = []
         self.taken = 0
+        self.frames: list[str] = []        # the websocket's traffic, kept for the evidence of a failure
+        self.marks: list[str] = []         # what this person did, with the wall-clock time
+
+        def on_socket(ws):
+            def note(kind):
+                def record(payload):
+                    size = len(payload) if isinstance(payload, (bytes, str)) else 0
+                    self.frames.append(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} "
+                                       f"{kind} {size} B")
+                    del self.frames[:-200]
+                return record
+            ws.on("framesent", note("sent"))
+            ws.on("framereceived", note("received"))
+            ws.on("close", lambda _ws: self.frames.append(f"{time.strftime('%H:%M:%S')} socket closed"))
+        page.on("websocket", on_socket)
+
+    def mark(self, what: str) -> None:
+        self.marks.append(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} {what}")
+        del self.marks[:-50]
 
     async def ready(self) -> None:
         await self.page.wait_for_function(SCRIPT_DONE, timeout=TIMEOUT)
@@ -130,6 +149,8 @@ class Person:
         try:
             await self.page.screenshot(path=f"{stem}.png", full_page=True, timeout=30_000)
             Path(f"{stem}.txt").write_text(await self.page.locator("body").inner_text(timeout=30_000))
+            # When the click was made, and whether the browser then sent anything to the server and got an answer
+            Path(f"{stem}.frames.txt").write_text("\n".join(["# marks", *self.marks, "# frames", *self.frames]))
             if self.server_pid and shutil.which("py-spy"):    # what every thread of the server is doing now
                 dump = await asyncio.create_subprocess_exec("py-spy", "dump", "--pid", str(self.server_pid),
                                                             stdout=asyncio.subprocess.PIPE,
@@ -229,12 +250,15 @@ async def reviewer(person: Person, index: int, spread: int) -> None:
                     # Opened once (the page runs again to draw the week's entries and buttons); a second click
                     # while that run is slow would close it again.
                     if not await item.locator("details").first.evaluate("d => d.open"):
+                        person.mark(f"open {who}")
                         await item.locator("summary").click()
                     try:
                         await button.wait_for(state="visible", timeout=5_000)
                     except Waited:
                         pass
+                person.mark(f"click 通过 on {who}")
                 await button.click()
+                person.mark("clicked")
                 done = page.get_by_text(APPROVED).or_(page.get_by_text(TAKEN))
                 await done.first.wait_for(timeout=TIMEOUT)
                 state["text"] = await done.first.inner_text()
