@@ -159,7 +159,9 @@ def load(args) -> int:
             r = results[-1]
             runs = next((row["server_runs"] for row in rows if "server_runs" in row), None)
             print(f"{n:>3} people: {r['all']['count']} actions in {r['seconds']} s ({r['per_second']}/s), "
-                  f"p50 {r['all']['p50_s']} s, p95 {r['all']['p95_s']} s; saved {r['saved']}, approved "
+                  f"p50 {r['all']['p50_s']} s, p95 {r['all']['p95_s']} s (after signing in: p50 "
+                  f"{r.get('after_sign_in', {}).get('p50_s')} s, p95 {r.get('after_sign_in', {}).get('p95_s')} s); "
+                  f"saved {r['saved']}, approved "
                   f"{r['approved']}, taken by another reviewer {r['taken_by_another']}; errors {len(r['errors'])}, "
                   f"lost {len(r['lost'])}; CPU per action: server {r['cpu_s_per_action']['server']} s, "
                   f"browser {r['cpu_s_per_action']['browser']} s; the server's peak memory {r['server_peak_mb']} MB")
