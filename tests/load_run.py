@@ -256,7 +256,8 @@ async def reviewer(person: Person, index: int, spread: int) -> None:
                         await button.wait_for(state="visible", timeout=5_000)
                     except Waited:
                         pass
-                person.mark(f"click 通过 on {who}")
+                await person.ready()       # as a person does: the week drawn and the page still (a click while
+                person.mark(f"click 通过 on {who}")     # the page shifts under the pointer may land on nothing)
                 await button.click()
                 person.mark("clicked")
                 done = page.get_by_text(APPROVED).or_(page.get_by_text(TAKEN))
