@@ -66,6 +66,8 @@ LAZY_TABS: dict[str, tuple[str, tuple[tuple[str | None, str | None], ...]]] = {
     "coverage": ("cv_tab_zh", tuple((f"coverage.tab_{k}", None) for k in ("map", "quiet", "balance", "batches",
                                                                           "trends"))),
     "flows": ("fl_tab_zh", tuple((f"flows.tab_{k}", None) for k in ("sankey", "departments", "trends"))),
+    "admin": ("admin_tabs", ((None, None), ("admin.tab_units", None), ("holidays.tab", None),
+                             ("admin.tab_reminders", None), ("admin.tab_backup", None))),
     # a reviewer sees the items alone; the administrator has the routing editor in a tab beside them
     "feedback": ("fb_main_tabs", ((None, None), ("feedback.tab_items_plain", "admin"),
                                   ("feedback.tab_routing", "admin"))),

@@ -53,6 +53,16 @@ def run(page, store, username, lang="zh"):
     return at
 
 
+def open_tab(at, key: str, lang: str = "zh"):
+    """Open the admin page's tab ``admin.tab_<key>`` (only the open tab runs)."""
+    from secondment import i18n
+
+    at.session_state["admin_tabs"] = i18n.translate(lang, key)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def everything_shown(at) -> str:
     frames = " ".join(df.value.to_csv() for df in at.dataframe)
     return visible_text(at) + " " + frames
@@ -67,8 +77,10 @@ def test_admin_page_as_admin(store, lang):
     assert at.title[0].value == ("系统管理" if lang == "zh" else "Administration")
     for username in USERS:
         assert username in shown
+    assert "new_unit_name" not in [w.key for w in at.text_input]     # the units' tab is closed: it does not run
+    units_tab = everything_shown(open_tab(at, "admin.tab_units", lang))
     for name in UNIT_NAMES:
-        assert name in shown
+        assert name in units_tab
     assert ("共 5 个账户" if lang == "zh" else "5 accounts") in shown
     assert "password_hash" not in shown and "$argon2" not in shown
 
@@ -166,6 +178,7 @@ def test_admin_create_refuses_mismatched_passwords(store):
 
 def test_admin_adds_a_unit(store):
     at = run("admin", store, "demo_admin")
+    open_tab(at, "admin.tab_units")
     at.text_input(key="new_unit_name").input("曹杨新村街道办事处")
     at.selectbox(key="new_unit_kind").set_value("street_town")
     at.selectbox(key="new_unit_street").set_value("曹杨新村街道")

@@ -202,6 +202,7 @@ def test_the_admin_page_lists_the_years_and_shows_an_entered_one(demo_store, mon
     monkeypatch.setenv("SECONDMENT_TODAY", f"{YEAR - 1}-12-01")
     holidays.set_year(demo_store, actor_for(demo_store, "demo_admin"), YEAR, arrangement_rows())
     at = app_test("admin", demo_store, "demo_admin", lang="en")
+    at.session_state["admin_tabs"] = i18n.translate("en", "holidays.tab")   # only the open tab runs
     at.run()
     assert not at.exception
     assert at.selectbox(key="hol_year").value == YEAR - 1 or at.selectbox(key="hol_year").value == YEAR
