@@ -215,15 +215,20 @@ with tab_units:
         street = ui.select_or_all(c2, t("admin.filter_street"), vocab.STREETS, key="unit_street_filter")
         needle = c3.text_input(t("admin.search_units"), key="unit_search")
         show_all = c4.toggle(t("admin.show_inactive"), value=False, key="unit_inactive")
-        rows = ui.attempt(units.list_units, store, actor, kind, active=None if show_all else True, street=street,
-                          search=needle) or []
-        st.caption(ui.tm("admin.units_caption", total=len(rows)))
+        every = ui.attempt(units.list_units, store, actor, kind, active=None if show_all else True, street=street,
+                           search=needle) or []
+        pager = st.container(horizontal=True, vertical_alignment="bottom")
+        # A national list of units (5,000 at tier L) is turned page by page, as the roster is.
+        limit, offset = ui.paginate(len(every), ui.ROSTER_ROWS, key="unit_page", container=pager,
+                                    reset=repr((kind, street, needle, show_all)))
+        rows = every[offset:offset + limit]
+        caption = ui.tm("admin.units_caption", total=len(every))
+        if len(every) > limit:
+            caption += " " + ui.tm("admin.units_page_rows", first=offset + 1, last=offset + len(rows))
+        pager.caption(caption)
 
-        chosen = None
-        if not rows:
-            ui.empty("admin.no_units")
-        else:
-            frame = pd.DataFrame([{
+        def units_frame(rows: list[dict]) -> pd.DataFrame:
+            return pd.DataFrame([{
                 t("field.unit_name"): r["name"],
                 t("field.unit_kind"): ui.label("unit_kind", r["kind"]),
                 t("field.street"): r["street"] or "",
@@ -231,8 +236,15 @@ with tab_units:
                 t("field.time_limit_days"): "" if r["time_limit_days"] is None else str(r["time_limit_days"]),
                 t("admin.col_active"): yes_no(r["active"]),
             } for r in rows])
-            chosen = picked_from(frame, rows, f"unit_table_{kind}_{street}_{needle}_{show_all}")
-            ui.downloads(frame, t("admin.units_file_stem"), key="units_download", sheet=t("admin.tab_units"))
+
+        chosen = None
+        if not rows:
+            ui.empty("admin.no_units")
+        else:
+            chosen = picked_from(units_frame(rows), rows, f"unit_table_{kind}_{street}_{needle}_{show_all}_{offset}")
+            # every unit the filters match, not only this page, made when the file is asked for
+            ui.downloads(lambda: units_frame(every), t("admin.units_file_stem"), key="units_download",
+                         sheet=t("admin.tab_units"))
 
         def unit_fields(prefix: str, row: dict | None) -> dict:
             row = row or {}

@@ -166,6 +166,23 @@ def test_a_long_roster_is_searched_to_link_a_new_account(demo_store, monkeypatch
         "role": "secondee", "participant_id": far["id"]}
 
 
+def test_a_long_list_of_units_is_turned_page_by_page_and_downloaded_whole(demo_store, monkeypatch):
+    from secondment import ui
+
+    monkeypatch.setattr(ui, "ROSTER_ROWS", 20)
+    every = units.list_units(demo_store, actor_for(demo_store, "demo_admin"), None, active=True)
+    assert len(every) > 40
+    at = open_tab(run("admin", demo_store, "demo_admin"), "admin.tab_units")
+    table = lambda: next(d.value for d in at.dataframe if "单位名称" in d.value.columns)
+    assert list(table()["单位名称"]) == [u["name"] for u in every[:20]]
+    assert "本页为第 1–20 个。" in visible_text(at)
+    at.number_input(key="unit_page").set_value(3).run()
+    assert list(table()["单位名称"]) == [u["name"] for u in every[40:60]]
+    at.text_input(key="unit_search").input(every[45]["name"]).run()     # a new filter: its matches from the first
+    assert every[45]["name"] in list(table()["单位名称"])
+    assert "unit_page" not in [n.key for n in at.number_input]          # one page of matches: no page picker
+
+
 def test_admin_create_refuses_mismatched_passwords(store):
     at = run("admin", store, "demo_admin")
     at.text_input(key="new_username").input("newcomer")
