@@ -58,9 +58,11 @@ def test_no_module_but_permissions_compares_role_names(path):
 
 
 # The tests too: a test that reads the system clock passes on the day it was written and fails under faketime or a
-# pinned SECONDMENT_TODAY. (test_clock checks the clock against the system's; conftest and the timers measure waits.)
+# pinned SECONDMENT_TODAY. (test_clock checks the clock against the system's; conftest and the timers measure waits;
+# the load run also stamps what each person did with the wall-clock time, to set beside the server's log.)
 TESTS = [p for p in sorted((ROOT / "tests").glob("*.py"))
-         if p.name not in ("test_clock.py", "test_one_place.py", "conftest.py", "browser_timer.py", "page_timer.py")]
+         if p.name not in ("test_clock.py", "test_one_place.py", "conftest.py", "browser_timer.py", "page_timer.py",
+                           "load_run.py")]
 
 
 @pytest.mark.parametrize("path", [p for p in SOURCES + TESTS if p.name != "clock.py"], ids=relative)
