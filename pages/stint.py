@@ -124,6 +124,11 @@ def done(message_key: str, section: str) -> None:
     st.rerun()
 
 
+def decide_leave(by, leave_id: int, decision: str) -> None:
+    """Approve or reject a leave request with the note typed beside it at the click (a rejection needs one)."""
+    leave.decide(store, by, leave_id, decision, note=st.session_state.get(f"st_lv_note_{leave_id}") or None)
+
+
 def act(pressed: bool, message_key: str, section: str, fn, *args, **kwargs) -> None:
     """When ``pressed``: call the service; when it worked, say so in ``section`` and draw the page again."""
     if pressed and ui.attempt(fn, *args, **kwargs):
@@ -697,35 +702,21 @@ def show_leave() -> None:
                 st.caption(ui.tm("stint.back_line", day=r["back_on"]))
             b = st.container(horizontal=True)
             if r["status"] == "pending" and can("leave.decide"):
-                note = b.text_input(
+                b.text_input(
                     t("field.note"),
                     key=f"st_lv_note_{r['id']}",
                     max_chars=1000,
                     label_visibility="collapsed",
                     placeholder=t("stint.decision_note"),
                 )
-                act(
-                    b.button(t("stint.approve"), key=f"st_lv_ok_{r['id']}", type="primary"),
-                    "stint.leave_approved",
-                    "leave",
-                    leave.decide,
-                    store,
-                    actor,
-                    r["id"],
-                    "approved",
-                    note=note,
-                )
-                act(
-                    b.button(t("stint.reject"), key=f"st_lv_no_{r['id']}"),
-                    "stint.leave_rejected",
-                    "leave",
-                    leave.decide,
-                    store,
-                    actor,
-                    r["id"],
-                    "rejected",
-                    note=note,
-                )
+                # In the buttons' callbacks (ui.act): a request another reviewer decided a moment before is
+                # answered with its new state, not dropped with the buttons it no longer has.
+                for decision, label, message in (("approved", "stint.approve", "stint.leave_approved"),
+                                                 ("rejected", "stint.reject", "stint.leave_rejected")):
+                    b.button(t(label), key=f"st_lv_{'ok' if decision == 'approved' else 'no'}_{r['id']}",
+                             type="primary" if decision == "approved" else "secondary",
+                             **ui.act(decide_leave, r["id"], decision, done=ui.tm(message), section="leave",
+                                      inline="leave"))
             if can("leave.request", pid):
                 if r["status"] == "pending" or (r["status"] == "approved" and r["start_date"] > today.isoformat()):
                     act(

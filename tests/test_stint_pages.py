@@ -116,3 +116,37 @@ def test_the_outcomes_chart_draws_a_part_of_many_batches_and_the_table_lists_the
         seen += drawn(at)
     assert seen == returned
     assert len(at.dataframe[0].value) == len(stint.outcomes(demo, Actor.system()))
+
+
+def test_a_reviewer_decides_leave_and_one_decided_first_elsewhere_is_answered(demo):
+    """Approve from the stint's leave tab (the note typed beside it is kept with the decision); a request the
+    administrator decided while the reviewer's page was open is answered with its state, not dropped."""
+    from datetime import timedelta
+
+    from conftest import actor_for
+
+    from secondment import clock, i18n, leave
+
+    pid = own_id(demo, "demo_secondee")
+    secondee = actor_for(demo, "demo_secondee")
+    first_day = clock.today() + timedelta(days=20)
+    ask = lambda offset: leave.request(demo, secondee, pid, kind="personal", reason="家中有事",
+                                       start_date=(first_day + timedelta(days=offset)).isoformat(),
+                                       end_date=(first_day + timedelta(days=offset)).isoformat())["id"]
+    one, two = ask(0), ask(3)
+    at = app_test("stint", demo, "demo_reviewer", query={"id": str(pid), "tab": "leave"}).run()
+    assert not at.exception
+    at.text_input(key=f"st_lv_note_{one}").input("同意，注意交接")
+    at.button(key=f"st_lv_ok_{one}").click().run()
+    assert not at.exception
+    assert demo.one("select status, decision_note from leave_requests where id = ?", (one,)) == {
+        "status": "approved", "decision_note": "同意，注意交接"}
+    assert i18n.translate("zh", "stint.leave_approved") in [s.value for s in at.success]
+    leave.decide(demo, actor_for(demo, "demo_admin"), two, "rejected", note="时间冲突")
+    at.button(key=f"st_lv_ok_{two}").click().run()
+    from conftest import as_read
+
+    from secondment.errors import Conflict
+    told = Conflict("error.leave_not_pending", status=("t", "vocab.leave_status.rejected")).message("zh")
+    assert not at.exception and [as_read(e.value) for e in at.error] == [told], "told, not dropped"
+    assert demo.scalar("select status from leave_requests where id = ?", (two,)) == "rejected"
