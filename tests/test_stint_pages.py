@@ -129,11 +129,18 @@ def test_a_reviewer_decides_leave_and_one_decided_first_elsewhere_is_answered(de
 
     pid = own_id(demo, "demo_secondee")
     secondee = actor_for(demo, "demo_secondee")
-    first_day = clock.today() + timedelta(days=20)
-    ask = lambda offset: leave.request(demo, secondee, pid, kind="personal", reason="家中有事",
-                                       start_date=(first_day + timedelta(days=offset)).isoformat(),
-                                       end_date=(first_day + timedelta(days=offset)).isoformat())["id"]
-    one, two = ask(0), ask(3)
+    from secondment import holidays
+
+    # Two free working days a few weeks ahead, whatever today is (a weekend or a day already on leave is refused).
+    calendar, taken = holidays.calendar(demo), demo.rows(
+        "select start_date, end_date from leave_requests where participant_id = ? and status in ('pending', "
+        "'approved')", (pid,))
+    last = demo.scalar("select end_date from participants where id = ?", (pid,))
+    days = [d for d in (clock.today() + timedelta(days=n) for n in range(1, 60)) if calendar.is_workday(d)
+            and d.isoformat() <= last and not any(r["start_date"] <= d.isoformat() <= r["end_date"] for r in taken)]
+    ask = lambda day: leave.request(demo, secondee, pid, kind="personal", reason="家中有事",
+                                    start_date=day.isoformat(), end_date=day.isoformat())["id"]
+    one, two = ask(days[0]), ask(days[1])
     at = app_test("stint", demo, "demo_reviewer", query={"id": str(pid), "tab": "leave"}).run()
     assert not at.exception
     at.text_input(key=f"st_lv_note_{one}").input("同意，注意交接")
