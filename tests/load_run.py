@@ -30,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +100,18 @@ def prepare(source: Path, folder: Path, n: int) -> tuple[Path, list[dict], list[
     return path, [dict(s, week=week) for s in secondees], reviewers
 
 
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def stamp() -> str:
+    """The wall-clock time to the millisecond, as the server's log writes it, to set the two side by side."""
+    now = time.time()
+    return f"{time.strftime('%H:%M:%S', time.localtime(now))}.{int(now * 1000) % 1000:03d}"
+
+
 class Person:
     """One browser context: its timings, its errors, and what the app told it was done."""
 
@@ -116,17 +129,16 @@ class Person:
             def note(kind):
                 def record(payload):
                     size = len(payload) if isinstance(payload, (bytes, str)) else 0
-                    self.frames.append(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} "
-                                       f"{kind} {size} B")
+                    self.frames.append(f"{stamp()} {kind} {size} B")
                     del self.frames[:-200]
                 return record
             ws.on("framesent", note("sent"))
             ws.on("framereceived", note("received"))
-            ws.on("close", lambda _ws: self.frames.append(f"{time.strftime('%H:%M:%S')} socket closed"))
+            ws.on("close", lambda _ws: self.frames.append(f"{stamp()} socket closed"))
         page.on("websocket", on_socket)
 
     def mark(self, what: str) -> None:
-        self.marks.append(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} {what}")
+        self.marks.append(f"{stamp()} {what}")
         del self.marks[:-50]
 
     async def ready(self) -> None:
@@ -356,9 +368,6 @@ async def run(n: int, path: Path, secondees: list[dict], reviewers: list[str], u
     store = db.open_store(path)
     lost = verify(store, people)
 
-    def pct(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
     actions = {a: {"count": len(v), "p50_s": round(statistics.median(v), 2), "p95_s": round(pct(v, 0.95), 2)}
                for a, v in timings.items()}
     every = [x for v in timings.values() for x in v]
@@ -388,22 +397,19 @@ def server_runs(log: Path) -> dict:
     p95 of the runs that ended, all pages together and the slowest page's, and how many runs ended how. Beside
     the browser's times it tells how much of a wait was the app's work and how much the browser's drawing."""
     runs = [(m[1], float(m[2]), m[3]) for m in RUN_LINE.finditer(log.read_text(errors="replace"))]
-    done = sorted(took for _, took, how in runs if how in ("done", "stopped"))
-    ends: dict[str, int] = {}
-    for _, _, how in runs:
-        ends[how] = ends.get(how, 0) + 1
-    if not done:
-        return {"count": 0, "ends": ends}
-    pct = lambda v, q: v[min(len(v) - 1, max(0, round(q * (len(v) - 1))))]
+    ends = dict(Counter(how for _, _, how in runs))
     pages: dict[str, list[float]] = {}
     for page, took, how in runs:
         if how in ("done", "stopped"):
             pages.setdefault(page, []).append(took)
-    worst = max(pages, key=lambda p: pct(sorted(pages[p]), 0.95))
+    done = [took for took_by_page in pages.values() for took in took_by_page]
+    if not done:
+        return {"count": 0, "ends": ends}
+    worst = max(pages, key=lambda p: pct(pages[p], 0.95))
     return {"count": len(done), "p50_s": round(pct(done, 0.5), 3), "p95_s": round(pct(done, 0.95), 3),
-            "slowest_page": worst, "slowest_page_p95_s": round(pct(sorted(pages[worst]), 0.95), 3), "ends": ends,
-            "pages": {p: {"count": len(v), "p50_s": round(pct(sorted(v), 0.5), 3),
-                          "p95_s": round(pct(sorted(v), 0.95), 3)} for p, v in sorted(pages.items())}}
+            "slowest_page": worst, "slowest_page_p95_s": round(pct(pages[worst], 0.95), 3), "ends": ends,
+            "pages": {p: {"count": len(v), "p50_s": round(pct(v, 0.5), 3), "p95_s": round(pct(v, 0.95), 3)}
+                      for p, v in sorted(pages.items())}}
 
 
 def main(argv: list[str]) -> int:
