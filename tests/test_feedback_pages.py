@@ -47,6 +47,13 @@ def item_picker(at, list_key="fb_items"):
     return next(box for box in at.selectbox if (box.key or "").startswith(f"{list_key}_None_"))
 
 
+def liaison_a_opens(store, fid):
+    """Department A's liaison on the feedback page with item ``fid`` open."""
+    at = app_test("feedback", store, "fx_liaison_a").run()
+    item_picker(at).set_value(fid).run()
+    return at
+
+
 def status_of(store, fid):
     return store.scalar("select status from feedback where id = ?", (fid,))
 
@@ -90,8 +97,7 @@ def test_a_step_another_liaison_took_first_is_answered_not_dropped(world):
     step on the page, yet A is told why. Then A types an answer while it is answered by someone else: told too."""
     store, a, ids = world
     fid = ids["a_new"]
-    at = app_test("feedback", store, "fx_liaison_a").run()
-    item_picker(at).set_value(fid).run()
+    at = liaison_a_opens(store, fid)
     feedback.accept(store, a["fx_admin"], fid)
     at.button(key=f"fb_accept_{fid}").click().run()
     assert not at.exception and status_of(store, fid) == "accepted"
@@ -110,8 +116,7 @@ def test_answering_without_text_is_said_beside_the_answer(world):
     store, a, ids = world
     fid = ids["a_new"]
     feedback.accept(store, a["fx_liaison_a"], fid)
-    at = app_test("feedback", store, "fx_liaison_a").run()
-    item_picker(at).set_value(fid).run()
+    at = liaison_a_opens(store, fid)
     at.button(key=f"fb_answer_{fid}").click().run()
     assert not at.exception and status_of(store, fid) == "accepted"
     assert any("答复" in e.value for e in at.error), [e.value for e in at.error]
@@ -123,8 +128,7 @@ def test_answering_without_text_is_said_beside_the_answer(world):
 def test_transfer_needs_a_reason_on_the_page(world):
     store, _, ids = world
     fid = ids["a_new"]
-    at = app_test("feedback", store, "fx_liaison_a").run()
-    item_picker(at).set_value(fid).run()
+    at = liaison_a_opens(store, fid)
     at.selectbox(key=f"fb_tr_to_{fid}").set_value(fx.DEPT_B).run()
     at.button(key=f"fb_transfer_{fid}").click().run()
     assert "理由" in visible_text(at) and status_of(store, fid) == "submitted"
@@ -403,8 +407,7 @@ def test_the_department_asks_for_more_and_the_secondee_replies_on_the_page(world
     store, a, ids = world
     fid = ids["a_new"]
     feedback.accept(store, a["fx_liaison_a"], fid)
-    at = app_test("feedback", store, "fx_liaison_a").run()
-    item_picker(at).set_value(fid).run()
+    at = liaison_a_opens(store, fid)
     at.button(key=f"fb_ask_go_{fid}").click().run()                     # an empty question is refused, named
     assert "征询内容" in visible_text(at) and not store.scalar(
         "select count(*) from feedback_events where feedback_id = ? and step = 'ask'", (fid,))
