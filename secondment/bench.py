@@ -162,7 +162,7 @@ def load(args) -> int:
             runs = next((row["server_runs"] for row in rows if "server_runs" in row), None)
             print(f"{n:>3} people: {r['all']['count']} actions in {r['seconds']} s ({r['per_second']}/s), "
                   f"p50 {r['all']['p50_s']} s, p95 {r['all']['p95_s']} s (after signing in: p50 "
-                  f"{r.get('after_sign_in', {}).get('p50_s')} s, p95 {r.get('after_sign_in', {}).get('p95_s')} s); "
+                  f"{r['after_sign_in']['p50_s']} s, p95 {r['after_sign_in']['p95_s']} s); "
                   f"saved {r['saved']}, approved "
                   f"{r['approved']}, taken by another reviewer {r['taken_by_another']}; errors {len(r['errors'])}, "
                   f"lost {len(r['lost'])}; CPU per action: server {r['cpu_s_per_action']['server']} s, "
@@ -171,8 +171,8 @@ def load(args) -> int:
                 print(f"      the server's script runs: {runs['count']} ended, p50 {runs['p50_s']} s, p95 "
                       f"{runs['p95_s']} s (slowest page {runs['slowest_page']}, p95 {runs['slowest_page_p95_s']} s); "
                       f"ends {runs['ends']}")
-                print("      " + "; ".join(f"{page} {r['count']}× p50 {r['p50_s']} p95 {r['p95_s']}"
-                                         for page, r in runs.get("pages", {}).items()))
+                print("      " + "; ".join(f"{page} {p['count']}× p50 {p['p50_s']} p95 {p['p95_s']}"
+                                         for page, p in runs["pages"].items()))
             for action, a in r["actions"].items():
                 print(f"      {_pad(action, 28)}{a['count']:>5}{a['p50_s']:>8.2f}{a['p95_s']:>8.2f}")
             for line in r["errors"] + r["lost"]:
